@@ -1,0 +1,3 @@
+// Public surface of segcrypt. Only re-exports live here.
+export * from './errors.js';
+export * from './keys/index.js';

@@ -1,0 +1,20 @@
+import type { DrmSystemName } from '../content-key.js';
+
+/** DRM system ids (DASH-IF registry). Lowercase, dashed. */
+export const SYSTEM_IDS: Record<DrmSystemName, string> = {
+  widevine: 'edef8ba9-79d6-4ace-a3c8-27dcd51d21ed',
+  playready: '9a04f079-9840-4286-ab92-e65be0885f95',
+  fairplay: '94ce86fb-07ff-4f43-adb8-93d2fa968ca2',
+  // W3C "common" system id; ClearKey players accept it as the clearkey pssh.
+  common: '1077efec-c0b2-4d02-ace3-3c1e52e2fb4b',
+  clearkey: 'e2719d58-a985-b3c9-781a-b030af78d30e',
+};
+
+export function systemIdBytes(uuid: string): Buffer {
+  return Buffer.from(uuid.replace(/-/g, ''), 'hex');
+}
+
+export function systemIdString(bytes: Uint8Array): string {
+  const h = Buffer.from(bytes).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

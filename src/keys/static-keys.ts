@@ -1,0 +1,60 @@
+import { UsageError } from '../errors.js';
+import type { ContentKey, KeyProvider, KeyRequest, KeySet, TrackType } from './content-key.js';
+import { buildCommonPssh } from './drm/common-pssh.js';
+import { SYSTEM_IDS } from './drm/system-ids.js';
+
+const HEX32 = /^[0-9a-fA-F]{32}$/;
+
+/** Parse 32 hex digits (dashes allowed, as in a UUID) into 16 bytes; the error never echoes the value. */
+export function parseHex16(value: string, what: string): Buffer {
+  const clean = value.replace(/-/g, '');
+  if (!HEX32.test(clean)) {
+    throw new UsageError('ERR_KEY_FORMAT', `${what} must be 32 hex digits (16 bytes), got ${clean.length} characters`, { where: what });
+  }
+  return Buffer.from(clean, 'hex');
+}
+
+/**
+ * Parse a CLI key spec: `KID:KEY`, `video=KID:KEY` or `audio=KID:KEY`.
+ */
+export function parseKeySpec(spec: string): ContentKey {
+  let label: string | undefined;
+  let rest = spec;
+  const eq = spec.indexOf('=');
+  if (eq >= 0) { label = spec.slice(0, eq); rest = spec.slice(eq + 1); }
+  const parts = rest.split(':');
+  if (parts.length !== 2) throw new UsageError('ERR_KEY_FORMAT', 'a key must be written KID:KEY (32 hex digits each), optionally prefixed by video= or audio=', { where: '--key' });
+  let trackTypes: TrackType[] | undefined;
+  if (label !== undefined) {
+    if (label !== 'video' && label !== 'audio') throw new UsageError('ERR_KEY_FORMAT', `unknown key label "${label}": use video= or audio=`, { where: '--key' });
+    trackTypes = [label];
+  }
+  return { kid: parseHex16(parts[0]!, 'KID'), key: parseHex16(parts[1]!, 'key'), trackTypes };
+}
+
+/** Keys given by the caller. Signals a W3C common pssh listing every KID. */
+export class StaticKeys implements KeyProvider {
+  readonly keys: ContentKey[];
+  constructor(keys: ContentKey[]) {
+    if (keys.length === 0) throw new UsageError('ERR_NO_KEYS', 'at least one key is required');
+    for (const k of keys) {
+      if (k.kid.length !== 16) throw new UsageError('ERR_KEY_FORMAT', `KID must be 16 bytes, got ${k.kid.length}`, { where: 'kid' });
+      if (k.key.length !== 16) throw new UsageError('ERR_KEY_FORMAT', `key must be 16 bytes, got ${k.key.length}`, { where: 'key' });
+      if (k.iv && k.iv.length !== 8 && k.iv.length !== 16) throw new UsageError('ERR_IV_FORMAT', `IV must be 8 or 16 bytes, got ${k.iv.length}`, { where: 'iv' });
+    }
+    this.keys = keys;
+  }
+
+  static fromSpecs(specs: string[]): StaticKeys {
+    return new StaticKeys(specs.map(parseKeySpec));
+  }
+
+  async getKeys(_request?: KeyRequest): Promise<KeySet> {
+    const kids = this.keys.map((k) => k.kid);
+    const pssh = buildCommonPssh(kids);
+    return {
+      keys: this.keys,
+      drm: [{ systemId: SYSTEM_IDS.common, kid: kids[0]!, pssh }],
+    };
+  }
+}
