@@ -1,0 +1,121 @@
+/**
+ * ffmpeg / ffprobe as an oracle: decoded-frame hashes (framemd5), optionally after ffmpeg's
+ * own Common Encryption decryption (`-decryption_key`, applied by the mov demuxer), and probe
+ * data as JSON.
+ */
+import { runTool } from './run-tool.js';
+
+export type StreamSelector = 'video' | 'audio' | 'all';
+
+export interface FrameHash {
+  stream: number;
+  dts: number;
+  pts: number;
+  duration: number;
+  size: number;
+  /** md5 of the decoded frame (raw pixels / samples). */
+  md5: string;
+}
+
+export interface Framemd5Options {
+  stream?: StreamSelector;
+  /** 16-byte content key (Buffer or 32 hex digits) for `-decryption_key`. */
+  decryptionKey?: Buffer | string;
+  /** Decode only the first N seconds (`-t`). */
+  seconds?: number;
+  timeoutMs?: number;
+}
+
+export interface Framemd5Result {
+  frames: FrameHash[];
+  exitCode: number;
+  stderr: string;
+}
+
+function mapArgs(stream: StreamSelector): string[] {
+  if (stream === 'video') return ['-map', '0:v:0'];
+  if (stream === 'audio') return ['-map', '0:a:0'];
+  return ['-map', '0'];
+}
+
+function keyHex(key: Buffer | string): string {
+  return typeof key === 'string' ? key.replace(/-/g, '') : key.toString('hex');
+}
+
+/** Parse `framemd5` text: `stream, dts, pts, duration, size, md5` per line, `#` lines are headers. */
+export function parseFramemd5(text: string): FrameHash[] {
+  const frames: FrameHash[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const f = line.split(',').map((s) => s.trim());
+    if (f.length !== 6) continue;
+    frames.push({ stream: Number(f[0]), dts: Number(f[1]), pts: Number(f[2]), duration: Number(f[3]), size: Number(f[4]), md5: f[5]! });
+  }
+  return frames;
+}
+
+function framemd5Args(file: string, o: Framemd5Options): string[] {
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-threads', '1'];
+  if (o.decryptionKey !== undefined) args.push('-decryption_key', keyHex(o.decryptionKey));
+  args.push('-i', file, ...mapArgs(o.stream ?? 'all'));
+  if (o.seconds !== undefined) args.push('-t', String(o.seconds));
+  args.push('-fflags', '+bitexact', '-f', 'framemd5', '-');
+  return args;
+}
+
+/** Decoded-frame hashes; rejects if ffmpeg exits non-zero. */
+export async function framemd5(file: string, options: Framemd5Options = {}): Promise<FrameHash[]> {
+  const r = await runTool('ffmpeg', framemd5Args(file, options), { timeoutMs: options.timeoutMs ?? 120_000 });
+  return parseFramemd5(r.stdout);
+}
+
+/**
+ * Same, but a failing decode (what a wrong key often causes) resolves with whatever frames came
+ * out and the exit code, for negative tests.
+ */
+export async function framemd5Lenient(file: string, options: Framemd5Options = {}): Promise<Framemd5Result> {
+  const r = await runTool('ffmpeg', framemd5Args(file, options), { timeoutMs: options.timeoutMs ?? 120_000, lenient: true });
+  return { frames: parseFramemd5(r.stdout), exitCode: r.exitCode, stderr: r.stderr };
+}
+
+/** Just the md5 column, the thing to compare between clear source and decrypted output. */
+export function frameDigests(frames: readonly FrameHash[]): string[] {
+  return frames.map((f) => `${f.stream}:${f.pts}:${f.md5}`);
+}
+
+export interface ProbeStream {
+  index: number;
+  codec_type: string;
+  codec_name?: string;
+  codec_tag_string?: string;
+  profile?: string;
+  width?: number;
+  height?: number;
+  sample_rate?: string;
+  channels?: number;
+  duration?: string;
+  nb_frames?: string;
+  [key: string]: unknown;
+}
+
+export interface ProbeResult {
+  format: { format_name: string; duration?: string; size?: string; nb_streams: number; [key: string]: unknown };
+  streams: ProbeStream[];
+}
+
+/** ffprobe `-show_format -show_streams` as JSON. */
+export async function probe(file: string, options: { decryptionKey?: Buffer | string; timeoutMs?: number } = {}): Promise<ProbeResult> {
+  const args = ['-v', 'error'];
+  if (options.decryptionKey !== undefined) args.push('-decryption_key', keyHex(options.decryptionKey));
+  args.push('-show_format', '-show_streams', '-of', 'json', file);
+  const r = await runTool('ffprobe', args, { timeoutMs: options.timeoutMs ?? 30_000 });
+  return JSON.parse(r.stdout) as ProbeResult;
+}
+
+/** Packets of one stream (pts, size, flags) — e.g. to check that encryption kept every sample. */
+export async function probePackets(file: string, stream: 'video' | 'audio'): Promise<Array<{ pts: number; size: number; flags: string }>> {
+  const sel = stream === 'video' ? 'v:0' : 'a:0';
+  const r = await runTool('ffprobe', ['-v', 'error', '-select_streams', sel, '-show_entries', 'packet=pts,size,flags', '-of', 'json', file]);
+  const parsed = JSON.parse(r.stdout) as { packets: Array<{ pts: number; size: string; flags: string }> };
+  return parsed.packets.map((p) => ({ pts: p.pts, size: Number(p.size), flags: p.flags }));
+}

@@ -1,0 +1,64 @@
+/**
+ * Runs an external oracle (ffmpeg, ffprobe, Shaka Packager) with execFile: no shell, a
+ * timeout, bounded output. Shared by the oracle wrappers in this folder.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SAMPLES = path.join(REPO_ROOT, 'samples');
+export const SHAKA_PACKAGER = path.join(REPO_ROOT, 'node_modules', 'shaka-packager', 'bin', 'packager-linux-x64');
+
+export interface ToolResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Thrown when a tool exits non-zero (or times out) and the caller asked for strict mode. */
+export class OracleToolError extends Error {
+  readonly exitCode: number;
+  readonly stderr: string;
+  constructor(tool: string, args: readonly string[], result: ToolResult) {
+    const tail = result.stderr.trim().split('\n').slice(-6).join('\n');
+    super(`${path.basename(tool)} exited ${result.exitCode} (args: ${redact(args).join(' ')})\n${tail}`);
+    this.name = 'OracleToolError';
+    this.exitCode = result.exitCode;
+    this.stderr = result.stderr;
+  }
+}
+
+/** Keys must not end up in test logs: hide the value after key-bearing flags. */
+function redact(args: readonly string[]): string[] {
+  return args.map((a, i) => {
+    const prev = args[i - 1];
+    if (prev === '-decryption_key' || prev === '--keys') return '<redacted>';
+    return a;
+  });
+}
+
+export interface RunOptions {
+  timeoutMs?: number;
+  cwd?: string;
+  /** Resolve with the exit code instead of rejecting on a non-zero exit. */
+  lenient?: boolean;
+}
+
+export function runTool(tool: string, args: readonly string[], options: RunOptions = {}): Promise<ToolResult> {
+  const { timeoutMs = 60_000, cwd, lenient = false } = options;
+  return new Promise((resolve, reject) => {
+    execFile(tool, [...args], { timeout: timeoutMs, cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        let exitCode = 0;
+        if (error) {
+          const code = (error as NodeJS.ErrnoException & { code?: unknown }).code;
+          if (typeof code === 'string') { reject(error); return; } // ENOENT etc.: tool missing
+          exitCode = typeof code === 'number' ? code : 124; // killed by timeout
+        }
+        const result = { exitCode, stdout, stderr };
+        if (exitCode !== 0 && !lenient) reject(new OracleToolError(tool, args, result));
+        else resolve(result);
+      });
+  });
+}
