@@ -65,6 +65,8 @@ export interface KeyRequest {
   drmSystems?: DrmSystemName[];
   /** KIDs to ask for (hex); when absent the provider/server chooses. */
   kids?: string[];
+  /** Key period (rotation); absent = the whole presentation. */
+  period?: KeyPeriod;
 }
 
 /** One interface for static keys, CPIX files and SPEKE servers. */
