@@ -1,0 +1,97 @@
+/**
+ * What `--quick` asserts about the outputs it produced (never a timing): they exist, and the
+ * independent oracles decrypt them back to the clear frames or bytes — ffmpeg `-decryption_key`
+ * for fMP4, `openssl enc -d` for TS AES-128, ffmpeg's HLS demuxer for TS SAMPLE-AES — and a wrong
+ * key does not (the check can fail).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CheckResult } from './results-model.js';
+
+/** Hash lines of ffmpeg's framemd5 of the decoded frames, or null when ffmpeg failed. */
+export function framemd5(input: string, pre: string[] = []): string[] | null {
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...pre, '-i', input, '-map', '0', '-f', 'framemd5', '-'],
+    { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) return null;
+  return r.stdout.split('\n').filter((l) => l && !l.startsWith('#'));
+}
+
+function sameFrames(a: string[] | null, b: string[] | null): boolean {
+  return !!a && !!b && a.length > 0 && a.length === b.length && a.every((l, i) => l === b[i]);
+}
+
+export function checkExists(name: string, path: string, input?: string): CheckResult {
+  if (!existsSync(path)) return { name, ok: false, detail: `${path} missing` };
+  const st = statSync(path);
+  if (st.isDirectory()) {
+    const n = readdirSync(path).length;
+    return { name, ok: n > 0, detail: `${n} entries in ${path}` };
+  }
+  const differs = input === undefined || !readFileSync(path).equals(readFileSync(input));
+  return { name, ok: st.size > 0 && differs, detail: `${st.size} bytes${differs ? '' : ', identical to the clear input'}` };
+}
+
+/** ffmpeg decrypts `enc` with the key to the clear frames of `clear`, and not with a wrong key. */
+export function checkFmp4Decrypts(name: string, enc: string, clear: string, keyHex: string): CheckResult[] {
+  const want = framemd5(clear);
+  const got = framemd5(enc, ['-decryption_key', keyHex]);
+  const wrongKey = keyHex.slice(0, -2) + (keyHex.endsWith('00') ? '01' : '00');
+  const wrong = framemd5(enc, ['-decryption_key', wrongKey]);
+  return [
+    { name: `${name}: ffmpeg -decryption_key gives the clear frames`, ok: sameFrames(want, got),
+      detail: got ? `${got.length} frames, ${sameFrames(want, got) ? 'identical' : 'DIFFERENT'} to ${want?.length ?? 0} clear` : 'ffmpeg failed to decrypt' },
+    { name: `${name}: a wrong key does not`, ok: !sameFrames(want, wrong), detail: wrong ? 'frames differ' : 'ffmpeg failed (also a difference)' },
+  ];
+}
+
+/** openssl enc -d turns the AES-128 segment back into the clear bytes; a wrong key does not. */
+export function checkTsAes128(name: string, enc: string, clear: string, keyHex: string, ivHex: string): CheckResult[] {
+  const dec = (k: string) => spawnSync('openssl', ['enc', '-d', '-aes-128-cbc', '-K', k, '-iv', ivHex, '-in', enc], { maxBuffer: 2 ** 31 });
+  const good = dec(keyHex);
+  const bad = dec(keyHex.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+  const same = good.status === 0 && Buffer.from(good.stdout).equals(readFileSync(clear));
+  return [
+    { name: `${name}: openssl enc -d gives the clear TS bytes`, ok: same, detail: same ? `${good.stdout.length} bytes identical` : `openssl exit ${good.status}, bytes differ` },
+    { name: `${name}: a wrong key does not`, ok: !(bad.status === 0 && Buffer.from(bad.stdout).equals(readFileSync(clear))), detail: 'bytes differ or padding rejected' },
+  ];
+}
+
+/** ffmpeg's HLS demuxer decrypts SAMPLE-AES (key from a local file) to the clear TS's frames. */
+export function checkTsSampleAes(name: string, enc: string, clear: string, keyHex: string, ivHex: string): CheckResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'segcrypt-bench-hls-'));
+  try {
+    const play = (k: string) => {
+      writeFileSync(join(dir, 'key.bin'), Buffer.from(k, 'hex'));
+      writeFileSync(join(dir, 'index.m3u8'), ['#EXTM3U', '#EXT-X-VERSION:5', '#EXT-X-TARGETDURATION:600', '#EXT-X-MEDIA-SEQUENCE:0',
+        `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="key.bin",IV=0x${ivHex}`, '#EXTINF:600,', enc, '#EXT-X-ENDLIST', ''].join('\n'));
+      return framemd5(join(dir, 'index.m3u8'), ['-allowed_extensions', 'ALL', '-protocol_whitelist', 'file,crypto,data']);
+    };
+    const want = framemd5(clear);
+    const got = play(keyHex);
+    const wrong = play(keyHex.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    return [
+      { name: `${name}: ffmpeg HLS SAMPLE-AES decrypt gives the clear frames`, ok: sameFrames(want, got),
+        detail: got ? `${got.length} frames, ${sameFrames(want, got) ? 'identical' : 'DIFFERENT'} to ${want?.length ?? 0} clear` : 'ffmpeg failed' },
+      { name: `${name}: a wrong key does not`, ok: !sameFrames(want, wrong), detail: 'frames differ' },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The package output has its manifest with protection signaling and one output per input segment. */
+export function checkPackage(name: string, inDir: string, outDir: string, kind: 'dash' | 'hls'): CheckResult {
+  if (!existsSync(outDir)) return { name, ok: false, detail: `${outDir} missing` };
+  const seg = kind === 'dash' ? /\.m4s$/ : /\.ts$/;
+  const list = (d: string) => readdirSync(d).filter((f) => seg.test(f)).sort();
+  const ins = list(inDir);
+  const outs = list(outDir);
+  const manifests = readdirSync(outDir).filter((f) => (kind === 'dash' ? /\.mpd$/ : /\.m3u8$/).test(f));
+  const text = manifests.map((f) => readFileSync(join(outDir, f), 'utf8')).join('\n');
+  const signaled = kind === 'dash' ? /<ContentProtection/.test(text) : /#EXT-X-KEY:METHOD=(SAMPLE-AES|AES-128)/.test(text);
+  const changed = outs.filter((f) => ins.includes(f) && !readFileSync(join(outDir, f)).equals(readFileSync(join(inDir, f)))).length;
+  const ok = signaled && outs.length === ins.length && changed === ins.length;
+  return { name, ok, detail: `${outs.length}/${ins.length} segments, ${changed} changed, ${signaled ? 'protection signaled' : 'NO protection signaling'} in ${manifests.join(', ') || 'no manifest'}` };
+}

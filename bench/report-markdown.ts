@@ -1,0 +1,75 @@
+/** The bench result as markdown (bench/results/latest.md) and as the table printed to the terminal. */
+import type { BenchResult, RowResult } from './results-model.js';
+
+const MB = 1e6;
+const GROUP_TITLE: Record<string, string> = {
+  ceiling: 'Ceilings', peer: 'Peers', segcrypt: 'segcrypt', scaling: 'segcrypt package (pool scaling)', memory: 'segcrypt memory ladder',
+};
+
+function cells(r: RowResult): string[] {
+  if (r.status !== 'ok') return [r.tool, r.job, '', '', '', r.status + (r.note ? `: ${r.note.split('\n')[0]}` : '')];
+  const size = r.inputBytes ? (r.inputBytes / MB).toFixed(0) : '';
+  // `openssl speed` rows carry the tool's own MB/s and no wall time.
+  const wall = r.medianMs !== undefined ? (r.medianMs / 1000).toFixed(3) : '';
+  const rss = typeof r.peakRss === 'number' ? (r.peakRss / MB).toFixed(0) : '';
+  return [r.tool, r.job, size, wall, r.mbPerS !== undefined ? r.mbPerS.toFixed(0) : '', rss];
+}
+
+function table(head: string[], body: string[][]): string[] {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)];
+}
+
+export function toMarkdown(res: BenchResult, chartFile: string | null): string {
+  const m = res.machine;
+  const v = res.versions;
+  const out: string[] = [
+    `# segcrypt bench (${res.mode})`, '',
+    `${res.date} · ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB · load average before ${m.loadAverage.before.join(' ')}` +
+      (m.loadAverage.after ? `, after ${m.loadAverage.after.join(' ')}` : ''),
+    '',
+    `node ${v.node} · ${v.ffmpeg ?? 'ffmpeg n/a'} · Shaka Packager ${v.shakaPackager ?? 'n/a'} · ${v.openssl ?? 'openssl n/a'} · segcrypt ${v.segcryptCommit ?? 'n/a'}`,
+    '',
+    `Median wall time of ${res.runsPerJob} run(s) per job, commands alternated round-robin; peak RSS is the largest over the runs ` +
+      `(${res.rssMethod === 'gnu-time' ? 'GNU time %M, the child\'s ru_maxrss' : '/proc/<pid>/status VmHWM polled every 10 ms'}). ` +
+      'MB = 10^6 bytes; MB/s = input size / median wall time. Reproduce with `npm run build && npm run bench`.',
+    '',
+  ];
+  if (chartFile) out.push(`![MB/s per tool and job](${chartFile})`, '');
+  const head = ['tool', 'job', 'input MB', 'wall s', 'MB/s', 'peak RSS MB'];
+  for (const g of ['ceiling', 'peer', 'segcrypt', 'scaling', 'memory']) {
+    const rows = res.rows.filter((r) => r.group === g);
+    if (rows.length) out.push(`## ${GROUP_TITLE[g]}`, '', ...table(head, rows.map(cells)), '');
+  }
+  out.push('## Per-segment API (in process, cenc)', '');
+  if (res.latency.rows.length) {
+    out.push(...table(['concurrent', 'calls', 'segment MB', 'p50 ms', 'p99 ms', 'MB/s'], res.latency.rows.map((l) => [
+      String(l.concurrency), String(l.calls), (l.segmentBytes / MB).toFixed(2), l.p50Ms.toFixed(2), l.p99Ms.toFixed(2), l.mbPerS.toFixed(0)])), '');
+  } else out.push(`not available: ${res.latency.note ?? 'not run'}`, '');
+  out.push('## Targets (issue 8)', '', ...table(['target', 'threshold', 'measured', 'result', 'how'], res.targets.map((t) => [
+    t.target, t.threshold, t.shown, t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**', t.how])), '');
+  out.push('## Ratios', '', ...table(['ratio', 'value', 'how'], res.ratios.map((r) => [
+    r.label, r.value === null ? 'not measured' : `${r.value.toFixed(2)}x`, r.how])), '');
+  if (res.checks.length) {
+    out.push('## Correctness checks', '', ...table(['check', 'result', 'detail'], res.checks.map((c) => [c.name, c.ok ? 'ok' : '**FAILED**', c.detail])), '');
+  }
+  out.push('## Commands', '', ...res.rows.filter((r) => r.command).map((r) => `- ${r.tool}, ${r.job}: \`${r.command}\``), '');
+  return out.join('\n');
+}
+
+/** A fixed-width table for the terminal. */
+export function toConsole(res: BenchResult): string {
+  const head = ['tool', 'job', 'input MB', 'wall s', 'MB/s', 'peak RSS MB'];
+  const body = res.rows.map(cells);
+  for (const l of res.latency.rows) {
+    body.push(['segcrypt API', `2 MB segment x${l.concurrency}`, (l.segmentBytes / MB).toFixed(2), `p50 ${l.p50Ms.toFixed(1)} ms`, l.mbPerS.toFixed(0), `p99 ${l.p99Ms.toFixed(1)} ms`]);
+  }
+  const all = [head, ...body];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  const lines = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ''];
+  for (const t of res.targets) {
+    lines.push(`${t.met === null ? 'n/a   ' : t.met ? 'MET   ' : 'MISSED'}  ${t.target}: ${t.shown} (target ${t.threshold})`);
+  }
+  for (const c of res.checks) lines.push(`${c.ok ? 'check ok    ' : 'CHECK FAILED'}  ${c.name}: ${c.detail}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,59 @@
+/** The shape of bench/results/latest.json: everything the markdown, the chart and the README quote. */
+import type { JobGroup } from './jobs.js';
+import type { LatencyRow } from './segment-latency.js';
+import type { MachineInfo, Versions } from './machine.js';
+
+export type RowStatus = 'ok' | 'not available' | 'failed';
+
+export interface RowResult {
+  id: string;
+  group: JobGroup;
+  tool: string;
+  job: string;
+  status: RowStatus;
+  /** Why not available, or the failing run's stderr tail. */
+  note?: string;
+  /** The exact command (paths relative to the repo) that reproduces one run. */
+  command?: string;
+  inputBytes?: number;
+  wallMs: number[];
+  medianMs?: number;
+  /** Input MB (10^6 bytes) per second of median wall time; for `openssl speed` the tool's own figure. */
+  mbPerS?: number;
+  /** Bytes; the largest over the runs. */
+  peakRss?: number | null;
+}
+
+export interface RatioResult {
+  label: string;
+  value: number | null;
+  /** How it is computed, e.g. "Shaka cenc wall / segcrypt cenc wall". */
+  how: string;
+}
+
+export interface TargetResult {
+  target: string;
+  /** e.g. ">= 4x", "<= 120 MB". */
+  threshold: string;
+  measured: number | null;
+  shown: string;
+  met: boolean | null;
+  how: string;
+}
+
+export interface CheckResult { name: string; ok: boolean; detail: string }
+
+export interface BenchResult {
+  mode: 'full' | 'quick';
+  date: string;
+  runsPerJob: number;
+  rssMethod: string;
+  machine: MachineInfo;
+  versions: Versions;
+  inputs: Record<string, { path: string; bytes: number }>;
+  rows: RowResult[];
+  latency: { rows: LatencyRow[]; note?: string };
+  ratios: RatioResult[];
+  targets: TargetResult[];
+  checks: CheckResult[];
+}

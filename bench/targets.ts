@@ -1,0 +1,87 @@
+/**
+ * Issue 8's targets, each a ratio measured in the same run, and the comparison ratios the report
+ * quotes. A target whose rows did not run is "not measured" (met: null), never "met".
+ */
+import type { LatencyRow } from './segment-latency.js';
+import type { RatioResult, RowResult, TargetResult } from './results-model.js';
+
+const MB = 1e6;
+
+function ok(rows: RowResult[], id: string): RowResult | undefined {
+  const r = rows.find((x) => x.id === id);
+  return r && r.status === 'ok' ? r : undefined;
+}
+
+/** a / b of median wall times (how many times faster b is than a). */
+function wallRatio(rows: RowResult[], a: string, b: string): number | null {
+  const ra = ok(rows, a);
+  const rb = ok(rows, b);
+  return ra?.medianMs && rb?.medianMs ? ra.medianMs / rb.medianMs : null;
+}
+
+function atLeast(target: string, how: string, value: number | null, min: number): TargetResult {
+  return { target, threshold: `>= ${min}x`, measured: value, shown: value === null ? 'not measured' : `${value.toFixed(2)}x`,
+    met: value === null ? null : value >= min, how };
+}
+
+function atMost(target: string, how: string, value: number | null, max: number, unit: 'x' | 'MB' | 'ms'): TargetResult {
+  const shown = value === null ? 'not measured' : unit === 'x' ? `${value.toFixed(2)}x` : `${value.toFixed(1)} ${unit}`;
+  return { target, threshold: `<= ${max}${unit === 'x' ? 'x' : ` ${unit}`}`, measured: value, shown,
+    met: value === null ? null : value <= max, how };
+}
+
+export function evaluateTargets(rows: RowResult[], latency: LatencyRow[]): TargetResult[] {
+  const t: TargetResult[] = [];
+  for (const s of ['cenc', 'cbcs']) {
+    t.push(atLeast(`fMP4 ${s}: faster than Shaka Packager`, `Shaka ${s} wall / segcrypt ${s} wall`,
+      wallRatio(rows, `shaka-${s}-fmp4`, `segcrypt-${s}-fmp4`), 4));
+    t.push(atMost(`fMP4 ${s}: wall time against cp`, `segcrypt ${s} wall / cp wall (same file)`,
+      wallRatio(rows, `segcrypt-${s}-fmp4`, 'cp-fmp4'), 1.5, 'x'));
+  }
+  t.push(atLeast('TS AES-128: faster than openssl enc', 'openssl enc -aes-128-cbc wall / segcrypt aes-128 wall',
+    wallRatio(rows, 'openssl-enc-ts', 'segcrypt-aes-128-ts'), 1.5));
+  t.push(atLeast('TS SAMPLE-AES: faster than Shaka Packager', 'Shaka SAMPLE-AES wall / segcrypt sample-aes wall',
+    wallRatio(rows, 'shaka-sample-aes-ts', 'segcrypt-sample-aes-ts'), 3));
+
+  const ours = rows.filter((r) => r.tool === 'segcrypt' && r.status === 'ok' && typeof r.peakRss === 'number');
+  const worst = ours.reduce<RowResult | undefined>((w, r) => (!w || (r.peakRss ?? 0) > (w.peakRss ?? 0) ? r : w), undefined);
+  t.push(atMost('Peak RSS of every segcrypt CLI run', `largest peak RSS over all segcrypt rows${worst ? ` (${worst.job})` : ''}`,
+    worst?.peakRss ? worst.peakRss / MB : null, 120, 'MB'));
+
+  const ladder = rows.filter((r) => (r.group === 'memory' || r.id === 'segcrypt-cenc-fmp4') && r.status === 'ok' && r.peakRss)
+    .sort((a, b) => (a.inputBytes ?? 0) - (b.inputBytes ?? 0));
+  const flat = ladder.length >= 2 ? ((ladder.at(-1)!.peakRss ?? 0) - (ladder[0].peakRss ?? 0)) / MB : null;
+  t.push(atMost('Memory flat with input size', ladder.length >= 2
+    ? `peak RSS at ${((ladder.at(-1)!.inputBytes ?? 0) / MB).toFixed(0)} MB input - at ${((ladder[0].inputBytes ?? 0) / MB).toFixed(0)} MB`
+    : 'peak RSS largest input - smallest input', flat, 20, 'MB'));
+
+  for (const p of ['dash', 'hls-ts']) {
+    t.push(atLeast(`package ${p === 'dash' ? 'DASH' : 'HLS TS'}: pool 2 over pool 1`, 'pool-1 wall / pool-2 wall',
+      wallRatio(rows, `segcrypt-package-${p}-pool1`, `segcrypt-package-${p}-pool2`), 1.6));
+  }
+  for (const c of [1, 2, 4]) {
+    const l = latency.find((x) => x.concurrency === c);
+    t.push(atMost(`Per-segment API p99, ${c} concurrent`, l ? `p99 of ${l.calls} calls, ${(l.segmentBytes / MB).toFixed(2)} MB segment` : 'p99 latency',
+      l ? l.p99Ms : null, 10, 'ms'));
+  }
+  return t;
+}
+
+export function comparisonRatios(rows: RowResult[]): RatioResult[] {
+  const speed = (id: string, row: string): number | null => {
+    const s = ok(rows, id);
+    const r = ok(rows, row);
+    return s?.mbPerS && r?.mbPerS ? r.mbPerS / s.mbPerS : null;
+  };
+  return [
+    { label: 'segcrypt cenc vs ffmpeg cenc (fMP4)', value: wallRatio(rows, 'ffmpeg-cenc-fmp4', 'segcrypt-cenc-fmp4'), how: 'ffmpeg wall / segcrypt wall' },
+    { label: 'segcrypt cenc vs Shaka cenc (fMP4)', value: wallRatio(rows, 'shaka-cenc-fmp4', 'segcrypt-cenc-fmp4'), how: 'Shaka wall / segcrypt wall' },
+    { label: 'segcrypt cbcs vs Shaka cbcs (fMP4)', value: wallRatio(rows, 'shaka-cbcs-fmp4', 'segcrypt-cbcs-fmp4'), how: 'Shaka wall / segcrypt wall' },
+    { label: 'segcrypt cenc wall vs cp', value: wallRatio(rows, 'segcrypt-cenc-fmp4', 'cp-fmp4'), how: 'segcrypt wall / cp wall' },
+    { label: 'segcrypt TS AES-128 vs openssl enc', value: wallRatio(rows, 'openssl-enc-ts', 'segcrypt-aes-128-ts'), how: 'openssl wall / segcrypt wall' },
+    { label: 'segcrypt TS AES-128 wall vs cp', value: wallRatio(rows, 'segcrypt-aes-128-ts', 'cp-ts'), how: 'segcrypt wall / cp wall' },
+    { label: 'segcrypt SAMPLE-AES vs Shaka SAMPLE-AES (TS)', value: wallRatio(rows, 'shaka-sample-aes-ts', 'segcrypt-sample-aes-ts'), how: 'Shaka wall / segcrypt wall' },
+    { label: 'segcrypt cenc MB/s / openssl speed AES-128-CTR', value: speed('openssl-speed-aes-128-ctr', 'segcrypt-cenc-fmp4'), how: 'share of the one-core cipher ceiling' },
+    { label: 'segcrypt TS AES-128 MB/s / openssl speed AES-128-CBC', value: speed('openssl-speed-aes-128-cbc', 'segcrypt-aes-128-ts'), how: 'share of the one-core cipher ceiling' },
+  ];
+}

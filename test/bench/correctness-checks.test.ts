@@ -1,0 +1,38 @@
+/**
+ * The bench's oracle checks must be able to fail: fed outputs of the peers (ffmpeg cenc, openssl
+ * enc), they pass; fed the wrong clear reference or a wrong key, they fail.
+ */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkFmp4Decrypts, checkTsAes128 } from '../../bench/correctness-checks.js';
+import { prepareInputs, QUICK } from '../../bench/inputs.js';
+import { BENCH_IV, BENCH_KEY, BENCH_KID } from '../../bench/jobs.js';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const inputs = prepareInputs(join(repo, 'bench', '.cache'), QUICK, () => {});
+const dir = mkdtempSync(join(tmpdir(), 'segcrypt-bench-checks-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+t.test('fMP4 check: ffmpeg cenc output decrypts to the clear frames, and not to another clip', async (t) => {
+  const enc = join(dir, 'ffmpeg-cenc.mp4');
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', inputs.fmp4.path, '-map', '0', '-c', 'copy',
+    '-encryption_scheme', 'cenc-aes-ctr', '-encryption_key', BENCH_KEY, '-encryption_kid', BENCH_KID, enc]);
+  t.equal(r.status, 0, 'ffmpeg encrypts');
+  const good = checkFmp4Decrypts('ffmpeg cenc', enc, inputs.fmp4.path, BENCH_KEY);
+  t.same(good.map((c) => c.ok), [true, true], good.map((c) => c.detail).join('; '));
+  const otherClip = checkFmp4Decrypts('ffmpeg cenc vs another clip', enc, inputs.ladder[0].path, BENCH_KEY);
+  t.equal(otherClip[0].ok, false, 'a different clear reference fails the check');
+  const wrongKey = checkFmp4Decrypts('ffmpeg cenc, wrong key', enc, inputs.fmp4.path, BENCH_KEY.replace(/^./, '9'));
+  t.equal(wrongKey[0].ok, false, 'decrypting with a wrong key fails the check');
+});
+
+t.test('TS AES-128 check: openssl enc output passes; a wrong key or other bytes fail', async (t) => {
+  const enc = join(dir, 'openssl.ts');
+  t.equal(spawnSync('openssl', ['enc', '-aes-128-cbc', '-K', BENCH_KEY, '-iv', BENCH_IV, '-in', inputs.ts.path, '-out', enc]).status, 0);
+  t.same(checkTsAes128('openssl', enc, inputs.ts.path, BENCH_KEY, BENCH_IV).map((c) => c.ok), [true, true]);
+  t.equal(checkTsAes128('openssl', enc, inputs.ts.path, BENCH_KEY.replace(/^./, '9'), BENCH_IV)[0].ok, false, 'wrong key');
+  t.equal(checkTsAes128('openssl', enc, inputs.fmp4.path, BENCH_KEY, BENCH_IV)[0].ok, false, 'other clear bytes');
+});

@@ -1,0 +1,33 @@
+/**
+ * Keeps the bench working: `npm run bench -- --quick` on tiny generated inputs must run every
+ * available row, and every output it made must pass the oracle checks. No timing is asserted.
+ */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BenchResult } from '../../bench/results-model.js';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+
+t.test('bench --quick runs every available row and its outputs decrypt', async (t) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'bench', 'run.ts'), '--quick'], {
+    cwd: repo, encoding: 'utf8', timeout: 120_000,
+  });
+  t.equal(r.status, 0, `bench --quick exits 0\n${r.stderr.split('\n').slice(-15).join('\n')}`);
+  const file = join(repo, 'bench', '.cache', 'quick-results', 'latest.json');
+  t.ok(existsSync(file), 'writes latest.json');
+  const res = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+  t.equal(res.mode, 'quick');
+  t.same(res.rows.filter((x) => x.status === 'failed').map((x) => `${x.tool} ${x.job}: ${x.note}`), [], 'no row failed');
+  t.same(res.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`), [], 'every check passed');
+  // The ceilings need only cp and openssl: they always run, so the measuring itself is exercised.
+  for (const id of ['cp-fmp4', 'cp-ts', 'openssl-speed-aes-128-ctr']) {
+    const row = res.rows.find((x) => x.id === id);
+    t.equal(row?.status, 'ok', `${id} ran`);
+    t.ok((row?.mbPerS ?? 0) > 0, `${id} has a throughput`);
+  }
+  t.ok(res.rows.find((x) => x.id === 'cp-fmp4')?.peakRss, 'peak RSS was measured');
+  t.ok(readFileSync(join(repo, 'bench', '.cache', 'quick-results', 'latest.svg'), 'utf8').startsWith('<svg'), 'writes the chart');
+  t.match(readFileSync(join(repo, 'bench', '.cache', 'quick-results', 'latest.md'), 'utf8'), /## Targets \(issue 8\)/, 'writes the report');
+});
