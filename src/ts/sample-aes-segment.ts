@@ -1,0 +1,181 @@
+/**
+ * SAMPLE-AES over one MPEG-TS segment (Apple, MPEG-2 Stream Encryption Format for HTTP Live
+ * Streaming): find PAT/PMT, reassemble each elementary stream's PES packets, encrypt their frames
+ * (H.264 NAL units, ADTS AAC, AC-3/E-AC-3 syncframes), put the bytes back (in place when the size
+ * is unchanged, re-packetized when emulation prevention grew a video PES), rewrite the PMT with the
+ * encrypted stream types and descriptors, and make continuity counters continuous.
+ * Pure: buffer in, new buffer out; the input is never modified.
+ */
+import { MediaError } from '../errors.js';
+import { checkAesParams as checkAesKeyIv } from './aes128.js';
+import { readAudioFrame } from './audio-frames.js';
+import { audioSetupInformation } from './audio-setup-info.js';
+import { checkPacketGrid, PACKET_SIZE, PID_PAT, readPacketHeader } from './packet.js';
+import { packetizePes, renumberContinuity } from './pes-packetizer.js';
+import { readPesLayout, rebuildPes } from './pes.js';
+import { buildPmtSection, parsePat, parsePmt, type Pmt, writeSectionPacket } from './psi.js';
+import { encryptAudioElementaryStream } from './sample-aes-audio.js';
+import { encryptAvcElementaryStream } from './sample-aes-h264.js';
+import {
+  ENCRYPTED_STREAM_TYPES, type EncryptedStreamType, encryptedStreamDescriptors, isPrivateDolbyAudio,
+  SAMPLE_AES_STREAM_TYPES, UNSUPPORTED_MEDIA_TYPES,
+} from './stream-types.js';
+
+interface ProgramTables {
+  /** PMT packet indices and their parsed tables. */
+  pmtPackets: { index: number; pmt: Pmt }[];
+  /** Encrypted elementary streams by PID. */
+  streams: Map<number, EncryptedStreamType>;
+}
+
+const hex = (pid: number) => `0x${pid.toString(16)}`;
+
+function findProgramTables(buf: Buffer, count: number): ProgramTables {
+  let pmtPids: Set<number> | undefined;
+  const pmtPackets: { index: number; pmt: Pmt }[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = i * PACKET_SIZE;
+    const h = readPacketHeader(buf, o, i);
+    if (!h.payloadUnitStart || !h.hasPayload) continue;
+    if (h.pid === PID_PAT && !pmtPids) {
+      pmtPids = new Set(parsePat(buf, h.payloadOffset, o, `PAT packet ${i}`).values());
+    } else if (pmtPids?.has(h.pid)) {
+      pmtPackets.push({ index: i, pmt: parsePmt(buf, h.payloadOffset, o, `PMT PID ${hex(h.pid)} packet ${i}`) });
+    }
+  }
+  if (!pmtPids) throw new MediaError('ERR_TS_NO_PMT', `no PAT in ${count} packets, so no PMT to find`, { where: 'PID 0x0' });
+  if (pmtPackets.length === 0) {
+    throw new MediaError('ERR_TS_NO_PMT', `no PMT on PID ${[...pmtPids].map(hex).join(', ')} in ${count} packets`, { where: `PID ${[...pmtPids].map(hex).join(',')}` });
+  }
+  const streams = new Map<number, EncryptedStreamType>();
+  for (const { index, pmt } of pmtPackets) {
+    for (const s of pmt.streams) {
+      const where = `PMT packet ${index}, PID ${hex(s.pid)}`;
+      if (ENCRYPTED_STREAM_TYPES.has(s.streamType)) {
+        throw new MediaError('ERR_TS_ALREADY_ENCRYPTED', `${where}: stream_type 0x${s.streamType.toString(16)} is already SAMPLE-AES`, { where });
+      }
+      const type = SAMPLE_AES_STREAM_TYPES.get(s.streamType);
+      if (type) {
+        streams.set(s.pid, type);
+        continue;
+      }
+      const unsupported = UNSUPPORTED_MEDIA_TYPES.get(s.streamType) ?? (s.streamType === 0x06 && isPrivateDolbyAudio(s.descriptors) ? 'AC-3 in private PES (0x06)' : undefined);
+      if (unsupported) {
+        throw new MediaError('ERR_UNSUPPORTED_STREAM',
+          `${where}: stream_type 0x${s.streamType.toString(16)} (${unsupported}) cannot be SAMPLE-AES encrypted (H.264, AAC ADTS, AC-3, E-AC-3 only)`, { where });
+      }
+    }
+  }
+  return { pmtPackets, streams };
+}
+
+interface PesInProgress {
+  firstIndex: number;
+  packetOffsets: number[];
+  /** [start, end) payload ranges in the input. */
+  ranges: number[];
+  size: number;
+}
+
+export interface SampleAesStream {
+  pid: number;
+  codec: EncryptedStreamType['codec'];
+  /** PES packets encrypted on this PID. */
+  pesCount: number;
+}
+
+export function encryptSampleAesSegment(input: Buffer, key: Buffer, iv: Buffer): Buffer {
+  return encryptSampleAesSegmentDetailed(input, key, iv).data;
+}
+
+/** Same, also reporting which elementary streams were encrypted. */
+export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: Buffer): { data: Buffer; streams: SampleAesStream[] } {
+  checkAesKeyIv(key, iv);
+  const count = checkPacketGrid(input);
+  const { pmtPackets, streams } = findProgramTables(input, count);
+  const work = Buffer.from(input);
+  const replacements = new Map<number, Buffer[]>();
+  const audioSetup = new Map<number, Buffer>();
+  const open = new Map<number, PesInProgress>();
+
+  const pesCount = new Map<number, number>();
+  const finish = (pid: number, st: PesInProgress) => {
+    const type = streams.get(pid)!;
+    pesCount.set(pid, (pesCount.get(pid) ?? 0) + 1);
+    const where = `PID ${hex(pid)} PES at packet ${st.firstIndex}`;
+    const pes = Buffer.allocUnsafe(st.size);
+    for (let k = 0, p = 0; k < st.ranges.length; k += 2) p += input.copy(pes, p, st.ranges[k], st.ranges[k + 1]);
+    const layout = readPesLayout(pes, where);
+    const es = pes.subarray(layout.esStart, layout.esEnd);
+    if (type.codec !== 'h264') {
+      if (!audioSetup.has(pid) && es.length > 0) {
+        const f = readAudioFrame(type.codec, es, 0, where);
+        audioSetup.set(pid, audioSetupInformation(type.codec, es.subarray(f.offset, f.offset + f.length), where));
+      }
+      encryptAudioElementaryStream(type.codec, es, key, iv, where).copy(pes, layout.esStart);
+    } else {
+      const enc = encryptAvcElementaryStream(es, key, iv, where);
+      if (enc.length !== es.length) {
+        const packets = packetizePes(input, st.packetOffsets, rebuildPes(pes, layout, enc, where));
+        const idx = st.packetOffsets.map((o) => o / PACKET_SIZE);
+        for (let j = 0; j < idx.length; j++) {
+          replacements.set(idx[j], j < idx.length - 1 ? packets.slice(j, j + 1) : packets.slice(j));
+        }
+        return;
+      }
+      enc.copy(pes, layout.esStart);
+    }
+    for (let k = 0, p = 0; k < st.ranges.length; k += 2) p += pes.copy(work, st.ranges[k], p, p + st.ranges[k + 1] - st.ranges[k]);
+  };
+
+  for (let i = 0; i < count; i++) {
+    const o = i * PACKET_SIZE;
+    const h = readPacketHeader(input, o, i);
+    if (!streams.has(h.pid) || !h.hasPayload) continue;
+    let st = open.get(h.pid);
+    if (h.payloadUnitStart) {
+      if (st) finish(h.pid, st);
+      st = { firstIndex: i, packetOffsets: [], ranges: [], size: 0 };
+      open.set(h.pid, st);
+    } else if (!st) {
+      throw new MediaError('ERR_TS_PES_CONTINUATION',
+        `PID ${hex(h.pid)} packet ${i}: payload continues a PES that started before this segment`, { where: `packet ${i}@${o}` });
+    }
+    st.packetOffsets.push(o);
+    st.ranges.push(h.payloadOffset, o + PACKET_SIZE);
+    st.size += o + PACKET_SIZE - h.payloadOffset;
+  }
+  for (const [pid, st] of open) finish(pid, st);
+
+  for (const { index, pmt } of pmtPackets) {
+    const rewritten: Pmt = {
+      ...pmt,
+      streams: pmt.streams.map((s) => {
+        const type = streams.get(s.pid);
+        if (!type) return s;
+        return { streamType: type.encryptedType, pid: s.pid, descriptors: encryptedStreamDescriptors(type, s.descriptors, audioSetup.get(s.pid)) };
+      }),
+    };
+    writeSectionPacket(work, index * PACKET_SIZE, buildPmtSection(rewritten), `PMT packet ${index}`);
+  }
+
+  const out = replacements.size === 0 ? work : assemble(work, count, replacements);
+  renumberContinuity(out, new Set(streams.keys()));
+  return { data: out, streams: [...streams].map(([pid, t]) => ({ pid, codec: t.codec, pesCount: pesCount.get(pid) ?? 0 })) };
+}
+
+function assemble(work: Buffer, count: number, replacements: Map<number, Buffer[]>): Buffer {
+  let packets = count;
+  for (const r of replacements.values()) packets += r.length - 1;
+  const out = Buffer.allocUnsafe(packets * PACKET_SIZE);
+  let o = 0;
+  for (let i = 0; i < count; i++) {
+    const r = replacements.get(i);
+    if (!r) {
+      o += work.copy(out, o, i * PACKET_SIZE, (i + 1) * PACKET_SIZE);
+    } else {
+      for (const p of r) o += p.copy(out, o);
+    }
+  }
+  return out;
+}
