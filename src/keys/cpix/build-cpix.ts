@@ -34,7 +34,7 @@ export function buildCpix(doc: CpixDocument): string {
   out.push('<cpix:ContentKeyList>');
   for (const k of doc.contentKeys) {
     const a = attrs([
-      ['kid', kidToUuid(k.kid)],
+      ['kid', k.kid.length > 0 ? kidToUuid(k.kid) : undefined],
       ['explicitIV', k.explicitIV?.toString('base64')],
       ['commonEncryptionScheme', k.commonEncryptionScheme],
     ]);

@@ -22,7 +22,8 @@ export function keySetFromCpix(doc: CpixDocument, options: CpixKeyOptions = {}):
   if (doc.deliveryData.some((d) => d.documentKey) && doc.contentKeys.some((k) => k.plainValue)) {
     throw new KeyError('ERR_CPIX_PARSE', 'a content key is in the clear although the document carries DeliveryData for encrypted delivery', { where: 'ContentKeyList' });
   }
-  const keys: ContentKey[] = doc.contentKeys.map((k) => {
+  const keys: ContentKey[] = doc.contentKeys.map((k, i) => {
+    if (k.kid.length !== 16) throw new KeyError('ERR_CPIX_PARSE', `ContentKey[${i}]@kid is missing`, { where: `ContentKey[${i}]@kid` });
     const uuid = kidToUuid(k.kid);
     let value: Buffer;
     if (k.encryptedValue) value = openContentKey(k, secrets!);

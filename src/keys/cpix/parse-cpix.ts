@@ -30,7 +30,8 @@ export function parseCpix(xml: string | Buffer, what = 'CPIX document'): CpixDoc
 
 function parseContentKey(node: unknown, i: number): CpixContentKey {
   const where = `ContentKey[${i}]`;
-  const key: CpixContentKey = { kid: requiredKid(node, where) };
+  // A request may leave the KID to the key server; an absent kid is an empty buffer here.
+  const key: CpixContentKey = { kid: attrOf(node, 'kid') ? requiredKid(node, where) : Buffer.alloc(0) };
   const iv = attrOf(node, 'explicitIV');
   if (iv !== undefined && iv !== '') key.explicitIV = base64(iv, `${where}@explicitIV`, [8, 16]);
   const scheme = attrOf(node, 'commonEncryptionScheme');

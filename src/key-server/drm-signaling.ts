@@ -1,0 +1,97 @@
+import type { ProtectionScheme } from '../keys/content-key.js';
+import type { CpixDrmSystem } from '../keys/cpix/cpix-model.js';
+import { buildCommonPssh } from '../keys/drm/common-pssh.js';
+import { fairPlaySkdUri, FAIRPLAY_KEYFORMAT } from '../keys/drm/fairplay.js';
+import { kidToUuid } from '../keys/drm/guid.js';
+import { hlsKeyLines, hlsMethod } from '../keys/drm/hls-key-lines.js';
+import { buildPlayReadyObject, buildPlayReadyPssh, buildWrmHeader } from '../keys/drm/playready-header.js';
+import { buildPssh } from '../keys/drm/pssh-box.js';
+import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import { buildWidevinePssh } from '../keys/drm/widevine-pssh.js';
+import { HLS_AES128_SYSTEM_ID } from '../keys/speke/speke-request.js';
+
+export interface SignalingContext {
+  contentId: string;
+  kid: Buffer;
+  key: Buffer;
+  iv?: Buffer;
+  scheme: ProtectionScheme;
+  version: 1 | 2;
+  /** Base URL of this server (for the HLS AES-128 key URI). */
+  baseUrl: string;
+  playReadyLaUrl?: string;
+}
+
+/** The systems the server answers for; anything else gets a 400 naming the systemId. */
+export const KNOWN_SYSTEMS = new Set([SYSTEM_IDS.widevine, SYSTEM_IDS.playready, SYSTEM_IDS.fairplay, SYSTEM_IDS.common, SYSTEM_IDS.clearkey, HLS_AES128_SYSTEM_ID]);
+
+const b64 = (s: string | Buffer): string => (typeof s === 'string' ? Buffer.from(s, 'utf8') : s).toString('base64');
+
+/**
+ * Fill one DRMSystem of a request: every element the encryptor left empty gets its value; a
+ * DRMSystem with no child element gets the system's usual set.
+ */
+export function fillDrmSystem(req: CpixDrmSystem, ctx: SignalingContext): CpixDrmSystem {
+  const out: CpixDrmSystem = { ...req };
+  const asked = (['pssh', 'contentProtectionData', 'uriExtXKey', 'keyFormat', 'keyFormatVersions', 'protectionHeader',
+    'hlsSignalingDataMedia', 'hlsSignalingDataMaster', 'smoothStreamingProtectionHeaderData'] as const).filter((k) => req[k] !== undefined);
+  const id = req.systemId;
+  if (asked.length === 0) {
+    if (id === SYSTEM_IDS.fairplay || id === HLS_AES128_SYSTEM_ID) {
+      if (ctx.version === 1) { out.uriExtXKey = ''; out.keyFormat = ''; out.keyFormatVersions = ''; } else { out.hlsSignalingDataMedia = ''; out.hlsSignalingDataMaster = ''; }
+    } else out.pssh = '';
+  }
+  const s = systemValues(id, ctx);
+  const fill = <K extends keyof CpixDrmSystem>(k: K, v: CpixDrmSystem[K] | undefined): void => { if (out[k] !== undefined && v !== undefined) out[k] = v; };
+  fill('pssh', s.pssh && b64(s.pssh));
+  fill('contentProtectionData', s.pssh && b64(contentProtectionXml(s.pssh, s.pro)));
+  fill('uriExtXKey', b64(s.uri));
+  fill('keyFormat', b64(s.keyFormat));
+  fill('keyFormatVersions', b64('1'));
+  fill('protectionHeader', s.pro && b64(s.pro));
+  fill('smoothStreamingProtectionHeaderData', s.pro && b64(s.pro));
+  const lines = hlsKeyLines({
+    method: id === HLS_AES128_SYSTEM_ID ? 'AES-128' : hlsMethod(ctx.scheme),
+    uri: s.uri,
+    keyFormat: s.keyFormat,
+    keyFormatVersions: '1',
+    ...(id !== SYSTEM_IDS.fairplay && id !== HLS_AES128_SYSTEM_ID ? { kidHex: ctx.kid.toString('hex') } : {}),
+    ...(id === HLS_AES128_SYSTEM_ID && ctx.iv && ctx.iv.length === 16 ? { ivHex: ctx.iv.toString('hex') } : {}),
+  });
+  fill('hlsSignalingDataMedia', b64(lines.media));
+  fill('hlsSignalingDataMaster', b64(lines.master));
+  return out;
+}
+
+interface SystemValues { pssh?: Buffer; pro?: Buffer; uri: string; keyFormat: string }
+
+function systemValues(id: string, ctx: SignalingContext): SystemValues {
+  switch (id) {
+    case SYSTEM_IDS.widevine: {
+      const pssh = buildWidevinePssh({ kids: [ctx.kid], contentId: Buffer.from(ctx.contentId, 'utf8'), provider: 'segcrypt', scheme: ctx.scheme });
+      return { pssh, uri: `data:text/plain;base64,${pssh.toString('base64')}`, keyFormat: `urn:uuid:${SYSTEM_IDS.widevine}` };
+    }
+    case SYSTEM_IDS.playready: {
+      const pro = buildPlayReadyObject(buildWrmHeader({ keys: [{ kid: ctx.kid, key: ctx.key }], scheme: ctx.scheme, ...(ctx.playReadyLaUrl ? { laUrl: ctx.playReadyLaUrl } : {}) }));
+      return { pssh: buildPlayReadyPssh(pro, [ctx.kid]), pro, uri: `data:text/plain;charset=UTF-16;base64,${pro.toString('base64')}`, keyFormat: 'com.microsoft.playready' };
+    }
+    case SYSTEM_IDS.fairplay:
+      return { uri: fairPlaySkdUri(ctx.kid), keyFormat: FAIRPLAY_KEYFORMAT };
+    case HLS_AES128_SYSTEM_ID:
+      return { uri: `${ctx.baseUrl}/hls-key/${encodeURIComponent(ctx.contentId)}/${kidToUuid(ctx.kid)}`, keyFormat: 'identity' };
+    case SYSTEM_IDS.clearkey: {
+      const pssh = buildPssh(SYSTEM_IDS.clearkey, Buffer.alloc(0), [ctx.kid]);
+      return { pssh, uri: `data:text/plain;base64,${pssh.toString('base64')}`, keyFormat: `urn:uuid:${SYSTEM_IDS.clearkey}` };
+    }
+    default: {
+      const pssh = buildCommonPssh([ctx.kid]);
+      return { pssh, uri: `data:text/plain;base64,${pssh.toString('base64')}`, keyFormat: `urn:uuid:${SYSTEM_IDS.common}` };
+    }
+  }
+}
+
+/** DASH ContentProtection children (CPIX ContentProtectionData): cenc:pssh, and mspr:pro for PlayReady. */
+function contentProtectionXml(pssh: Buffer, pro?: Buffer): string {
+  const p = `<cenc:pssh xmlns:cenc="urn:mpeg:cenc:2013">${pssh.toString('base64')}</cenc:pssh>`;
+  return pro ? `${p}<mspr:pro xmlns:mspr="urn:microsoft:playready">${pro.toString('base64')}</mspr:pro>` : p;
+}

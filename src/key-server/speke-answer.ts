@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { KeyError } from '../errors.js';
+import type { ProtectionScheme } from '../keys/content-key.js';
+import { buildCpix } from '../keys/cpix/build-cpix.js';
+import type { CpixContentKey, CpixDocument, CpixDrmSystem } from '../keys/cpix/cpix-model.js';
+import { newDeliverySecrets, sealContentKey, sealDeliveryData } from '../keys/cpix/key-delivery.js';
+import { parseCpix } from '../keys/cpix/parse-cpix.js';
+import { kidToUuid } from '../keys/drm/guid.js';
+import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import { deriveContentKey } from './key-derivation.js';
+import { fillDrmSystem, KNOWN_SYSTEMS } from './drm-signaling.js';
+
+/** A request the server refuses: HTTP status and the reason sent back as the body. */
+export class RequestRejected extends Error {
+  constructor(readonly status: number, readonly reason: string) { super(reason); }
+}
+
+export interface AnswerContext {
+  version: 1 | 2;
+  secret: Buffer;
+  baseUrl: string;
+  playReadyLaUrl?: string;
+}
+
+const SCHEMES = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
+const DEFAULT_SYSTEMS = [SYSTEM_IDS.widevine, SYSTEM_IDS.playready, SYSTEM_IDS.common, SYSTEM_IDS.fairplay];
+
+/**
+ * Answer one SPEKE request (pure: request bytes in, response XML out). Validation follows the
+ * SPEKE v2 constraints page and uses its error strings.
+ */
+export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
+  let req: CpixDocument;
+  try {
+    req = parseCpix(body, 'SPEKE request');
+  } catch (e) {
+    if (e instanceof KeyError) throw new RequestRejected(400, e.message);
+    throw e;
+  }
+  const contentId = ctx.version === 2 ? req.contentId : req.id ?? req.contentId;
+  if (ctx.version === 2) {
+    if (!req.contentId) throw new RequestRejected(400, 'Missing CPIX@contentId');
+    if (!req.version) throw new RequestRejected(400, 'Missing CPIX@version');
+    if (req.version !== '2.3') throw new RequestRejected(400, 'Unsupported CPIX@version');
+  } else if (!contentId) throw new RequestRejected(400, 'Missing CPIX@id');
+  if (req.contentKeys.length === 0) throw new RequestRejected(400, 'Missing ContentKeyList/ContentKey');
+  const scheme = schemeOf(req, ctx.version);
+  if (ctx.version === 2) checkContract(req);
+
+  // Random KIDs for keys the encryptor left without one.
+  const keys: CpixContentKey[] = req.contentKeys.map((k) => ({ ...k, kid: k.kid.length === 16 ? k.kid : randomBytes(16) }));
+  const seen = new Set<string>();
+  for (const k of keys) {
+    const h = k.kid.toString('hex');
+    if (seen.has(h)) throw new RequestRejected(400, `Duplicate ContentKey kid ${kidToUuid(k.kid)}`);
+    seen.add(h);
+  }
+  const values = new Map(keys.map((k) => [k.kid.toString('hex'), deriveContentKey(ctx.secret, contentId!, k.kid)]));
+
+  const requestedSystems: CpixDrmSystem[] = req.drmSystems.length > 0
+    ? req.drmSystems
+    : keys.flatMap((k) => DEFAULT_SYSTEMS.map((systemId) => ({ kid: k.kid, systemId })));
+  const drmSystems = requestedSystems.map((d) => {
+    const key = values.get(d.kid.toString('hex'));
+    if (!key) throw new RequestRejected(400, `DRMSystem kid ${kidToUuid(d.kid)} is not in ContentKeyList`);
+    if (!KNOWN_SYSTEMS.has(d.systemId)) throw new RequestRejected(400, `Unsupported DRMSystem ${d.systemId}`);
+    if (d.systemId === SYSTEM_IDS.fairplay && scheme !== 'cbcs') {
+      throw new RequestRejected(400, `ContentKey@commonEncryptionScheme non compatible with DRMSystem ${d.systemId}`);
+    }
+    const iv = keys.find((k) => k.kid.equals(d.kid))?.explicitIV;
+    return fillDrmSystem(d, { contentId: contentId!, kid: d.kid, key, scheme, version: ctx.version, baseUrl: ctx.baseUrl, ...(iv ? { iv } : {}), ...(ctx.playReadyLaUrl ? { playReadyLaUrl: ctx.playReadyLaUrl } : {}) });
+  });
+
+  const recipient = req.deliveryData.find((d) => d.certificate);
+  const secrets = recipient ? newDeliverySecrets() : undefined;
+  let deliveryData = req.deliveryData;
+  if (recipient && secrets) {
+    try {
+      deliveryData = [sealDeliveryData(recipient.certificate!, secrets, recipient.id)];
+    } catch (e) {
+      throw new RequestRejected(400, e instanceof KeyError ? e.message : 'DeliveryKey certificate unusable');
+    }
+  }
+  const contentKeys = keys.map((k): CpixContentKey => {
+    const value = values.get(k.kid.toString('hex'))!;
+    const out: CpixContentKey = { kid: k.kid };
+    if (k.explicitIV) out.explicitIV = k.explicitIV;
+    if (k.commonEncryptionScheme) out.commonEncryptionScheme = k.commonEncryptionScheme;
+    if (secrets) out.encryptedValue = sealContentKey(value, secrets);
+    else out.plainValue = value;
+    return out;
+  });
+  const res: CpixDocument = { ...req, deliveryData, contentKeys, drmSystems };
+  return buildCpix(res);
+}
+
+function schemeOf(req: CpixDocument, version: 1 | 2): ProtectionScheme {
+  if (version === 1) return req.drmSystems.some((d) => d.systemId === SYSTEM_IDS.fairplay) ? 'cbcs' : 'cenc';
+  const schemes = new Set<string>();
+  for (const k of req.contentKeys) {
+    if (!k.commonEncryptionScheme) throw new RequestRejected(400, `Missing ContentKey@commonEncryptionScheme for KID ${k.kid.length === 16 ? kidToUuid(k.kid) : '(none)'}`);
+    if (!SCHEMES.has(k.commonEncryptionScheme)) throw new RequestRejected(400, `Unsupported ContentKey@commonEncryptionScheme ${k.commonEncryptionScheme.slice(0, 10)}`);
+    schemes.add(k.commonEncryptionScheme);
+  }
+  if (schemes.size > 1) throw new RequestRejected(400, 'Non compliant ContentKey@commonEncryptionScheme combination');
+  return [...schemes][0] as ProtectionScheme;
+}
+
+/** SPEKE v2 encryption contract: every key has one rule with a filter; intendedTrackType unique. */
+function checkContract(req: CpixDocument): void {
+  if (!req.usageRules.some((r) => r.videoFilters.length > 0 || r.audioFilters.length > 0)) {
+    throw new RequestRejected(400, 'Missing CPIX encryption contract');
+  }
+  const types = new Set<string>();
+  for (const r of req.usageRules) {
+    if (!req.contentKeys.some((k) => k.kid.equals(r.kid))) throw new RequestRejected(400, 'Malformed encryption contract');
+    if (r.videoFilters.length + r.audioFilters.length === 0) throw new RequestRejected(400, 'Malformed encryption contract');
+    const t = r.intendedTrackType ?? '';
+    if (!t || types.has(t)) throw new RequestRejected(400, 'Malformed encryption contract');
+    types.add(t);
+    for (const p of r.periodIds) if (!req.periods.some((x) => x.id === p)) throw new RequestRejected(400, 'Malformed encryption contract');
+  }
+}
