@@ -1,3 +1,4 @@
 // Public surface of segcrypt. Only re-exports live here.
 export * from './errors.js';
 export * from './keys/index.js';
+export * from './key-server/index.js';

@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import { SegcryptError, UsageError } from '../../errors.js';
+import { startKeyServer, type KeyServerOptions } from '../../key-server/index.js';
+
+const USAGE = `usage: segcrypt key-server [--port N] [--host 127.0.0.1] [--auth basic:USER:PASS | --auth bearer:TOKEN] [--secret S] [--playready-la-url URL]
+Runs the built-in SPEKE v1/v2 reference key server until SIGINT/SIGTERM.
+Keys derive from --secret (default: random for this run), the content id and the KID.`;
+
+/** `segcrypt key-server`: returns the process exit code. */
+export async function keyServerCommand(argv: string[], signals: NodeJS.EventEmitter = process): Promise<number> {
+  let options: KeyServerOptions;
+  try {
+    options = parseKeyServerArgs(argv);
+  } catch (e) {
+    if (e instanceof SegcryptError) { process.stderr.write(`segcrypt key-server: ${e.message}\n${USAGE}\n`); return 2; }
+    throw e;
+  }
+  if (options === HELP) { process.stdout.write(`${USAGE}\n`); return 0; }
+  let server;
+  try {
+    server = await startKeyServer(options);
+  } catch (e) {
+    process.stderr.write(`segcrypt key-server: cannot listen: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`${server.url}\n`);
+  if (options.secret === undefined) process.stderr.write('segcrypt key-server: no --secret given: keys are random for this run\n');
+  await new Promise<void>((resolve) => {
+    const stop = (): void => { signals.off('SIGINT', stop); signals.off('SIGTERM', stop); resolve(); };
+    signals.on('SIGINT', stop);
+    signals.on('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+const HELP = Object.freeze({}) as KeyServerOptions;
+
+export function parseKeyServerArgs(argv: string[]): KeyServerOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' }, host: { type: 'string' }, auth: { type: 'string' }, secret: { type: 'string' },
+        'playready-la-url': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+      strict: true, allowPositionals: false,
+    });
+  } catch (e) {
+    throw new UsageError('ERR_CLI_ARGS', (e as Error).message, { where: 'key-server' });
+  }
+  const v = parsed.values;
+  if (v.help) return HELP;
+  const o: KeyServerOptions = {};
+  if (v.port !== undefined) {
+    const port = Number(v.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('ERR_CLI_ARGS', `--port must be 0-65535, got "${v.port.slice(0, 10)}"`, { where: '--port' });
+    o.port = port;
+  }
+  if (v.host !== undefined) o.host = v.host;
+  if (v.secret !== undefined) o.secret = v.secret;
+  if (v['playready-la-url'] !== undefined) o.playReadyLaUrl = v['playready-la-url'];
+  if (v.auth !== undefined) {
+    const [mode, ...rest] = v.auth.split(':');
+    if (mode === 'basic' && rest.length >= 2 && rest[0]) o.auth = { basic: { user: rest[0], pass: rest.slice(1).join(':') } };
+    else if (mode === 'bearer' && rest.join(':')) o.auth = { bearer: rest.join(':') };
+    else throw new UsageError('ERR_CLI_ARGS', '--auth must be basic:USER:PASS or bearer:TOKEN', { where: '--auth' });
+  }
+  return o;
+}
