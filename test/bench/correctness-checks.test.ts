@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkFmp4Decrypts, checkTsAes128 } from '../../bench/correctness-checks.js';
+import { checkFmp4Decrypts, checkTsAes128, checkTsSampleAes } from '../../bench/correctness-checks.js';
 import { prepareInputs, QUICK } from '../../bench/inputs.js';
-import { BENCH_IV, BENCH_KEY, BENCH_KID } from '../../bench/jobs.js';
+import { BENCH_IV, BENCH_KEY, BENCH_KID, shakaBinary } from '../../bench/jobs.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const inputs = prepareInputs(join(repo, 'bench', '.cache'), QUICK, () => {});
@@ -35,4 +35,17 @@ t.test('TS AES-128 check: openssl enc output passes; a wrong key or other bytes 
   t.same(checkTsAes128('openssl', enc, inputs.ts.path, BENCH_KEY, BENCH_IV).map((c) => c.ok), [true, true]);
   t.equal(checkTsAes128('openssl', enc, inputs.ts.path, BENCH_KEY.replace(/^./, '9'), BENCH_IV)[0].ok, false, 'wrong key');
   t.equal(checkTsAes128('openssl', enc, inputs.fmp4.path, BENCH_KEY, BENCH_IV)[0].ok, false, 'other clear bytes');
+});
+
+t.test('TS SAMPLE-AES check: Shaka Packager output decrypts to the clear frames; a wrong key does not', async (t) => {
+  const enc = join(dir, 'shaka-sample-aes.ts');
+  const clearVideo = join(dir, 'clear-video.ts');
+  const r = spawnSync(shakaBinary(repo), [`in=${inputs.ts.path},stream=video,output=${enc}`, '--enable_raw_key_encryption',
+    '--keys', `label=:key_id=${BENCH_KID}:key=${BENCH_KEY}`, '--iv', BENCH_IV, '--protection_scheme', 'cbcs', '--clear_lead', '0']);
+  t.equal(r.status, 0, 'Shaka encrypts');
+  t.equal(spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', inputs.ts.path, '-map', '0:v', '-c', 'copy', clearVideo]).status, 0);
+  const good = checkTsSampleAes('shaka', enc, clearVideo, BENCH_KEY, BENCH_IV);
+  t.same(good.map((c) => c.ok), [true, true], good.map((c) => c.detail).join('; '));
+  t.equal(checkTsSampleAes('shaka', enc, clearVideo, BENCH_KEY.replace(/^./, '9'), BENCH_IV)[0].ok, false, 'wrong key fails the check');
+  t.equal(checkTsSampleAes('shaka', enc, inputs.ts.path, BENCH_KEY, BENCH_IV)[0].ok, false, 'another clear reference (with audio) fails');
 });
