@@ -1,0 +1,83 @@
+import type { DrmSignal, ProtectionScheme } from '../keys/content-key.js';
+import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import { fairPlaySkdUri, FAIRPLAY_KEYFORMAT } from '../keys/drm/fairplay.js';
+import { hlsKeyLines, hlsMethod } from '../keys/drm/hls-key-lines.js';
+import { psshData } from './pssh-fields.js';
+
+export interface HlsSignalingInput {
+  scheme: ProtectionScheme;
+  kid: Buffer;
+  /** Written as IV=0x...; for AES-128 without it the player uses the media sequence number. */
+  iv?: Buffer;
+  /** One entry per DRM system (what the key server returned for this KID). */
+  drm: DrmSignal[];
+  /** URI of the key itself (KEYFORMAT identity): AES-128 and clear-key SAMPLE-AES. */
+  keyUri?: string;
+}
+
+export interface HlsKeyTags {
+  /** #EXT-X-KEY lines for media playlists. */
+  media: string[];
+  /** #EXT-X-SESSION-KEY lines for the master playlist. */
+  master: string[];
+}
+
+/**
+ * EXT-X-KEY / EXT-X-SESSION-KEY lines (RFC 8216 4.3.2.4, 4.3.4.5), one per DRM system:
+ * METHOD from the scheme (cbcs and TS sample-aes -> SAMPLE-AES, cenc -> SAMPLE-AES-CTR,
+ * aes-128 -> AES-128), KEYFORMAT per system. HLSSignalingData and URIExtXKey from the key server
+ * are used as returned.
+ */
+export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
+  const method = hlsMethod(input.scheme);
+  const out: HlsKeyTags = { media: [], master: [] };
+  const ivHex = input.iv ? input.iv.toString('hex').padStart(32, '0') : undefined;
+  const kidHex = input.kid.toString('hex');
+  // Identity first: with AES-128 it is the only key a player can use.
+  if (input.keyUri !== undefined) {
+    const l = hlsKeyLines({ method, uri: input.keyUri, ...(ivHex ? { ivHex } : {}) });
+    out.media.push(l.media);
+    out.master.push(l.master);
+  }
+  if (input.scheme === 'aes-128') return out;
+  const seen = new Set<string>();
+  input.drm.forEach((d, i) => {
+    const systemId = d.systemId.toLowerCase();
+    if (seen.has(systemId)) return;
+    seen.add(systemId);
+    const media = splitLines(d.hlsSignalingDataMedia);
+    const master = splitLines(d.hlsSignalingDataMaster);
+    if (media.length > 0 || master.length > 0) {
+      out.media.push(...media);
+      out.master.push(...master);
+      return;
+    }
+    const built = systemKeyLine(systemId, d, { method, kidHex, ...(ivHex ? { ivHex } : {}) }, `DRM system ${systemId} (signal ${i})`);
+    if (built) { out.media.push(built.media); out.master.push(built.master); }
+  });
+  return out;
+}
+
+function splitLines(s: string | undefined): string[] {
+  return s ? s.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0) : [];
+}
+
+function systemKeyLine(systemId: string, d: DrmSignal, base: { method: ReturnType<typeof hlsMethod>; kidHex: string; ivHex?: string }, where: string): { media: string; master: string } | undefined {
+  const fmt = (uri: string, keyFormat: string) => hlsKeyLines({
+    method: base.method, uri, kidHex: base.kidHex, ...(base.ivHex ? { ivHex: base.ivHex } : {}),
+    keyFormat: d.keyFormat ?? keyFormat, keyFormatVersions: d.keyFormatVersions ?? '1',
+  });
+  switch (systemId) {
+    case SYSTEM_IDS.fairplay:
+      return fmt(d.uriExtXKey ?? fairPlaySkdUri(d.kid), FAIRPLAY_KEYFORMAT);
+    case SYSTEM_IDS.widevine:
+      if (!d.uriExtXKey && !d.pssh) return undefined;
+      return fmt(d.uriExtXKey ?? `data:text/plain;base64,${d.pssh!.toString('base64')}`, `urn:uuid:${SYSTEM_IDS.widevine}`);
+    case SYSTEM_IDS.playready:
+      if (!d.uriExtXKey && !d.pssh) return undefined;
+      return fmt(d.uriExtXKey ?? `data:text/plain;charset=UTF-16;base64,${psshData(d.pssh!, where).toString('base64')}`, 'com.microsoft.playready');
+    default:
+      // Other systems (W3C common, ClearKey) only when the key server said how.
+      return d.uriExtXKey ? fmt(d.uriExtXKey, d.keyFormat ?? `urn:uuid:${systemId}`) : undefined;
+  }
+}

@@ -1,0 +1,94 @@
+import { MediaError } from '../errors.js';
+
+/** Playlists are text; reading them line by line keeps every line we do not touch as it was. */
+export interface PlaylistLines {
+  lines: string[];
+  /** '\r\n' when the file used it, else '\n'. */
+  newline: string;
+  /** The file ended with a newline. */
+  finalNewline: boolean;
+}
+
+export function splitPlaylist(text: string, where: string): PlaylistLines {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (!body.startsWith('#EXTM3U')) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: does not start with #EXTM3U`, { where });
+  const newline = body.includes('\r\n') ? '\r\n' : '\n';
+  const finalNewline = body.endsWith('\n');
+  const lines = body.split(/\r?\n/);
+  if (finalNewline) lines.pop();
+  return { lines, newline, finalNewline };
+}
+
+export function joinPlaylist(p: PlaylistLines): string {
+  return p.lines.join(p.newline) + (p.finalNewline ? p.newline : '');
+}
+
+export interface MediaSegmentRef {
+  uri: string;
+  /** EXT-X-MEDIA-SEQUENCE + index: the AES-128 IV when the key has none (RFC 8216 5.2). */
+  sequenceNumber: number;
+}
+
+export interface MediaPlaylistModel {
+  kind: 'media';
+  /** EXT-X-MAP URI (fMP4 init segment). */
+  map?: string;
+  segments: MediaSegmentRef[];
+  /** An EXT-X-KEY other than METHOD=NONE is present. */
+  encrypted: boolean;
+}
+
+export interface MasterPlaylistModel {
+  kind: 'master';
+  /** Media playlist URIs: variants (EXT-X-STREAM-INF), renditions and I-frame playlists (URI attribute). */
+  playlists: string[];
+  encrypted: boolean;
+}
+
+/** Quoted or plain attribute value from an attribute list (RFC 8216 4.2). */
+export function tagAttribute(line: string, name: string): string | undefined {
+  const m = new RegExp(`(?:^|[:,])${name}=("([^"]*)"|[^,]*)`).exec(line);
+  if (!m) return undefined;
+  return m[2] ?? m[1];
+}
+
+export function parsePlaylist(text: string, where: string): MediaPlaylistModel | MasterPlaylistModel {
+  const { lines } = splitPlaylist(text, where);
+  const isMaster = lines.some((l) => l.startsWith('#EXT-X-STREAM-INF'));
+  const encrypted = lines.some((l) => (l.startsWith('#EXT-X-KEY:') || l.startsWith('#EXT-X-SESSION-KEY:')) && tagAttribute(l, 'METHOD') !== 'NONE');
+  if (isMaster) {
+    const playlists: string[] = [];
+    lines.forEach((l, i) => {
+      if (l.startsWith('#EXT-X-STREAM-INF')) {
+        const uri = lines.slice(i + 1).find((n) => n.trim() !== '' && !n.startsWith('#'));
+        if (!uri) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: EXT-X-STREAM-INF at line ${i + 1} has no URI line`, { where: `${where} line ${i + 1}` });
+        playlists.push(uri.trim());
+      } else if (l.startsWith('#EXT-X-MEDIA:') || l.startsWith('#EXT-X-I-FRAME-STREAM-INF:')) {
+        const uri = tagAttribute(l, 'URI');
+        if (uri) playlists.push(uri);
+      }
+    });
+    return { kind: 'master', playlists: [...new Set(playlists)], encrypted };
+  }
+  let sequence = 0;
+  const segments: MediaSegmentRef[] = [];
+  let map: string | undefined;
+  lines.forEach((l, i) => {
+    if (l.startsWith('#EXT-X-MEDIA-SEQUENCE:')) sequence = Number(l.slice(22));
+    else if (l.startsWith('#EXT-X-MAP:')) {
+      const uri = tagAttribute(l, 'URI');
+      if (!uri) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: EXT-X-MAP at line ${i + 1} has no URI`, { where: `${where} line ${i + 1}` });
+      if (map !== undefined && map !== uri) throw new MediaError('ERR_HLS_UNSUPPORTED', `${where}: a second EXT-X-MAP at line ${i + 1} (several init segments) is not supported`, { where: `${where} line ${i + 1}` });
+      if (tagAttribute(l, 'BYTERANGE')) throw new MediaError('ERR_HLS_UNSUPPORTED', `${where}: EXT-X-MAP BYTERANGE at line ${i + 1} is not supported`, { where: `${where} line ${i + 1}` });
+      map = uri;
+    } else if (l.startsWith('#EXT-X-BYTERANGE')) {
+      throw new MediaError('ERR_HLS_UNSUPPORTED', `${where}: EXT-X-BYTERANGE at line ${i + 1} (sub-range segments) is not supported`, { where: `${where} line ${i + 1}` });
+    } else if (l.trim() !== '' && !l.startsWith('#')) {
+      segments.push({ uri: l.trim(), sequenceNumber: sequence + segments.length });
+    }
+  });
+  if (!Number.isSafeInteger(sequence)) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: EXT-X-MEDIA-SEQUENCE is not an integer`, { where });
+  const model: MediaPlaylistModel = { kind: 'media', segments, encrypted };
+  if (map !== undefined) model.map = map;
+  return model;
+}

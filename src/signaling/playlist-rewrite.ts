@@ -1,0 +1,53 @@
+import { MediaError } from '../errors.js';
+import { joinPlaylist, splitPlaylist, tagAttribute, type PlaylistLines } from './hls-playlist.js';
+
+/** Tags that belong to (come before) the first media segment. */
+const SEGMENT_TAGS = ['#EXTINF', '#EXT-X-MAP', '#EXT-X-BYTERANGE', '#EXT-X-DISCONTINUITY', '#EXT-X-PROGRAM-DATE-TIME', '#EXT-X-GAP', '#EXT-X-CUE', '#EXT-X-PART'];
+const VARIANT_TAGS = ['#EXT-X-MEDIA:', '#EXT-X-STREAM-INF', '#EXT-X-I-FRAME-STREAM-INF', '#EXT-X-SESSION-DATA'];
+
+/**
+ * Media playlist: the EXT-X-KEY lines go before the first segment, ahead of its EXT-X-MAP
+ * (so the init segment is also covered, RFC 8216 4.3.2.5) and EXTINF. Every other line is kept;
+ * EXT-X-VERSION is raised when the new attributes need it (IV: 2, KEYFORMAT: 5, RFC 8216 7).
+ */
+export function addKeysToMediaPlaylist(text: string, keyLines: string[], where: string): string {
+  const p = splitPlaylist(text, where);
+  refuseExistingKeys(p, where, '#EXT-X-KEY:');
+  const at = p.lines.findIndex((l) => SEGMENT_TAGS.some((t) => l.startsWith(t)) || (l.trim() !== '' && !l.startsWith('#')));
+  if (at < 0) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: a media playlist without segments`, { where });
+  p.lines.splice(at, 0, ...keyLines);
+  raiseVersion(p, keyLines);
+  return joinPlaylist(p);
+}
+
+/** Master playlist: EXT-X-SESSION-KEY lines before the first rendition/variant tag. */
+export function addSessionKeysToMaster(text: string, sessionKeyLines: string[], where: string): string {
+  const p = splitPlaylist(text, where);
+  refuseExistingKeys(p, where, '#EXT-X-SESSION-KEY:');
+  const unique = [...new Set(sessionKeyLines)];
+  let at = p.lines.findIndex((l) => VARIANT_TAGS.some((t) => l.startsWith(t)));
+  if (at < 0) at = p.lines.length;
+  p.lines.splice(at, 0, ...unique);
+  raiseVersion(p, unique);
+  return joinPlaylist(p);
+}
+
+function refuseExistingKeys(p: PlaylistLines, where: string, tag: string): void {
+  const i = p.lines.findIndex((l) => l.startsWith(tag) && tagAttribute(l, 'METHOD') !== 'NONE');
+  if (i >= 0) throw new MediaError('ERR_ALREADY_PROTECTED', `${where}: ${tag.slice(1, -1)} at line ${i + 1}: the playlist is already encrypted`, { where: `${where} line ${i + 1}` });
+}
+
+function raiseVersion(p: PlaylistLines, added: string[]): void {
+  let needed = 1;
+  for (const l of added) {
+    if (/[:,]IV=/.test(l)) needed = Math.max(needed, 2);
+    if (/[:,]KEYFORMAT(VERSIONS)?=/.test(l)) needed = Math.max(needed, 5);
+  }
+  const i = p.lines.findIndex((l) => l.startsWith('#EXT-X-VERSION:'));
+  if (i < 0) {
+    if (needed > 1) p.lines.splice(1, 0, `#EXT-X-VERSION:${needed}`);
+    return;
+  }
+  const current = Number(p.lines[i]!.slice(15));
+  if (!(current >= needed)) p.lines[i] = `#EXT-X-VERSION:${needed}`;
+}
