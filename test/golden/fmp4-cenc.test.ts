@@ -1,0 +1,12 @@
+/**
+ * Golden decryption tests, scheme cenc: every sample in samples/media encrypted by encryptFile,
+ * checked by mp4box.js, against Shaka Packager's reference layout, and decrypted by ffmpeg and
+ * Shaka Packager to the exact clear frames (see fmp4-golden.ts and the README matrix).
+ */
+import t from 'tap';
+import { SAMPLE_MEDIA } from '../oracles/matrix.js';
+import { goldenFmp4Case } from './fmp4-golden.js';
+
+for (const media of SAMPLE_MEDIA) {
+  t.test(`cenc ${media.name}`, (t) => goldenFmp4Case(t, media, 'cenc'));
+}
