@@ -1,0 +1,167 @@
+/**
+ * MPEG-TS segments for HLS: METHOD=AES-128 (whole segment, streamed file to file in ~1 MB chunks
+ * with one cipher, constant memory) and METHOD=SAMPLE-AES (per-sample, in memory: a segment is a
+ * few MB). Output goes to a temporary file in the output's directory and is renamed into place;
+ * on any error it is removed. The result carries the EXT-X-KEY line for the media playlist.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { IoError, KeyError, MediaError, SegcryptError, UsageError } from '../errors.js';
+import { type ContentKey, type DrmSignal, type KeyProvider, type KeySet, keyForTrack } from '../keys/content-key.js';
+import {
+  checkAesParams, createAes128SegmentCipher, encryptAes128Segment, encryptSampleAesSegmentDetailed,
+  PACKET_SIZE, sequenceNumberIv, SYNC_BYTE,
+} from '../ts/index.js';
+import type { EncryptedTrack, EncryptOptions, EncryptResult } from './types.js';
+
+export type TsScheme = 'aes-128' | 'sample-aes';
+
+export interface TsEncryptOptions extends EncryptOptions {
+  /** EXT-X-KEY URI. Default: `key.bin` for AES-128, `skd://<KID hex>` for SAMPLE-AES (or the key server's URIExtXKey). */
+  keyUri?: string;
+  /** Media sequence number: gives the IV when none is set (RFC 8216 §5.2). Default 0. */
+  sequenceNumber?: number;
+}
+
+export interface TsEncryptResult extends EncryptResult {
+  /** The `#EXT-X-KEY:...` line to put before this segment in the media playlist. */
+  extXKey: string;
+  /** The 16-byte IV used, as 0x-prefixed hex (also in extXKey). */
+  iv: string;
+}
+
+export interface TsSegmentOptions {
+  scheme: TsScheme;
+  key: ContentKey;
+  iv?: Buffer;
+  sequenceNumber?: number;
+}
+
+const FAIRPLAY_SYSTEM_ID = '94ce86fb-07ff-4f43-adb8-93d2fa968ca2';
+
+function checkScheme(scheme: string): asserts scheme is TsScheme {
+  if (scheme !== 'aes-128' && scheme !== 'sample-aes') {
+    throw new UsageError('ERR_SCHEME', `scheme '${scheme}' does not apply to MPEG-TS: use 'aes-128' or 'sample-aes'`, { where: 'scheme' });
+  }
+}
+
+function segmentIv(key: ContentKey, iv: Buffer | undefined, sequenceNumber: number | undefined): Buffer {
+  const chosen = iv ?? (key.iv?.length === 16 ? key.iv : undefined) ?? sequenceNumberIv(sequenceNumber ?? 0);
+  checkAesParams(key.key, chosen);
+  return chosen;
+}
+
+/** One segment in memory: AES-128 (PKCS7-padded ciphertext) or SAMPLE-AES (a valid TS). */
+export function encryptTsSegment(buf: Buffer, options: TsSegmentOptions): Buffer {
+  checkScheme(options.scheme);
+  const iv = segmentIv(options.key, options.iv, options.sequenceNumber);
+  return options.scheme === 'aes-128'
+    ? encryptAes128Segment(buf, options.key.key, iv)
+    : encryptSampleAesSegmentDetailed(buf, options.key.key, iv).data;
+}
+
+async function resolveKeys(options: TsEncryptOptions, input: string): Promise<KeySet> {
+  const k = options.keys;
+  if (k && typeof (k as KeyProvider).getKeys === 'function') {
+    return (k as KeyProvider).getKeys({
+      contentId: options.contentId ?? path.basename(input), trackTypes: ['video', 'audio'], scheme: options.scheme,
+    });
+  }
+  return k as KeySet;
+}
+
+/** The EXT-X-KEY line (RFC 8216 §4.3.2.4). */
+export function extXKeyLine(scheme: TsScheme, key: ContentKey, iv: Buffer, keyUri: string | undefined, drm: DrmSignal[]): string {
+  const kidHex = key.kid.toString('hex');
+  const method = scheme === 'aes-128' ? 'AES-128' : 'SAMPLE-AES';
+  const signal = drm.find((d) => d.systemId === FAIRPLAY_SYSTEM_ID && d.kid.equals(key.kid) && d.uriExtXKey);
+  let uri = keyUri ?? (scheme === 'aes-128' ? 'key.bin' : signal?.uriExtXKey ?? `skd://${kidHex}`);
+  uri = uri.replace(/"/g, '%22');
+  let line = `#EXT-X-KEY:METHOD=${method},URI="${uri}",IV=0x${iv.toString('hex')}`;
+  if (scheme === 'sample-aes' && uri.startsWith('skd://')) {
+    line += `,KEYFORMAT="${signal?.keyFormat ?? 'com.apple.streamingkeydelivery'}",KEYFORMATVERSIONS="${signal?.keyFormatVersions ?? '1'}"`;
+  }
+  return line;
+}
+
+/** Checks the 188-byte packet grid as chunks stream by (one byte in 188), without holding data. */
+class PacketGridCheck extends Transform {
+  private offset = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    const first = (PACKET_SIZE - (this.offset % PACKET_SIZE)) % PACKET_SIZE;
+    for (let i = first; i < chunk.length; i += PACKET_SIZE) {
+      if (chunk[i] !== SYNC_BYTE) {
+        const at = this.offset + i;
+        done(new MediaError('ERR_TS_SYNC', `lost sync: packet ${at / PACKET_SIZE} at offset ${at} starts with 0x${chunk[i].toString(16).padStart(2, '0')}, not 0x47`,
+          { where: `packet ${at / PACKET_SIZE}@${at}` }));
+        return;
+      }
+    }
+    this.offset += chunk.length;
+    done(null, chunk);
+  }
+  override _flush(done: TransformCallback): void {
+    const rest = this.offset % PACKET_SIZE;
+    if (this.offset === 0) done(new MediaError('ERR_TS_EMPTY', 'transport stream is empty', { where: 'packet 0' }));
+    else if (rest !== 0) {
+      const index = Math.floor(this.offset / PACKET_SIZE);
+      done(new MediaError('ERR_TS_TRUNCATED', `truncated packet ${index} at offset ${index * PACKET_SIZE}: ${rest} of ${PACKET_SIZE} bytes`, { where: `packet ${index}@${index * PACKET_SIZE}` }));
+    } else done();
+  }
+}
+
+async function streamAes128(input: string, tmp: string, key: Buffer, iv: Buffer, total: number, onProgress?: (done: number, total: number) => void): Promise<void> {
+  let done = 0;
+  const source = createReadStream(input, { highWaterMark: 1 << 20 });
+  if (onProgress) source.on('data', (c) => { done += c.length; onProgress(done, total); });
+  await pipeline(source, new PacketGridCheck(), createAes128SegmentCipher(key, iv), createWriteStream(tmp));
+}
+
+export async function encryptTsFile(input: string, output: string, options: TsEncryptOptions): Promise<TsEncryptResult> {
+  checkScheme(options.scheme);
+  if (options.iv !== undefined && options.iv.length !== 16) {
+    throw new UsageError('ERR_IV_LENGTH', `HLS IVs are 16 bytes, got ${options.iv.length}`, { where: 'iv' });
+  }
+  let size: number;
+  try {
+    size = (await stat(input)).size;
+  } catch (cause) {
+    throw new IoError('ERR_READ', `cannot read input ${input}`, { where: input, cause });
+  }
+  const keySet = await resolveKeys(options, input);
+  const key = keyForTrack(keySet, 'video') ?? keySet.keys[0];
+  if (!key) throw new KeyError('ERR_NO_KEY', 'no content key for the TS segment (video key or a key for every track)', { where: 'keys' });
+  const iv = segmentIv(key, options.iv, options.sequenceNumber);
+
+  const tmp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let tracks: EncryptedTrack[] = [];
+  let bytesOut: number;
+  try {
+    if (options.scheme === 'aes-128') {
+      await streamAes128(input, tmp, key.key, iv, size, options.onProgress);
+      bytesOut = (Math.floor(size / 16) + 1) * 16;
+    } else {
+      const { data, streams } = encryptSampleAesSegmentDetailed(await readFile(input), key.key, iv);
+      await writeFile(tmp, data);
+      bytesOut = data.length;
+      tracks = streams.map((s) => ({ trackId: s.pid, type: s.codec === 'h264' ? 'video' : 'audio', codec: s.codec, kid: key.kid.toString('hex') }));
+      options.onProgress?.(size, size);
+    }
+    await rename(tmp, output);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    if (e instanceof SegcryptError) throw e;
+    throw new IoError('ERR_WRITE', `encrypting ${input} to ${output} failed: ${(e as Error).message}`, { where: output, cause: e });
+  }
+  const kid = key.kid.toString('hex');
+  return {
+    container: 'ts', scheme: options.scheme, tracks, kids: [kid], pssh: [],
+    drm: keySet.drm.filter((d) => d.kid.equals(key.kid)),
+    bytesIn: size, bytesOut, fragments: 1,
+    extXKey: extXKeyLine(options.scheme, key, iv, options.keyUri, keySet.drm), iv: `0x${iv.toString('hex')}`,
+  };
+}
