@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { IoError } from '../errors.js';
+
+/**
+ * An output written to `<output>.tmp-<random>` in the same directory and renamed into place on
+ * commit; on abort the temp file is removed, so a failed run leaves no half-written output.
+ */
+export class AtomicOutput {
+  readonly tmpPath: string;
+  private constructor(readonly path: string, readonly fh: FileHandle, tmpPath: string) { this.tmpPath = tmpPath; }
+  position = 0;
+
+  static async create(path: string): Promise<AtomicOutput> {
+    const tmp = join(dirname(path), `${basename(path)}.tmp-${randomBytes(6).toString('hex')}`);
+    try {
+      return new AtomicOutput(path, await open(tmp, 'wx'), tmp);
+    } catch (e) {
+      throw new IoError('ERR_OUTPUT', `cannot create the output next to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: path, cause: e });
+    }
+  }
+
+  /** Append at the end. */
+  async write(buf: Buffer): Promise<void> {
+    await this.writeAt(buf, this.position);
+    this.position += buf.length;
+  }
+
+  /** Overwrite bytes already written (sidx patching). */
+  async writeAt(buf: Buffer, position: number): Promise<void> {
+    let done = 0;
+    try {
+      while (done < buf.length) {
+        const { bytesWritten } = await this.fh.write(buf, done, buf.length - done, position + done);
+        done += bytesWritten;
+      }
+    } catch (e) {
+      throw new IoError('ERR_WRITE', `writing ${this.path} failed at byte ${position + done}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: this.path, cause: e });
+    }
+  }
+
+  async commit(): Promise<void> {
+    await this.fh.close();
+    try {
+      await rename(this.tmpPath, this.path);
+    } catch (e) {
+      await rm(this.tmpPath, { force: true });
+      throw new IoError('ERR_OUTPUT', `cannot move the output into place at ${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: this.path, cause: e });
+    }
+  }
+
+  async abort(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+    await rm(this.tmpPath, { force: true });
+  }
+}

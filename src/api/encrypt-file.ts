@@ -1,0 +1,137 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { IoError, MediaError } from '../errors.js';
+import { growthIn, parseSidx, patchMfra, patchSidx, readBox, splitPieces, type Box, type SegmentIndex, type TopLevelPiece } from '../isobmff/index.js';
+import { FragmentPool } from '../pool/index.js';
+import { AtomicOutput } from './atomic-output.js';
+import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
+import { looksLikeMpegTs, readExact, scanTopLevelBoxes } from './file-boxes.js';
+import { prepareProtection, type PreparedProtection } from './init-protection.js';
+import { checkScheme } from './track-protection.js';
+import type { EncryptOptions, EncryptResult } from './types.js';
+
+const COPY_CHUNK = 1 << 20;
+
+async function openInput(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (e) {
+    throw new IoError('ERR_INPUT', `cannot open the input ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: path, cause: e });
+  }
+}
+
+/**
+ * Encrypt a fragmented MP4 / CMAF file (init + fragments in one file), fragment by fragment:
+ * top-level boxes are read incrementally, fragments are encrypted concurrently on the pool and
+ * written in order to a temp file that is renamed into place at the end.
+ */
+export async function encryptFile(input: string, output: string, options: EncryptOptions): Promise<EncryptResult> {
+  checkEncryptOptions(options);
+  const fh = await openInput(input);
+  let size: number;
+  let head: Buffer;
+  try {
+    size = (await fh.stat()).size;
+    head = await readExact(fh, 0, Math.min(size, 188 * 4), input);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  if (looksLikeMpegTs(head)) {
+    await fh.close();
+    // TS: wired by encrypt-ts.ts
+    throw new MediaError('ERR_UNSUPPORTED_CONTAINER', `${input} is an MPEG-TS stream; TS encryption is not available in this build`, { where: input });
+  }
+  try {
+    return await encryptFmp4(fh, size, input, output, options);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function encryptFmp4(fh: FileHandle, size: number, input: string, output: string, options: EncryptOptions): Promise<EncryptResult> {
+  const scheme = checkScheme(options.scheme);
+  const boxes = await scanTopLevelBoxes(fh, size);
+  const moovIndex = boxes.findIndex((b) => b.type === 'moov');
+  const firstMoof = boxes.findIndex((b) => b.type === 'moof');
+  if (moovIndex < 0) {
+    throw new MediaError('ERR_NO_MOOV', `${input} has no moov box: not an MP4 file with an init segment (top-level boxes: ${boxes.slice(0, 6).map((b) => b.type).join(', ')})`, { where: 'moov' });
+  }
+  if (firstMoof >= 0 && firstMoof < moovIndex) {
+    throw new MediaError('ERR_BOX_ORDER', `moof at byte ${boxes[firstMoof]!.start} comes before the moov at byte ${boxes[moovIndex]!.start}`, { where: 'moof' });
+  }
+  const moov = boxes[moovIndex]!;
+  const moovBuf = await readExact(fh, moov.start, moov.end - moov.start, 'moov');
+  const prepared = await prepareProtection(moovBuf, scheme, options.keys, options, options.contentId ?? basename(input));
+
+  const out = await AtomicOutput.create(output);
+  const pool = new FragmentPool(defaultPoolSize(size, options.poolSize));
+  try {
+    const fragments = await writeAll(fh, out, pool, boxes, moovBuf, prepared, size, options);
+    await out.commit();
+    return {
+      container: 'fmp4', scheme, tracks: prepared.tracks, kids: prepared.kids, pssh: prepared.pssh, drm: prepared.drm,
+      bytesIn: size, bytesOut: out.position, fragments,
+    };
+  } catch (e) {
+    await out.abort();
+    throw e;
+  } finally {
+    await pool.close();
+  }
+}
+
+async function writeAll(fh: FileHandle, out: AtomicOutput, pool: FragmentPool, boxes: Box[], moovBuf: Buffer, prepared: PreparedProtection, size: number, options: EncryptOptions): Promise<number> {
+  const growth: { at: number; by: number }[] = [];
+  const sidxs: { buf: Buffer; sidx: SegmentIndex; end: number; outAt: number }[] = [];
+  const window = Math.max(1, pool.size * 2);
+  const queue: { piece: TopLevelPiece; result: Promise<Buffer> }[] = [];
+  let done = 0;
+  let sequence = 0;
+  const progress = (n: number) => { done += n; options.onProgress?.(done, size); };
+  const flushOne = async () => {
+    const { piece, result } = queue.shift()!;
+    const enc = await result;
+    growth.push({ at: piece.start, by: enc.length - (piece.end - piece.start) });
+    await out.write(enc);
+    progress(piece.end - piece.start);
+  };
+  for (const piece of splitPieces(boxes)) {
+    const len = piece.end - piece.start;
+    if (piece.fragment) {
+      const buf = await readExact(fh, piece.start, len, `fragment at byte ${piece.start}`);
+      const result = pool.run({ kind: 'fragment', input: buf.buffer as ArrayBuffer, tracks: prepared.fragmentTracks, defaultSizes: prepared.defaultSizes, sequence: sequence++, fileOffset: piece.start });
+      result.catch(() => undefined); // awaited in order by flushOne; avoid an unhandled rejection meanwhile
+      queue.push({ piece, result });
+      if (queue.length >= window) await flushOne();
+      continue;
+    }
+    while (queue.length > 0) await flushOne();
+    if (piece.type === 'moov') {
+      const enc = prepared.protect(moovBuf);
+      growth.push({ at: piece.start, by: enc.length - len });
+      await out.write(enc);
+    } else if (piece.type === 'sidx' || piece.type === 'mfra') {
+      const buf = await readExact(fh, piece.start, len, piece.type);
+      const box = readBox(buf, 0, len, '', true, piece.start);
+      if (piece.type === 'sidx') {
+        // Patched once every fragment it references has been written.
+        sidxs.push({ buf, sidx: parseSidx(buf, box, piece.start), end: piece.end, outAt: out.position });
+      } else {
+        patchMfra(buf, box, (x) => x + growthIn(growth, 0, x));
+      }
+      await out.write(buf);
+    } else {
+      for (let o = piece.start; o < piece.end; o += COPY_CHUNK) {
+        await out.write(await readExact(fh, o, Math.min(COPY_CHUNK, piece.end - o), piece.type));
+      }
+    }
+    progress(len);
+  }
+  while (queue.length > 0) await flushOne();
+  for (const s of sidxs) {
+    patchSidx(s.buf, 0, s.sidx, s.end, (a, b) => growthIn(growth, a, b));
+    await out.writeAt(s.buf, s.outAt);
+  }
+  return sequence;
+}

@@ -1,0 +1,23 @@
+import { availableParallelism } from 'node:os';
+import { UsageError } from '../errors.js';
+import type { EncryptOptions } from './types.js';
+
+/** Validate an options object at the door: errors name the option and say why. */
+export function checkEncryptOptions(options: EncryptOptions): void {
+  if (!options || typeof options !== 'object') throw new UsageError('ERR_OPTIONS', 'options must be an object', { where: 'options' });
+  if (!options.keys) throw new UsageError('ERR_NO_KEYS', 'options.keys is required (a KeyProvider or a KeySet)', { where: 'keys' });
+  if (options.iv !== undefined && !Buffer.isBuffer(options.iv)) throw new UsageError('ERR_IV_FORMAT', 'options.iv must be a Buffer', { where: 'iv' });
+  if (options.poolSize !== undefined && (!Number.isInteger(options.poolSize) || options.poolSize < 0 || options.poolSize > 64)) {
+    throw new UsageError('ERR_POOL_SIZE', `options.poolSize must be an integer from 0 to 64, got ${String(options.poolSize)}`, { where: 'poolSize' });
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new UsageError('ERR_OPTIONS', 'options.onProgress must be a function', { where: 'onProgress' });
+}
+
+/** Inputs below this size are encrypted in the calling thread by default: starting workers costs more. */
+const IN_THREAD_BELOW = 16 * 1024 * 1024;
+
+export function defaultPoolSize(inputBytes: number, requested: number | undefined): number {
+  if (requested !== undefined) return requested;
+  if (inputBytes < IN_THREAD_BELOW) return 0;
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}

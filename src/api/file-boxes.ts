@@ -1,0 +1,40 @@
+import type { FileHandle } from 'node:fs/promises';
+import { readTopLevelHeader, type Box } from '../isobmff/index.js';
+import { IoError } from '../errors.js';
+
+/** Read exactly `length` bytes at `position` into a buffer with its own ArrayBuffer. */
+export async function readExact(fh: FileHandle, position: number, length: number, what: string): Promise<Buffer> {
+  const buf = Buffer.allocUnsafeSlow(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    if (bytesRead === 0) throw new IoError('ERR_READ', `${what}: the file ended at byte ${position + got} while reading ${length} bytes at byte ${position}`, { where: what });
+    got += bytesRead;
+  }
+  return buf;
+}
+
+/**
+ * The top-level boxes of a file, from their headers only (one small read per box): the file is
+ * never loaded whole. Validates sizes against the file length (truncation, bad sizes).
+ */
+export async function scanTopLevelBoxes(fh: FileHandle, fileSize: number): Promise<Box[]> {
+  const boxes: Box[] = [];
+  const head = Buffer.allocUnsafe(32);
+  let o = 0;
+  while (o < fileSize) {
+    const n = Math.min(32, fileSize - o);
+    const { bytesRead } = await fh.read(head, 0, n, o);
+    const b = readTopLevelHeader(head.subarray(0, bytesRead), o, fileSize);
+    boxes.push(b);
+    o = b.end;
+  }
+  return boxes;
+}
+
+/** MPEG-TS: a 0x47 sync byte every 188 bytes (checked on the first packets we have). */
+export function looksLikeMpegTs(head: Buffer): boolean {
+  if (head.length < 188 || head[0] !== 0x47) return false;
+  for (let o = 0; o < head.length; o += 188) if (head[o] !== 0x47) return false;
+  return true;
+}

@@ -1,0 +1,48 @@
+import { buildCommonPssh } from '../keys/drm/common-pssh.js';
+import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import type { DrmSignal, KeyProvider, KeySet } from '../keys/content-key.js';
+import { parseInit, protectInit, type FragmentTrack, type InitInfo } from '../isobmff/index.js';
+import type { CencScheme } from '../cenc/index.js';
+import { planTracks, resolveKeys, type TrackPlan } from './track-protection.js';
+import type { EncryptOptions, EncryptedTrack } from './types.js';
+
+/** Everything decided once per presentation from its init segment and keys. */
+export interface PreparedProtection {
+  info: InitInfo;
+  plans: TrackPlan[];
+  fragmentTracks: FragmentTrack[];
+  defaultSizes: [number, number][];
+  pssh: Buffer[];
+  drm: DrmSignal[];
+  tracks: EncryptedTrack[];
+  kids: string[];
+  /** Rewrite a buffer holding the moov (and maybe ftyp) for protection. */
+  protect(init: Buffer): Buffer;
+}
+
+export async function prepareProtection(init: Buffer, scheme: CencScheme, keys: KeyProvider | KeySet, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'>, contentId: string): Promise<PreparedProtection> {
+  const info = parseInit(init);
+  const set = await resolveKeys(keys, contentId, [...new Set(info.tracks.map((t) => t.type))], scheme);
+  return prepareWithKeySet(info, set, scheme, options);
+}
+
+export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'>): PreparedProtection {
+  const plans = planTracks(info.tracks, set, scheme, options);
+  const kids = [...new Set(plans.map((p) => p.summary.kid))];
+  let drm = set.drm ?? [];
+  let pssh = drm.map((d) => d.pssh).filter((p): p is Buffer => Buffer.isBuffer(p));
+  if (pssh.length === 0) {
+    // No DRM system data from the provider: signal the KIDs with a W3C common pssh (ClearKey).
+    const common = buildCommonPssh(kids.map((k) => Buffer.from(k, 'hex')));
+    pssh = [common];
+    drm = [...drm, { systemId: SYSTEM_IDS.common, kid: Buffer.from(kids[0]!, 'hex'), pssh: common }];
+  }
+  const encryption = new Map(plans.map((p) => [p.info.trackId, p.encryption]));
+  return {
+    info, plans, pssh, drm, kids,
+    fragmentTracks: plans.map((p) => p.fragment),
+    defaultSizes: info.tracks.map((t) => [t.trackId, t.defaultSampleSize]),
+    tracks: plans.map((p) => p.summary),
+    protect: (buf: Buffer) => protectInit(buf, encryption, pssh),
+  };
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { KeyError, UsageError } from '../errors.js';
+import { keyForTrack, type KeyProvider, type KeySet, type ProtectionScheme, type TrackType } from '../keys/content-key.js';
+import type { FragmentTrack, TrackEncryption, TrackInfo } from '../isobmff/index.js';
+import type { CencScheme } from '../cenc/index.js';
+import type { EncryptOptions, EncryptedTrack } from './types.js';
+
+const CENC_SCHEMES = new Set<ProtectionScheme>(['cenc', 'cbcs', 'cens', 'cbc1']);
+
+/**
+ * Bytes after the NAL header kept clear in VCL NAL units for the pattern schemes, where the
+ * slice header must stay clear (23001-7 10.4.2 for cbcs; players parse it). We do not parse
+ * slice headers yet; this allowance covers typical AVC/HEVC slice headers.
+ */
+const SLICE_HEADER_ALLOWANCE = 32;
+
+export interface TrackPlan {
+  info: TrackInfo;
+  encryption: TrackEncryption;
+  fragment: FragmentTrack;
+  summary: EncryptedTrack;
+}
+
+export function checkScheme(scheme: unknown): CencScheme {
+  if (typeof scheme !== 'string' || !CENC_SCHEMES.has(scheme as ProtectionScheme)) {
+    throw new UsageError('ERR_SCHEME', `scheme must be one of cenc, cbcs, cens, cbc1 for MP4 input, got ${JSON.stringify(scheme)}`, { where: 'scheme' });
+  }
+  return scheme as CencScheme;
+}
+
+export function isKeyProvider(k: KeyProvider | KeySet): k is KeyProvider {
+  return typeof (k as KeyProvider).getKeys === 'function';
+}
+
+export async function resolveKeys(keys: KeyProvider | KeySet | undefined, contentId: string, trackTypes: TrackType[], scheme: ProtectionScheme): Promise<KeySet> {
+  if (!keys) throw new UsageError('ERR_NO_KEYS', 'options.keys is required (a KeyProvider or a KeySet)', { where: 'keys' });
+  const set = isKeyProvider(keys) ? await keys.getKeys({ contentId, trackTypes, scheme }) : keys;
+  if (!set || !Array.isArray(set.keys)) throw new KeyError('ERR_KEYS_SHAPE', 'the key provider returned no key list', { where: 'keys' });
+  return set;
+}
+
+/** Decide, per track, key, KID, IVs and pattern. Pure apart from random IVs when none is given. */
+export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'>): TrackPlan[] {
+  if (options.clearLead) throw new UsageError('ERR_CLEAR_LEAD', 'clearLead is not supported yet for MP4 input; pass 0 or leave it out', { where: 'clearLead' });
+  const ivSizeOpt = options.ivSize ?? (options.iv && options.iv.length === 16 && scheme !== 'cbcs' ? 16 : 8);
+  if (ivSizeOpt !== 8 && ivSizeOpt !== 16) throw new UsageError('ERR_IV_FORMAT', `ivSize must be 8 or 16, got ${String(ivSizeOpt)}`, { where: 'ivSize' });
+  if (options.iv !== undefined) {
+    const n = options.iv.length;
+    const ok = scheme === 'cbcs' ? n === 16 : n === ivSizeOpt;
+    if (!ok) throw new UsageError('ERR_IV_FORMAT', `iv must be ${scheme === 'cbcs' ? 16 : ivSizeOpt} bytes for ${scheme}, got ${n}`, { where: 'iv' });
+  }
+  return tracks.map((info, ordinal) => {
+    const key = keyForTrack(set, info.type);
+    if (!key) throw new KeyError('ERR_NO_KEY_FOR_TRACK', `no key for the ${info.type} track (track ${info.trackId})`, { where: `track ${info.trackId}` });
+    if (!Buffer.isBuffer(key.key) || key.key.length !== 16) throw new UsageError('ERR_KEY_LENGTH', `the key for the ${info.type} track must be 16 bytes, got ${key.key?.length ?? 0}`, { where: 'key' });
+    if (!Buffer.isBuffer(key.kid) || key.kid.length !== 16) throw new UsageError('ERR_KEY_LENGTH', `the KID for the ${info.type} track must be 16 bytes, got ${key.kid?.length ?? 0}`, { where: 'kid' });
+    const video = info.type === 'video';
+    const pattern = (scheme === 'cbcs' || scheme === 'cens') && video ? { crypt: 1, skip: 9 } : { crypt: 0, skip: 0 };
+    let ivSize: 0 | 8 | 16;
+    let iv: Buffer;
+    if (scheme === 'cbcs') {
+      ivSize = 0;
+      iv = options.iv ?? (key.iv?.length === 16 ? key.iv : randomBytes(16));
+    } else {
+      ivSize = ivSizeOpt;
+      iv = options.iv ?? (key.iv?.length === ivSize ? key.iv : randomBytes(ivSize));
+    }
+    const encryption: TrackEncryption = { scheme, kid: key.kid, ivSize, constantIv: ivSize === 0 ? iv : undefined, cryptByteBlock: pattern.crypt, skipByteBlock: pattern.skip };
+    const fragment: FragmentTrack = {
+      trackId: info.trackId, type: info.type, nal: info.nal, scheme, key: key.key,
+      cryptByteBlock: pattern.crypt, skipByteBlock: pattern.skip, ivSize, iv, ordinal,
+      sliceHeaderClear: scheme === 'cbcs' || scheme === 'cens' ? SLICE_HEADER_ALLOWANCE : 0,
+    };
+    return { info, encryption, fragment, summary: { trackId: info.trackId, type: info.type, codec: info.codec, kid: key.kid.toString('hex') } };
+  });
+}

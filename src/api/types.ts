@@ -1,0 +1,40 @@
+import type { DrmSignal, KeyProvider, KeySet, ProtectionScheme, TrackType } from '../keys/content-key.js';
+
+export interface EncryptOptions {
+  scheme: ProtectionScheme;
+  keys: KeyProvider | KeySet;
+  /** Content id sent to a key provider; defaults to the input file name. */
+  contentId?: string;
+  /** Base per-sample IV (8 or 16 bytes) for cenc/cens/cbc1, or the constant IV (16 bytes) for cbcs. Random when absent. */
+  iv?: Buffer;
+  /** Per-sample IV size for cenc/cens/cbc1 (default 8). */
+  ivSize?: 8 | 16;
+  /** Worker threads; 0 = encrypt in the calling thread. Default: a pool sized to the machine for large inputs. */
+  poolSize?: number;
+  /** Seconds at the start left unencrypted (not implemented yet: must be 0 or absent). */
+  clearLead?: number;
+  /** Called after each fragment is written: bytes of input done, total input bytes. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EncryptedTrack {
+  trackId: number;
+  type: TrackType;
+  codec: string;
+  /** KID, 32 lowercase hex digits. */
+  kid: string;
+}
+
+export interface EncryptResult {
+  container: 'fmp4' | 'ts';
+  scheme: ProtectionScheme;
+  tracks: EncryptedTrack[];
+  kids: string[];
+  pssh: Buffer[];
+  drm: DrmSignal[];
+  bytesIn: number;
+  bytesOut: number;
+  fragments: number;
+  /** Manifest signaling for these keys (signaling/encryptSignaling): DASH ContentProtection XML, HLS key lines. */
+  signaling?: { dash: string; hls: { media: string[]; master: string[] } };
+}

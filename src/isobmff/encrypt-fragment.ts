@@ -1,0 +1,203 @@
+import { MediaError } from '../errors.js';
+import type { TrackType } from '../keys/content-key.js';
+import { cipherIv, sampleCounterStart, SampleEncryptor, videoSubsamples, writeSampleIv, type NalCodec, type SampleCryptoParams, type SubsampleRules } from '../cenc/index.js';
+import { childBoxes, readBox, writeBoxHeader, writeFullBoxHeader, type Box } from './box.js';
+import { SAIO_SIZE, saizSize, SENC_USE_SUBSAMPLES, writeSaio, writeSaiz } from './sample-encryption.js';
+import {
+  parseTfhd, parseTrun, rewrittenTfhdSize, rewrittenTrunSize, trunSizeFieldOffset, writeTfhd, writeTrun,
+  TFHD_BASE_DATA_OFFSET, TFHD_DEFAULT_BASE_IS_MOOF, type TrackFragmentHeader, type TrackRun,
+} from './track-fragment.js';
+
+/** Everything a fragment job needs about one protected track. Plain data (crosses threads). */
+export interface FragmentTrack extends SampleCryptoParams {
+  trackId: number;
+  type: TrackType;
+  nal?: { codec: NalCodec; lengthSize: number };
+  /** Per-sample IV size in senc; 0 = constant IV (cbcs). */
+  ivSize: 0 | 8 | 16;
+  /** Base per-sample IV (ivSize bytes), or the constant IV when ivSize is 0. */
+  iv: Buffer;
+  /** Index of the track among protected tracks: keeps IVs distinct between tracks. */
+  ordinal: number;
+  /** Bytes after the NAL header kept clear in VCL NAL units. */
+  sliceHeaderClear: number;
+}
+
+interface RunPlan { run: TrackRun; dataStart: number }
+interface TrafPlan {
+  traf: Box;
+  children: Box[];
+  tfhd: TrackFragmentHeader;
+  runs: RunPlan[];
+  track?: FragmentTrack;
+  starts: number[];
+  sizes: number[];
+  subs: number[] | null;
+  subFrom: number[];
+  subCount: number[];
+  aux: number[];
+  auxUniform: boolean;
+  sencSize: number;
+  extra: number; // bytes added: saiz + saio + senc
+  newSize: number;
+}
+
+function alignRequired(scheme: string): boolean {
+  return scheme !== 'cbcs'; // 23001-7 10.2 cbc1, 10.3 cens; CMAF for cenc
+}
+
+function planTraf(buf: Buffer, traf: Box, moofSize: number, fileOffset: number, prevEnd: number, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>): TrafPlan {
+  const children = childBoxes(buf, traf);
+  const tfhdBox = children[0]?.type === 'tfhd' ? children[0] : children.find((c) => c.type === 'tfhd');
+  if (!tfhdBox) throw new MediaError('ERR_BOX_MISSING', `${traf.path} at byte ${fileOffset + traf.start} has no tfhd`, { where: traf.path });
+  const tfhd = parseTfhd(buf, tfhdBox);
+  const track = tracks.get(tfhd.trackId);
+  let base: number;
+  if (tfhd.flags & TFHD_BASE_DATA_OFFSET) base = tfhd.baseDataOffset! - fileOffset;
+  else if (tfhd.flags & TFHD_DEFAULT_BASE_IS_MOOF) base = 0;
+  else base = prevEnd; // 14496-12 8.8.7.1: the end of the previous traf's data (the moof start for the first)
+  const defSize = tfhd.defaultSampleSize ?? defaultSizes.get(tfhd.trackId) ?? 0;
+  const p: TrafPlan = { traf, children, tfhd, runs: [], track, starts: [], sizes: [], subs: null, subFrom: [], subCount: [], aux: [], auxUniform: true, sencSize: 0, extra: 0, newSize: 0 };
+  let cursor = base;
+  for (const c of children) {
+    if (c.type !== 'trun') continue;
+    const run = parseTrun(buf, c);
+    const dataStart = run.dataOffset !== undefined ? base + run.dataOffset : cursor;
+    p.runs.push({ run, dataStart });
+    const sizeOff = trunSizeFieldOffset(run);
+    let o = dataStart;
+    for (let i = 0; i < run.sampleCount; i++) {
+      const size = sizeOff >= 0 ? buf.readUInt32BE(run.recordsStart + i * run.recordSize + sizeOff) : defSize;
+      if (o < moofSize || o + size > buf.length) {
+        throw new MediaError('ERR_SAMPLE_RANGE', `${c.path} at byte ${fileOffset + c.start}: sample ${i} at bytes ${fileOffset + o}..${fileOffset + o + size} lies outside the fragment's media data (bytes ${fileOffset + moofSize}..${fileOffset + buf.length})`, { where: c.path });
+      }
+      p.starts.push(o);
+      p.sizes.push(size);
+      o += size;
+    }
+    cursor = o;
+  }
+  (p as { dataEnd?: number }).dataEnd = cursor;
+  let size = 8;
+  for (const c of children) size += c.type === 'tfhd' ? rewrittenTfhdSize(tfhd) : c.type === 'trun' ? rewrittenTrunSize(p.runs.find((r) => r.run.box === c)!.run) : c.end - c.start;
+  if (track) {
+    const video = track.type === 'video' && track.nal !== undefined;
+    if (video) {
+      const rules: SubsampleRules = { codec: track.nal!.codec, nalLengthSize: track.nal!.lengthSize, align: alignRequired(track.scheme), leadingClear: track.sliceHeaderClear };
+      p.subs = [];
+      for (let i = 0; i < p.starts.length; i++) {
+        p.subFrom.push(p.subs.length);
+        const n = videoSubsamples(buf, p.starts[i]!, p.starts[i]! + p.sizes[i]!, rules, p.subs);
+        p.subCount.push(n);
+        const a = track.ivSize + 2 + 6 * n;
+        if (a > 255) throw new MediaError('ERR_TOO_MANY_SUBSAMPLES', `${traf.path} at byte ${fileOffset + traf.start}: sample ${i} has ${n} subsamples, more than saiz can describe`, { where: traf.path });
+        p.aux.push(a);
+      }
+    } else {
+      for (let i = 0; i < p.starts.length; i++) p.aux.push(track.ivSize);
+    }
+    let sum = 0;
+    for (const a of p.aux) { sum += a; if (a !== p.aux[0]) p.auxUniform = false; }
+    p.sencSize = 16 + sum;
+    // With a constant IV and no subsamples there is no auxiliary information: senc only (as Shaka).
+    p.extra = p.sencSize + (sum > 0 ? saizSize(p.aux.length, p.auxUniform) + SAIO_SIZE : 0);
+  }
+  p.newSize = size + p.extra;
+  return p;
+}
+
+/**
+ * Encrypt one fragment: `buf` holds a moof at byte 0 followed by its media data (mdat...);
+ * `fileOffset` is where buf[0] sits in its file (for absolute tfhd base offsets). Returns a new
+ * buffer: the grown moof (senc/saiz/saio per protected traf, trun offsets fixed, tfhd made
+ * default-base-is-moof) and the media data encrypted in place. `counters` holds, per track, the
+ * index of the next sample within the segment and is advanced.
+ */
+export function encryptFragment(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number, fileOffset: number, counters: Map<number, number>): Buffer {
+  const moof = readBox(buf, 0, buf.length, '', true);
+  if (moof.type !== 'moof') throw new MediaError('ERR_BOX_MISSING', `expected moof at byte ${fileOffset}, found ${moof.type}`, { where: moof.type });
+  const moofSize = moof.end - moof.start;
+  const plans: TrafPlan[] = [];
+  const moofChildren = childBoxes(buf, moof);
+  let newMoof = 8;
+  let prevEnd = 0;
+  for (const c of moofChildren) {
+    if (c.type === 'traf') {
+      const p = planTraf(buf, c, moofSize, fileOffset, prevEnd, tracks, defaultSizes);
+      prevEnd = (p as { dataEnd?: number }).dataEnd!;
+      plans.push(p);
+      newMoof += p.newSize;
+    } else newMoof += c.end - c.start;
+  }
+  const delta = newMoof - moofSize;
+  const out = Buffer.allocUnsafeSlow(buf.length + delta);
+  buf.copy(out, newMoof, moofSize);
+  let o = writeBoxHeader(out, 0, newMoof, 'moof');
+  let pi = 0;
+  const enc = new SampleEncryptor();
+  const iv16 = Buffer.alloc(16);
+  for (const c of moofChildren) {
+    if (c.type !== 'traf') { o += buf.copy(out, o, c.start, c.end); continue; }
+    const p = plans[pi++]!;
+    const trafStart = o;
+    o = writeBoxHeader(out, o, p.newSize, 'traf');
+    for (const b of p.children) {
+      if (b.type === 'tfhd') o = writeTfhd(buf, p.tfhd, out, o);
+      else if (b.type === 'trun') { const r = p.runs.find((x) => x.run.box === b)!; o = writeTrun(buf, r.run, r.dataStart + delta, out, o); }
+      else o += buf.copy(out, o, b.start, b.end);
+    }
+    if (p.track) o = writeSampleEncryption(out, o, p, delta, enc, iv16, sequence, counters);
+    if (o !== trafStart + p.newSize) throw new MediaError('ERR_INTERNAL_LAYOUT', `traf at byte ${fileOffset + p.traf.start}: wrote ${o - trafStart} bytes, planned ${p.newSize}`);
+  }
+  return out;
+}
+
+function writeSampleEncryption(out: Buffer, at: number, p: TrafPlan, delta: number, enc: SampleEncryptor, iv16: Buffer, sequence: number, counters: Map<number, number>): number {
+  const t = p.track!;
+  const n = p.starts.length;
+  let o = at;
+  let sencAt = o;
+  const hasAux = p.sencSize > 16;
+  if (hasAux) {
+    o = writeSaiz(out, o, p.aux, n, p.auxUniform);
+    sencAt = o + SAIO_SIZE;
+    o = writeSaio(out, o, sencAt + 16); // first IV: after senc header, flags, sample_count
+  }
+  o = writeFullBoxHeader(out, o, p.sencSize, 'senc', 0, p.subs ? SENC_USE_SUBSAMPLES : 0);
+  out.writeUInt32BE(n, o); o += 4;
+  const first = counters.get(t.trackId) ?? 0;
+  counters.set(t.trackId, first + n);
+  const ivWork = Buffer.alloc(t.ivSize === 0 ? 16 : t.ivSize);
+  if (t.ivSize === 0) cipherIv(t.iv, iv16);
+  else writeSampleIv(t.iv, sampleCounterStart(t.ordinal, sequence) + BigInt(first), ivWork);
+  for (let i = 0; i < n; i++) {
+    if (t.ivSize > 0) {
+      o += ivWork.copy(out, o);
+      cipherIv(ivWork, iv16);
+      incrementHigh64(ivWork);
+    }
+    let subFrom = 0;
+    let subCount = 0;
+    if (p.subs) {
+      subFrom = p.subFrom[i]!;
+      subCount = p.subCount[i]!;
+      out.writeUInt16BE(subCount, o); o += 2;
+      for (let j = 0; j < subCount; j++) {
+        out.writeUInt16BE(p.subs[subFrom + 2 * j]!, o);
+        out.writeUInt32BE(p.subs[subFrom + 2 * j + 1]!, o + 2);
+        o += 6;
+      }
+    }
+    const s = p.starts[i]! + delta;
+    enc.encrypt(out, s, s + p.sizes[i]!, p.subs, subFrom, subCount, t, iv16);
+  }
+  return o;
+}
+
+/** Add 1 to the big-endian 64-bit number in the first 8 bytes (mod 2^64). */
+function incrementHigh64(b: Buffer): void {
+  for (let k = 7; k >= 0; k--) {
+    b[k] = (b[k]! + 1) & 0xff;
+    if (b[k] !== 0) return;
+  }
+}

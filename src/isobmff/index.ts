@@ -1,0 +1,10 @@
+// Door of the ISO BMFF layer: zero-copy box walking, init and fragment rewrite for Common Encryption.
+export { readBox, readTopLevelHeader, childBoxes, topLevelBoxes, findChild, requireChild, type Box } from './box.js';
+export { parseInit, protectInit, NOT_FRAGMENTED_HINT, type InitInfo, type TrackInfo } from './init.js';
+export { writeSinf, parseSinf, type TrackEncryption, type ProtectionInfo } from './sinf.js';
+export { parseSenc, findSenc, type SampleEncryptionEntry } from './sample-encryption.js';
+export { parseSidx, patchSidx, type SegmentIndex } from './segment-index.js';
+export { encryptFragment, type FragmentTrack } from './encrypt-fragment.js';
+export { encryptMediaSegment, splitPieces, growthIn, type TopLevelPiece } from './media-segment.js';
+export { PROTECTED_ENTRIES } from './sample-entry.js';
+export { patchMfra } from './fragment-random-access.js';

@@ -1,0 +1,139 @@
+import { MediaError } from '../errors.js';
+import type { TrackType } from '../keys/content-key.js';
+import { childBoxes, requireChild, topLevelBoxes, type Box } from './box.js';
+import { readSampleEntry, type SampleEntryInfo } from './sample-entry.js';
+import { writeSinf, type TrackEncryption } from './sinf.js';
+
+/** A track of the init segment, as the engine needs it. */
+export interface TrackInfo {
+  trackId: number;
+  type: TrackType;
+  /** The first sample entry's 4cc (avc1, mp4a, ...). */
+  codec: string;
+  nal?: SampleEntryInfo['nal'];
+  timescale: number;
+  /** trex defaults, used when tfhd/trun omit them. */
+  defaultSampleSize: number;
+}
+
+export interface InitInfo {
+  tracks: TrackInfo[];
+  /** Tracks we leave clear (text, metadata): not vide/soun. */
+  otherTrackIds: number[];
+}
+
+const NOT_FRAGMENTED_HINT = 'fragment it first, e.g. `ffmpeg -i in.mp4 -c copy -movflags +frag_keyframe+empty_moov+default_base_moof out.mp4`';
+
+interface TrackBoxes { trak: Box; stsd: Box; chain: Box[]; entries: Box[]; info?: TrackInfo }
+
+function walkTracks(buf: Buffer, moov: Box): TrackBoxes[] {
+  const out: TrackBoxes[] = [];
+  for (const trak of childBoxes(buf, moov)) {
+    if (trak.type !== 'trak') continue;
+    const tkhd = requireChild(buf, trak, 'tkhd');
+    const tkhdV = buf[tkhd.bodyStart]!;
+    const trackId = buf.readUInt32BE(tkhd.bodyStart + (tkhdV === 1 ? 20 : 12));
+    const mdia = requireChild(buf, trak, 'mdia');
+    const mdhd = requireChild(buf, mdia, 'mdhd');
+    const timescale = buf.readUInt32BE(mdhd.bodyStart + (buf[mdhd.bodyStart] === 1 ? 20 : 12));
+    const hdlr = requireChild(buf, mdia, 'hdlr');
+    const handler = buf.toString('latin1', hdlr.bodyStart + 8, hdlr.bodyStart + 12);
+    const minf = requireChild(buf, mdia, 'minf');
+    const stbl = requireChild(buf, minf, 'stbl');
+    const stsd = requireChild(buf, stbl, 'stsd');
+    const entries = childBoxes(buf, stsd, stsd.bodyStart + 8);
+    const t: TrackBoxes = { trak, stsd, chain: [moov, trak, mdia, minf, stbl, stsd], entries };
+    const type: TrackType | undefined = handler === 'vide' ? 'video' : handler === 'soun' ? 'audio' : undefined;
+    if (type) {
+      if (entries.length === 0) throw new MediaError('ERR_BOX_MISSING', `${stsd.path} at byte ${stsd.start} has no sample entry`, { where: stsd.path });
+      const first = readSampleEntry(buf, entries[0]!, type);
+      for (const e of entries.slice(1)) readSampleEntry(buf, e, type);
+      t.info = { trackId, type, codec: first.codec, nal: first.nal, timescale, defaultSampleSize: 0 };
+    } else {
+      t.info = undefined;
+      (t as { otherId?: number }).otherId = trackId;
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+function findMoov(buf: Buffer): Box {
+  const moov = topLevelBoxes(buf, '').find((b) => b.type === 'moov');
+  if (!moov) throw new MediaError('ERR_NO_MOOV', 'no moov box in the init segment', { where: 'moov' });
+  return moov;
+}
+
+/** Parse an init segment (ftyp + moov, or just moov). Rejects non-fragmented and protected input. */
+export function parseInit(buf: Buffer): InitInfo {
+  const moov = findMoov(buf);
+  const mvex = childBoxes(buf, moov).find((b) => b.type === 'mvex');
+  if (!mvex) {
+    throw new MediaError('ERR_NOT_FRAGMENTED', `the input is not a fragmented MP4 (moov at byte ${moov.start} has no mvex); ${NOT_FRAGMENTED_HINT}`, { where: 'moov/mvex' });
+  }
+  const defaults = new Map<number, number>();
+  for (const trex of childBoxes(buf, mvex)) {
+    if (trex.type !== 'trex') continue;
+    defaults.set(buf.readUInt32BE(trex.bodyStart + 4), buf.readUInt32BE(trex.bodyStart + 16));
+  }
+  const tracks: TrackInfo[] = [];
+  const otherTrackIds: number[] = [];
+  for (const t of walkTracks(buf, moov)) {
+    if (t.info) { t.info.defaultSampleSize = defaults.get(t.info.trackId) ?? 0; tracks.push(t.info); }
+    else otherTrackIds.push((t as { otherId?: number }).otherId!);
+  }
+  if (tracks.length === 0) throw new MediaError('ERR_NO_TRACKS', 'the init segment has no video or audio track to encrypt', { where: 'moov/trak' });
+  return { tracks, otherTrackIds };
+}
+
+export { NOT_FRAGMENTED_HINT };
+
+interface Insertion { at: number; bytes: Buffer; grow: Box[] }
+
+/**
+ * Rewrite an init segment for protection (ISO/IEC 23001-7 8): every sample entry of a protected
+ * track becomes `encv`/`enca` with a `sinf` appended; `pssh` boxes are appended to `moov`; every
+ * enclosing box grows by what was inserted into it. Other boxes (mvex, edts, udta...) are kept.
+ */
+export function protectInit(buf: Buffer, protections: Map<number, TrackEncryption>, pssh: Buffer[]): Buffer {
+  const moov = findMoov(buf);
+  const inserts: Insertion[] = [];
+  const renames: { at: number; type: string }[] = [];
+  for (const t of walkTracks(buf, moov)) {
+    if (!t.info) continue;
+    const p = protections.get(t.info.trackId);
+    if (!p) continue;
+    for (const e of t.entries) {
+      renames.push({ at: e.start + 4, type: t.info.type === 'video' ? 'encv' : 'enca' });
+      inserts.push({ at: e.end, bytes: writeSinf(e.type, p), grow: [...t.chain, e] });
+    }
+  }
+  for (const p of pssh) inserts.push({ at: moov.end, bytes: p, grow: [moov] });
+  inserts.sort((a, b) => a.at - b.at);
+
+  const growth = new Map<Box, number>();
+  let added = 0;
+  for (const ins of inserts) {
+    added += ins.bytes.length;
+    for (const b of ins.grow) growth.set(b, (growth.get(b) ?? 0) + ins.bytes.length);
+  }
+  const out = Buffer.allocUnsafe(buf.length + added);
+  let r = 0;
+  let w = 0;
+  const shift = (pos: number) => { let s = 0; for (const i of inserts) if (i.at <= pos) s += i.bytes.length; return s; };
+  for (const ins of inserts) {
+    w += buf.copy(out, w, r, ins.at);
+    r = ins.at;
+    w += ins.bytes.copy(out, w);
+  }
+  buf.copy(out, w, r);
+  // A box moved by every insertion at or before its start (an insertion at a sibling's end comes first).
+  for (const [box, g] of growth) {
+    const at = box.start + shift(box.start);
+    const size32 = buf.readUInt32BE(box.start);
+    if (size32 === 1) out.writeBigUInt64BE(BigInt(box.end - box.start + g), at + 8);
+    else if (size32 !== 0) out.writeUInt32BE(box.end - box.start + g, at);
+  }
+  for (const rn of renames) out.write(rn.type, rn.at + shift(rn.at), 4, 'latin1');
+  return out;
+}

@@ -1,0 +1,52 @@
+import { MediaError } from '../errors.js';
+import type { TrackType } from '../keys/content-key.js';
+import type { NalCodec } from '../cenc/index.js';
+import { childBoxes, type Box } from './box.js';
+
+/** Sample entry 4ccs we know how to protect, and what their samples look like. */
+const VIDEO: Record<string, { nal: NalCodec; config: string }> = {
+  avc1: { nal: 'avc', config: 'avcC' },
+  avc3: { nal: 'avc', config: 'avcC' },
+  hvc1: { nal: 'hevc', config: 'hvcC' },
+  hev1: { nal: 'hevc', config: 'hvcC' },
+};
+const AUDIO = new Set(['mp4a', 'ac-3', 'ec-3', 'Opus']);
+export const PROTECTED_ENTRIES = new Set(['encv', 'enca', 'encs', 'enct']);
+
+export interface SampleEntryInfo {
+  box: Box;
+  codec: string;
+  /** For NAL-structured video: codec and NAL length size from avcC/hvcC. */
+  nal?: { codec: NalCodec; lengthSize: number };
+}
+
+/** Where the child boxes of a sample entry start (ISO/IEC 14496-12 12.1.3, 12.2.3). */
+export function sampleEntryChildrenStart(buf: Buffer, entry: Box, type: TrackType): number {
+  if (type === 'video') return entry.bodyStart + 78;
+  // AudioSampleEntry; QuickTime sound description versions 1 and 2 carry 16 / 36 more bytes.
+  const version = buf.readUInt16BE(entry.bodyStart + 8);
+  return entry.bodyStart + 28 + (version === 1 ? 16 : version === 2 ? 36 : 0);
+}
+
+/** Read one sample entry of a `vide`/`soun` track; rejects protected and unknown codecs. */
+export function readSampleEntry(buf: Buffer, entry: Box, type: TrackType): SampleEntryInfo {
+  const where = `${entry.path} at byte ${entry.start}`;
+  if (PROTECTED_ENTRIES.has(entry.type)) {
+    throw new MediaError('ERR_ALREADY_ENCRYPTED', `the input is already encrypted: sample entry ${where} is ${entry.type}`, { where });
+  }
+  if (type === 'video') {
+    const v = VIDEO[entry.type];
+    if (!v) throw new MediaError('ERR_UNSUPPORTED_CODEC', `unsupported video codec "${entry.type}" (${where}); supported: ${Object.keys(VIDEO).join(', ')}`, { where });
+    const children = childBoxes(buf, entry, sampleEntryChildrenStart(buf, entry, type));
+    const cfg = children.find((c) => c.type === v.config);
+    if (!cfg) throw new MediaError('ERR_BOX_MISSING', `sample entry ${where} has no ${v.config} box`, { where });
+    // avcC: lengthSizeMinusOne in byte 4; hvcC: in byte 21 (ISO/IEC 14496-15 5.3.3, 8.3.3).
+    const at = cfg.bodyStart + (v.nal === 'avc' ? 4 : 21);
+    if (at >= cfg.end) throw new MediaError('ERR_BOX_TRUNCATED', `${cfg.path} at byte ${cfg.start} is too short`, { where: cfg.path });
+    return { box: entry, codec: entry.type, nal: { codec: v.nal, lengthSize: (buf[at]! & 3) + 1 } };
+  }
+  if (!AUDIO.has(entry.type)) {
+    throw new MediaError('ERR_UNSUPPORTED_CODEC', `unsupported audio codec "${entry.type}" (${where}); supported: ${[...AUDIO].join(', ')}`, { where });
+  }
+  return { box: entry, codec: entry.type };
+}

@@ -1,0 +1,45 @@
+import { SegcryptError, type SerializedError } from '../errors.js';
+import { encryptFragment, encryptMediaSegment, type FragmentTrack } from '../isobmff/index.js';
+
+/**
+ * A self-contained unit of work: input bytes + track crypto params + sequence number ->
+ * output bytes. The same function runs in a worker and in the calling thread, so output is
+ * byte-identical either way.
+ */
+export interface FragmentJob {
+  /** 'fragment': one moof + its mdat; 'segment': a whole media segment (styp/sidx/moofs...). */
+  kind: 'fragment' | 'segment';
+  /** The input bytes, in an ArrayBuffer of their own (transferred to the worker). */
+  input: ArrayBuffer;
+  tracks: FragmentTrack[];
+  defaultSizes: [trackId: number, size: number][];
+  sequence: number;
+  /** File offset of input[0] (for absolute tfhd base offsets). */
+  fileOffset: number;
+}
+
+export type FragmentJobResult = { ok: ArrayBuffer } | { error: SerializedError };
+
+/** Structured clone turns Buffers into plain Uint8Arrays: make them Buffers again, no copy. */
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+export function runFragmentJob(job: FragmentJob): FragmentJobResult {
+  try {
+    const tracks = new Map<number, FragmentTrack>();
+    for (const t of job.tracks) tracks.set(t.trackId, { ...t, key: asBuffer(t.key), iv: asBuffer(t.iv) });
+    const sizes = new Map(job.defaultSizes);
+    const input = Buffer.from(job.input);
+    const out = job.kind === 'fragment'
+      ? encryptFragment(input, tracks, sizes, job.sequence, job.fileOffset, new Map())
+      : encryptMediaSegment(input, tracks, sizes, job.sequence);
+    // encryptFragment allocates its output with its own ArrayBuffer; a segment's concat may not.
+    const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : Buffer.from(out);
+    return { ok: owned.buffer as ArrayBuffer };
+  } catch (e) {
+    if (e instanceof SegcryptError) return { error: e.toJSON() };
+    const err = e as Error;
+    return { error: { name: 'SegcryptError', code: 'ERR_INTERNAL', message: String(err?.message ?? e), category: 'internal' } };
+  }
+}
