@@ -60,6 +60,8 @@ function checkStructure(t: Test, report: ProtectionReport, media: SampleMedia, s
   });
   t.same(badAux.map((f) => `moof#${f.moofIndex}/track ${f.trackId}: ${f.boxOrder.join(',')}`), [],
     'every traf: senc and saiz count every trun sample, saio points at the first IV in senc');
+  t.same(frags.filter((f) => !f.trunDataInMdat).map((f) => `moof#${f.moofIndex}/track ${f.trackId}`), [],
+    'every trun data_offset still lands in the mdat after its grown moof');
 }
 
 async function checkSubsamples(t: Test, report: ProtectionReport, media: SampleMedia, scheme: CencScheme): Promise<void> {

@@ -20,8 +20,10 @@ export interface SampleMedia {
   tracks: Array<{ type: 'video' | 'audio'; codec: Codec }>;
 }
 
+export const SAMPLES_MEDIA_DIR = path.join(SAMPLES, 'media');
+
 const media = (name: string, tracks: SampleMedia['tracks']): SampleMedia =>
-  ({ name, file: path.join(SAMPLES, 'media', `${name}.mp4`), tracks });
+  ({ name, file: path.join(SAMPLES_MEDIA_DIR, `${name}.mp4`), tracks });
 
 export const SAMPLE_MEDIA: readonly SampleMedia[] = [
   media('avc', [{ type: 'video', codec: 'avc' }]),

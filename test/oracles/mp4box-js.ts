@@ -60,10 +60,22 @@ export interface TrafEncryption {
   saio: { version: number; offsets: number[] } | undefined;
   /** saio's first offset (from the moof start) lands on the first IV inside senc. */
   saioPointsIntoSenc: boolean | undefined;
+  /** Each trun's data_offset (from the moof start: default-base-is-moof) lands inside the mdat after the moof. */
+  trunDataInMdat: boolean;
+}
+
+export interface SegmentIndex {
+  start: number;
+  end: number;
+  firstOffset: number;
+  references: Array<{ type: number; size: number; duration: number }>;
 }
 
 export interface ProtectionReport {
   topLevel: string[];
+  /** Top-level boxes with file offsets. */
+  boxes: Array<{ type: string; start: number; size: number }>;
+  sidx: SegmentIndex[];
   entries: ProtectedSampleEntry[];
   /** Sample entry types of tracks that are not protected. */
   clearEntries: Array<{ trackId: number; entryType: string }>;
@@ -151,6 +163,9 @@ export function protectionReportFromBuffer(bytes: Buffer): ProtectionReport {
 
   const fragments: TrafEncryption[] = [];
   top.filter((b) => b.type === 'moof').forEach((moof, moofIndex) => {
+    const mdat = top[top.indexOf(moof) + 1];
+    const inMdat = (offset: number): boolean => mdat?.type === 'mdat'
+      && moof.start + offset >= mdat.start + mdat.hdr_size && moof.start + offset <= mdat.start + mdat.size;
     for (const traf of (moof.boxes ?? []).filter((b) => b.type === 'traf')) {
       const trackId = num(child(traf, 'tfhd')?.track_id);
       const sencBox = child(traf, 'senc');
@@ -168,10 +183,16 @@ export function protectionReportFromBuffer(bytes: Buffer): ProtectionReport {
         saiz: saizBox ? { defaultSize: num(saizBox.default_sample_info_size), sampleCount: num(saizBox.sample_count), sizes: (saizBox.sample_info_size as number[] | undefined) ?? [] } : undefined,
         saio,
         saioPointsIntoSenc: saio && firstIv !== undefined ? moof.start + (saio.offsets[0] ?? -1) === firstIv : undefined,
+        trunDataInMdat: (traf.boxes ?? []).filter((b) => b.type === 'trun').every((tr) => inMdat(num(tr.data_offset))),
       });
     }
   });
-  return { topLevel: top.map((b) => b.type), entries, clearEntries, pssh, fragments, parseErrors };
+  const sidx = top.filter((b) => b.type === 'sidx').map((b) => ({
+    start: b.start, end: b.start + b.size, firstOffset: num(b.first_offset),
+    references: ((b.references as Array<Record<string, number>> | undefined) ?? [])
+      .map((r) => ({ type: num(r.reference_type), size: num(r.referenced_size), duration: num(r.subsegment_duration) })),
+  }));
+  return { topLevel: top.map((b) => b.type), boxes: top.map((b) => ({ type: b.type, start: b.start, size: b.size })), sidx, entries, clearEntries, pssh, fragments, parseErrors };
 }
 
 export async function protectionReport(file: string): Promise<ProtectionReport> {
