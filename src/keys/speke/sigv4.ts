@@ -62,7 +62,7 @@ export function createSigV4Signer(o: SigV4Options): (req: SignableRequest) => Pr
     signerPromise ??= (async () => {
       const credentials = o.credentials ?? await defaultCredentials(o);
       if (o.signer === 'crt' || o.sigv4a) return loadCrtSigner(o, service, credentials);
-      return new SignatureV4({ credentials, region: o.region, service, sha256: NodeSha256, applyChecksum: true });
+      return new SignatureV4({ credentials, region: o.region, service, sha256: NodeSha256, applyChecksum: false });
     })();
     return signerPromise;
   };
@@ -90,7 +90,7 @@ export function createSigV4Signer(o: SigV4Options): (req: SignableRequest) => Pr
     } catch (e) {
       throw new KeyError('ERR_SIGV4_SIGN', `SigV4 signing failed: ${(e as Error).message.slice(0, 200)}`, { where: 'auth sigv4', cause: e });
     }
-    return signed.headers;
+    return lowercaseKeys(signed.headers);
   };
 }
 
@@ -117,7 +117,7 @@ async function loadCrtSigner(o: SigV4Options, service: string, credentials: AwsC
   }
   if (!mod.CrtSignerV4) throw new KeyError('ERR_SIGV4_CRT_MISSING', '@aws-sdk/signature-v4-crt does not export CrtSignerV4', { where: 'auth sigv4' });
   // aws-crt AwsSigningAlgorithm: SigV4 = 0, SigV4Asymmetric = 1.
-  return new mod.CrtSignerV4({ credentials, region: o.sigv4a ? '*' : o.region, service, sha256: NodeSha256, signingAlgorithm: o.sigv4a ? 1 : 0 });
+  return new mod.CrtSignerV4({ credentials, region: o.sigv4a ? '*' : o.region, service, sha256: NodeSha256, applyChecksum: false, signingAlgorithm: o.sigv4a ? 1 : 0 });
 }
 
 function lowercaseKeys(h: Record<string, string>): Record<string, string> {
