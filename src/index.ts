@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './keys/index.js';
 export * from './key-server/index.js';
+export * from './api/index.js';

@@ -19,7 +19,8 @@ export interface SampleCryptoParams {
  *
  * Per scheme (ISO/IEC 23001-7 10.1-10.4):
  * - cenc: AES-CTR over the concatenated protected ranges of a sample (the counter continues).
- * - cens: AES-CTR over the pattern's crypt blocks of every protected range, concatenated.
+ * - cens: AES-CTR over the pattern's crypt blocks of every protected range, concatenated
+ *   (whole blocks only: full-sample audio leaves its trailing partial block clear, as Shaka does).
  * - cbc1: AES-CBC, one chain over the whole blocks of all protected ranges of a sample.
  * - cbcs: AES-CBC over the pattern's crypt blocks, the chain reset to the IV at every subsample.
  */
@@ -33,6 +34,8 @@ export class SampleEncryptor {
    */
   encrypt(buf: Buffer, start: number, end: number, subs: number[] | null, subFrom: number, subCount: number, p: SampleCryptoParams, iv16: Buffer): void {
     const cbc = p.scheme === 'cbc1' || p.scheme === 'cbcs';
+    // Pattern schemes leave a trailing partial block clear even at 0:0 (23001-7 9.7); so does CBC.
+    const wholeBlocks = cbc || p.scheme === 'cens';
     const crypt = p.scheme === 'cens' || p.scheme === 'cbcs' ? p.cryptByteBlock : 0;
     const skip = p.scheme === 'cens' || p.scheme === 'cbcs' ? p.skipByteBlock : 0;
     const spans = this.spans;
@@ -60,14 +63,14 @@ export class SampleEncryptor {
     }
     spans.reset();
     if (subs === null) {
-      patternSpans(spans, start, end - start, crypt, skip, cbc);
+      patternSpans(spans, start, end - start, crypt, skip, wholeBlocks);
     } else {
       let o = start;
       for (let i = 0; i < subCount; i++) {
         const clear = subs[subFrom + 2 * i]!;
         const prot = subs[subFrom + 2 * i + 1]!;
         o += clear;
-        if (prot > 0) patternSpans(spans, o, prot, crypt, skip, cbc);
+        if (prot > 0) patternSpans(spans, o, prot, crypt, skip, wholeBlocks);
         o += prot;
       }
     }

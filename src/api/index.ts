@@ -1,0 +1,4 @@
+// Door of the orchestration layer: file and segment encryption.
+export { encryptFile } from './encrypt-file.js';
+export { createSegmentEncryptor, type SegmentEncryptor, type SegmentEncryptorOptions } from './segment-encryptor.js';
+export type { EncryptOptions, EncryptResult, EncryptedTrack } from './types.js';

@@ -1,0 +1,72 @@
+import { UsageError } from '../errors.js';
+import type { DrmSignal, KeySet, ProtectionScheme } from '../keys/content-key.js';
+import { parseInit } from '../isobmff/index.js';
+import { FragmentPool } from '../pool/index.js';
+import { prepareWithKeySet } from './init-protection.js';
+import { checkScheme } from './track-protection.js';
+import type { EncryptedTrack } from './types.js';
+
+export interface SegmentEncryptorOptions {
+  /** The clear init segment (ftyp + moov) of the presentation. */
+  init: Buffer;
+  scheme: ProtectionScheme;
+  keys: KeySet;
+  /** Base per-sample IV (cenc/cens/cbc1, 8 or 16 bytes) or constant IV (cbcs, 16 bytes); random when absent, then fixed for the encryptor's life. */
+  iv?: Buffer;
+  ivSize?: 8 | 16;
+  /** Worker threads; 0 (default) = in the calling thread. */
+  poolSize?: number;
+}
+
+export interface SegmentEncryptor {
+  readonly tracks: EncryptedTrack[];
+  readonly kids: string[];
+  readonly pssh: Buffer[];
+  readonly drm: DrmSignal[];
+  /** The protected init segment (encv/enca + sinf, pssh in moov). */
+  encryptInit(): Buffer;
+  /**
+   * Encrypt one media segment (optional styp/sidx, one or more moof+mdat). Calls may overlap
+   * and complete in any order: per-sample IVs are base + trackOrdinal*2^56 + sequence*2^24 +
+   * sample index within the segment, so the bytes depend only on (segment, sequenceNumber).
+   * encryptFile numbers the fragments of a file 0, 1, 2... the same way, so a file's fragment
+   * encrypted here with its index is byte-identical to encryptFile's output for it.
+   */
+  encryptSegment(segment: Buffer, sequenceNumber: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+const MAX_SEQUENCE = 2 ** 32 - 1;
+
+export function createSegmentEncryptor(options: SegmentEncryptorOptions): SegmentEncryptor {
+  if (!options || !Buffer.isBuffer(options.init)) throw new UsageError('ERR_OPTIONS', 'options.init must be a Buffer holding the init segment', { where: 'init' });
+  if (!options.keys || !Array.isArray(options.keys.keys)) throw new UsageError('ERR_NO_KEYS', 'options.keys must be a KeySet ({ keys, drm })', { where: 'keys' });
+  const poolSize = options.poolSize ?? 0;
+  if (!Number.isInteger(poolSize) || poolSize < 0 || poolSize > 64) throw new UsageError('ERR_POOL_SIZE', `poolSize must be an integer from 0 to 64, got ${String(options.poolSize)}`, { where: 'poolSize' });
+  const scheme = checkScheme(options.scheme);
+  const prepared = prepareWithKeySet(parseInit(options.init), options.keys, scheme, options);
+  const pool = new FragmentPool(poolSize);
+  let closed = false;
+  return {
+    tracks: prepared.tracks,
+    kids: prepared.kids,
+    pssh: prepared.pssh,
+    drm: prepared.drm,
+    encryptInit: () => prepared.protect(options.init),
+    async encryptSegment(segment: Buffer, sequenceNumber: number): Promise<Buffer> {
+      if (closed) throw new UsageError('ERR_CLOSED', 'the segment encryptor is closed', { where: 'encryptSegment' });
+      if (!Buffer.isBuffer(segment)) throw new UsageError('ERR_OPTIONS', 'segment must be a Buffer', { where: 'segment' });
+      if (!Number.isInteger(sequenceNumber) || sequenceNumber < 0 || sequenceNumber > MAX_SEQUENCE) {
+        throw new UsageError('ERR_SEQUENCE', `sequenceNumber must be an integer from 0 to 2^32-1, got ${String(sequenceNumber)}`, { where: 'sequenceNumber' });
+      }
+      // A copy with its own ArrayBuffer: the caller's buffer is never detached by the transfer.
+      const own = Buffer.allocUnsafeSlow(segment.length);
+      segment.copy(own);
+      return pool.run({ kind: 'segment', input: own.buffer as ArrayBuffer, tracks: prepared.fragmentTracks, defaultSizes: prepared.defaultSizes, sequence: sequenceNumber, fileOffset: 0 });
+    },
+    async close() {
+      closed = true;
+      await pool.close();
+    },
+  };
+}
