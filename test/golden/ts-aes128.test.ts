@@ -55,19 +55,20 @@ t.test('AES-128: openssl enc -d gives back the exact clear bytes (explicit IV)',
   t.ok(bad.exitCode !== 0 || !readFileSync(path.join(dir, 'bad.ts')).equals(readFileSync(input)), 'wrong key: not the clear bytes');
 });
 
-t.test('AES-128 streams in chunks: a 40 MB input keeps memory flat and decrypts exactly', async (t) => {
+t.test('AES-128 streams in chunks: a 100 MB input does not grow memory with its size and decrypts exactly', async (t) => {
   const dir = scratchDir(t);
   const one = readFileSync(path.join(SAMPLES, 'ts', 'avc-aac.ts'));
   const big = path.join(dir, 'big.ts');
-  for (let n = 0; n < Math.ceil(40e6 / one.length); n++) appendFileSync(big, one);
+  for (let n = 0; n < Math.ceil(100e6 / one.length); n++) appendFileSync(big, one);
   const before = process.memoryUsage().rss;
   let peak = before;
   const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
   let calls = 0;
   await encryptTsFile(big, path.join(dir, 'big.enc'), { scheme: 'aes-128', keys, sequenceNumber: 7, onProgress: () => { calls++; } });
   clearInterval(timer);
-  t.ok(peak - before < 24 * 1024 * 1024, `RSS grew by ${((peak - before) / 1e6).toFixed(1)} MB for a ${(statSync(big).size / 1e6).toFixed(0)} MB file`);
-  t.ok(calls >= 30, `progress reported per ~1 MB chunk (${calls} calls)`);
+  // GC slack of a few dozen 1 MB chunks is expected; holding the file would add 100 MB or more.
+  t.ok(peak - before < 60e6, `RSS grew by ${((peak - before) / 1e6).toFixed(1)} MB for a ${(statSync(big).size / 1e6).toFixed(0)} MB file`);
+  t.ok(calls >= 90, `progress reported per ~1 MB chunk (${calls} calls)`);
   const iv = Buffer.alloc(16); iv[15] = 7;
   await runTool('openssl', ['enc', '-d', '-aes-128-cbc', '-K', key.toString('hex'), '-iv', iv.toString('hex'), '-in', path.join(dir, 'big.enc'), '-out', path.join(dir, 'big.dec')]);
   t.equal(await sha256(path.join(dir, 'big.dec')), await sha256(big), 'byte-exact after openssl decryption');
