@@ -64,7 +64,7 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
     const key = values.get(d.kid.toString('hex'));
     if (!key) throw new RequestRejected(400, `DRMSystem kid ${kidToUuid(d.kid)} is not in ContentKeyList`);
     if (!KNOWN_SYSTEMS.has(d.systemId)) throw new RequestRejected(400, `Unsupported DRMSystem ${d.systemId}`);
-    if (d.systemId === SYSTEM_IDS.fairplay && scheme !== 'cbcs') {
+    if (ctx.version === 2 && d.systemId === SYSTEM_IDS.fairplay && scheme !== 'cbcs') {
       throw new RequestRejected(400, `ContentKey@commonEncryptionScheme non compatible with DRMSystem ${d.systemId}`);
     }
     const iv = keys.find((k) => k.kid.equals(d.kid))?.explicitIV;
@@ -94,6 +94,7 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
   return buildCpix(res);
 }
 
+/** v1 has no commonEncryptionScheme: FairPlay in the request implies cbcs, otherwise cenc. */
 function schemeOf(req: CpixDocument, version: 1 | 2): ProtectionScheme {
   if (version === 1) return req.drmSystems.some((d) => d.systemId === SYSTEM_IDS.fairplay) ? 'cbcs' : 'cenc';
   const schemes = new Set<string>();

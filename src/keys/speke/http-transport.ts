@@ -117,7 +117,8 @@ function backoffDelay(attempt: number, o: TransportOptions, last: AttemptError |
 /** The server's error text, safe to show: one line, 200 characters, long opaque runs redacted. */
 export function serverMessage(body: Buffer): string {
   const text = body.subarray(0, 2048).toString('utf8').replace(/\s+/g, ' ').trim();
-  const redacted = text.replace(/[A-Za-z0-9+/=_-]{24,}/g, '[redacted]');
+  // Base64 or hex runs long enough to be a key are cut; UUIDs (KIDs, system ids) have dashes and stay.
+  const redacted = text.replace(/[A-Za-z0-9+/=]{24,}/g, '[redacted]');
   const out = redacted.length > 200 ? `${redacted.slice(0, 200)}...` : redacted;
   return out || '(empty body)';
 }
