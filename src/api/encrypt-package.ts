@@ -1,0 +1,300 @@
+/**
+ * encryptPackage: a whole DASH or HLS package as an encoder wrote it -> a protected package.
+ * The manifests decide what each file is (signaling/package-plan); segments are encrypted with
+ * the key for their track type, the manifests get their signaling, everything else is copied
+ * byte for byte. All output goes to a temporary sibling directory renamed into place at the end,
+ * so an error leaves no half-written package.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import path, { posix } from 'node:path';
+import { IoError, MediaError, UsageError } from '../errors.js';
+import { keyForTrack, type KeyProvider, type KeySet, type TrackType } from '../keys/content-key.js';
+import { buildCommonPssh } from '../keys/drm/common-pssh.js';
+import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import { parseInit } from '../isobmff/index.js';
+import {
+  addKeysToMediaPlaylist, addSessionKeysToMaster, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
+  type AttributeEdit, type EncryptSignaling,
+} from '../signaling/index.js';
+import { planDash, planHls, type DashPlan, type HlsPlan, type PackageJob } from '../signaling/package-plan.js';
+import { checkEncryptOptions } from './encrypt-options.js';
+import { encryptFile } from './encrypt-file.js';
+import { encryptTsSegment } from './encrypt-ts.js';
+import { scanTopLevelBoxes } from './file-boxes.js';
+import { createSegmentEncryptor } from './segment-encryptor.js';
+import type { EncryptOptions } from './types.js';
+
+export interface PackageOptions extends EncryptOptions {
+  /** EXT-X-KEY URI of the key itself (KEYFORMAT identity): required for HLS AES-128. Never written by us. */
+  keyUri?: string;
+  /** ClearKey license server URL for the DASH ClearKey ContentProtection. */
+  clearKeyLicenseUrl?: string;
+  /** Called after each file: files done, files total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PackageResult {
+  format: 'dash' | 'hls';
+  outDir: string;
+  /** Package-relative paths written, manifests included. */
+  written: string[];
+  encrypted: string[];
+  manifests: string[];
+  /** KIDs used, by track type (32 lowercase hex digits). */
+  kids: Partial<Record<TrackType, string>>;
+  signaling: EncryptSignaling;
+}
+
+const CENC_SCHEMES = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
+
+export async function encryptPackage(inDir: string, outDir: string, options: PackageOptions): Promise<PackageResult> {
+  checkEncryptOptions(options);
+  const src = path.resolve(inDir);
+  const dst = path.resolve(outDir);
+  if (dst === src || dst.startsWith(src + path.sep)) {
+    throw new UsageError('ERR_OUTPUT_INSIDE_INPUT', `the output directory ${outDir} is inside the input package ${inDir}`, { where: 'outDir' });
+  }
+  await refuseNonEmpty(dst);
+  const files = await listFiles(src);
+  const fileSet = new Set(files);
+  const mpds = files.filter((f) => f.toLowerCase().endsWith('.mpd'));
+  const playlists = files.filter((f) => f.toLowerCase().endsWith('.m3u8'));
+  if (mpds.length === 0 && playlists.length === 0) {
+    throw new MediaError('ERR_PACKAGE_NO_MANIFEST', `${inDir} has neither an .mpd nor an .m3u8 manifest`, { where: inDir });
+  }
+  const texts = new Map<string, string>();
+  for (const m of [...mpds, ...playlists]) texts.set(m, await readFile(path.join(src, m), 'utf8'));
+  const dash = mpds.map((m) => planDash(m, texts.get(m)!, fileSet));
+  const hls = playlists.length > 0 ? planHls(new Map(playlists.map((p) => [p, texts.get(p)!])), fileSet) : undefined;
+  const format = mpds.length > 0 ? 'dash' : 'hls';
+  const jobs = dedupeJobs([...dash.flatMap((d) => d.jobs), ...(hls?.jobs ?? [])]);
+  checkSchemeFits(options.scheme, jobs);
+  if (options.scheme === 'aes-128' && options.keyUri === undefined) {
+    throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri: the URI players fetch the key from (segcrypt never writes the key into the package)', { where: 'keyUri' });
+  }
+
+  const keys = await resolveKeys(options, path.basename(src), jobs);
+  const tmp = path.join(path.dirname(dst), `.${path.basename(dst)}.tmp-${randomBytes(6).toString('hex')}`);
+  await mkdir(tmp, { recursive: true });
+  try {
+    const total = files.length;
+    let done = 0;
+    const tick = () => options.onProgress?.(++done, total);
+    const work = new PackageWork(src, tmp, options, keys, texts);
+    await work.run(jobs, tick);
+    const manifests = [...mpds, ...playlists];
+    for (const d of dash) await writeOut(tmp, d.manifest, work.rewriteDash(d));
+    if (hls) for (const [p, text] of work.rewriteHls(hls)) await writeOut(tmp, p, text);
+    const handled = new Set([...jobs.map((j) => j.path), ...manifests]);
+    for (const f of files) {
+      if (handled.has(f)) { if (manifests.includes(f)) tick(); continue; }
+      await mkdir(path.join(tmp, path.dirname(f)), { recursive: true });
+      await copyFile(path.join(src, f), path.join(tmp, f));
+      tick();
+    }
+    await rmdir(dst).catch(() => undefined);
+    await rename(tmp, dst);
+    const trackTypes = [...new Set(jobs.map((j) => ('trackType' in j ? j.trackType : undefined)).filter((t): t is TrackType => !!t))];
+    const kids: Partial<Record<TrackType, string>> = {};
+    for (const t of trackTypes.length ? trackTypes : ['video' as const]) { const k = keyForTrack(keys, t); if (k) kids[t] = k.kid.toString('hex'); }
+    return {
+      format, outDir: dst, written: files, encrypted: jobs.map((j) => j.path), manifests, kids,
+      signaling: encryptSignaling({ scheme: options.scheme, keys: work.signalKeys(), trackTypes: trackTypes.length ? trackTypes : ['video'], ...optionalSignaling(options) }),
+    };
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function optionalSignaling(o: PackageOptions): { keyUri?: string; clearKeyLicenseUrl?: string } {
+  return { ...(o.keyUri !== undefined ? { keyUri: o.keyUri } : {}), ...(o.clearKeyLicenseUrl ? { clearKeyLicenseUrl: o.clearKeyLicenseUrl } : {}) };
+}
+
+/** Runs the jobs and remembers what the manifests need (track types of HLS inits, SegmentBase ranges). */
+class PackageWork {
+  readonly initTrack = new Map<string, TrackType>();
+  readonly rangeEdits = new Map<string, { init: string; index: string }>();
+  constructor(readonly src: string, readonly tmp: string, readonly options: PackageOptions, readonly keys: KeySet, readonly texts: Map<string, string>) {}
+
+  async run(jobs: PackageJob[], tick: () => void): Promise<void> {
+    const inits = jobs.filter((j) => j.kind === 'fmp4-init');
+    for (const init of inits) {
+      const segments = jobs.filter((j): j is Extract<PackageJob, { kind: 'fmp4-segment' }> => j.kind === 'fmp4-segment' && j.init === init.path);
+      await this.runInitGroup(init.path, segments, tick);
+    }
+    for (const j of jobs) {
+      if (j.kind === 'ts-segment') { await this.runTs(j); tick(); }
+      else if (j.kind === 'fmp4-file') { await this.runFile(j); tick(); }
+    }
+  }
+
+  private async runInitGroup(initPath: string, segments: Extract<PackageJob, { kind: 'fmp4-segment' }>[], tick: () => void): Promise<void> {
+    const init = await readFile(path.join(this.src, initPath));
+    const info = parseInit(init);
+    const type = info.tracks[0]?.type;
+    if (type) this.initTrack.set(initPath, type);
+    const enc = createSegmentEncryptor({
+      init, scheme: this.options.scheme, keys: this.keys,
+      ...(this.options.iv ? { iv: this.options.iv } : {}), ...(this.options.poolSize !== undefined ? { poolSize: this.options.poolSize } : {}),
+    });
+    try {
+      await writeOut(this.tmp, initPath, enc.encryptInit());
+      tick();
+      // A bounded window of segments in flight: the encryptor spreads them over its pool.
+      const window = Math.max(2, this.options.poolSize ?? 2);
+      let next = 0;
+      const worker = async () => {
+        while (next < segments.length) {
+          const s = segments[next++]!;
+          const buf = await readFile(path.join(this.src, s.path));
+          await writeOut(this.tmp, s.path, await enc.encryptSegment(buf, s.sequenceNumber));
+          tick();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(window, segments.length) }, worker));
+    } finally {
+      await enc.close();
+    }
+  }
+
+  private async runTs(j: Extract<PackageJob, { kind: 'ts-segment' }>): Promise<void> {
+    const key = keyForTrack(this.keys, 'video');
+    if (!key) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `no key for video tracks (needed for ${j.path})`, { where: j.path });
+    const scheme = this.options.scheme as 'aes-128' | 'sample-aes';
+    const buf = await readFile(path.join(this.src, j.path));
+    const out = encryptTsSegment(buf, { scheme, key, sequenceNumber: j.sequenceNumber, ...(this.options.iv ? { iv: this.options.iv } : {}) });
+    await writeOut(this.tmp, j.path, out);
+  }
+
+  private async runFile(j: Extract<PackageJob, { kind: 'fmp4-file' }>): Promise<void> {
+    const out = path.join(this.tmp, j.path);
+    await mkdir(path.dirname(out), { recursive: true });
+    const { onProgress: _drop, ...fileOptions } = this.options;
+    await encryptFile(path.join(this.src, j.path), out, { ...fileOptions, keys: this.keys });
+    // The init grew (sinf, pssh): SegmentBase ranges in the MPD must follow (ISO/IEC 23009-1 5.3.9.2).
+    const fh = await open(out, 'r');
+    try {
+      const boxes = await scanTopLevelBoxes(fh, (await fh.stat()).size);
+      const sidx = boxes.find((b) => b.type === 'sidx');
+      const moov = boxes.find((b) => b.type === 'moov');
+      if (!moov) throw new MediaError('ERR_NO_MOOV', `${j.path}: no moov in the encrypted output`, { where: j.path });
+      const initEnd = sidx ? sidx.start : moov.end;
+      this.rangeEdits.set(j.path, { init: `0-${initEnd - 1}`, index: sidx ? `${sidx.start}-${sidx.end - 1}` : '' });
+    } finally {
+      await fh.close();
+    }
+  }
+
+  rewriteDash(plan: DashPlan): string {
+    const edits: AttributeEdit[] = [];
+    for (const set of plan.model.adaptationSets) {
+      for (const rep of set.representations) {
+        if (!rep.segmentBase || !set.trackType) continue;
+        const r = this.rangeEdits.get(posix.normalize(posix.join(posix.dirname(plan.manifest), rep.baseUrl)));
+        if (!r) continue;
+        if (rep.segmentBase.indexRange !== undefined && r.index) edits.push({ element: rep.segmentBase.element, name: 'indexRange', value: r.index });
+        const initEl = rep.segmentBase.initialization;
+        if (initEl?.open.attrs.has('range')) edits.push({ element: initEl, name: 'range', value: r.init });
+      }
+    }
+    const text = this.texts.get(plan.manifest)!;
+    return rewriteMpd(text, plan.model, (set) => {
+      if (!set.trackType) return undefined;
+      const key = this.keyFor(set.trackType, `${plan.manifest} ${set.path}`);
+      return contentProtectionElements({ scheme: this.options.scheme, defaultKid: key.kid, drm: this.drmFor(key.kid), ...optionalSignaling(this.options) });
+    }, edits);
+  }
+
+  rewriteHls(plan: HlsPlan): Map<string, string> {
+    const out = new Map<string, string>();
+    const session: string[] = [];
+    for (const [p, model] of plan.media) {
+      const init = model.map !== undefined ? posix.normalize(posix.join(posix.dirname(p), model.map)) : undefined;
+      const type = (init && this.initTrack.get(init)) || 'video';
+      const key = this.keyFor(type, p);
+      const tags = hlsKeyTags({
+        scheme: this.options.scheme, kid: key.kid, drm: this.drmFor(key.kid),
+        ...(this.options.iv ? { iv: this.options.iv } : key.iv ? { iv: key.iv } : {}), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri } : {}),
+      });
+      if (tags.media.length === 0) {
+        throw new UsageError('ERR_NO_HLS_SIGNALING', `${p}: no EXT-X-KEY can be written: give keyUri or use a key server that returns DRM signaling`, { where: p });
+      }
+      out.set(p, addKeysToMediaPlaylist(this.texts.get(p)!, tags.media, p));
+      session.push(...tags.master);
+    }
+    for (const m of plan.masters) out.set(m, addSessionKeysToMaster(this.texts.get(m)!, session, m));
+    return out;
+  }
+
+  private keyFor(type: TrackType, where: string) {
+    const k = keyForTrack(this.keys, type);
+    if (!k) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: no key for ${type} tracks`, { where });
+    return k;
+  }
+
+  /** The KeySet as signaled: with the common pssh added where the key server gave no DRM data. */
+  signalKeys(): KeySet {
+    return { ...this.keys, drm: [...new Map(this.keys.keys.map((k) => [k.kid.toString('hex'), k.kid])).values()].flatMap((kid) => this.drmFor(kid)) };
+  }
+
+  /** The key server's signals for a KID; with static keys, the W3C common pssh ClearKey players read. */
+  private drmFor(kid: Buffer) {
+    const drm = this.keys.drm.filter((d) => d.kid.equals(kid));
+    return drm.length > 0 ? drm : [{ systemId: SYSTEM_IDS.common, kid, pssh: buildCommonPssh([kid]) }];
+  }
+}
+
+function checkSchemeFits(scheme: string, jobs: PackageJob[]): void {
+  const ts = jobs.find((j) => j.kind === 'ts-segment');
+  const mp4 = jobs.find((j) => j.kind !== 'ts-segment');
+  if (ts && CENC_SCHEMES.has(scheme)) throw new UsageError('ERR_SCHEME', `scheme '${scheme}' applies to fMP4; ${ts.path} is MPEG-TS: use 'aes-128' or 'sample-aes'`, { where: 'scheme' });
+  if (mp4 && !CENC_SCHEMES.has(scheme)) throw new UsageError('ERR_SCHEME', `scheme '${scheme}' applies to MPEG-TS; ${mp4.path} is fMP4: use cenc, cbcs, cens or cbc1`, { where: 'scheme' });
+}
+
+function dedupeJobs(jobs: PackageJob[]): PackageJob[] {
+  const seen = new Map<string, PackageJob>();
+  for (const j of jobs) if (!seen.has(j.path)) seen.set(j.path, j);
+  return [...seen.values()];
+}
+
+async function resolveKeys(options: PackageOptions, contentId: string, jobs: PackageJob[]): Promise<KeySet> {
+  const k = options.keys;
+  if (k && typeof (k as KeyProvider).getKeys === 'function') {
+    const types = new Set<TrackType>(jobs.map((j) => ('trackType' in j && j.trackType) || 'video'));
+    if (jobs.some((j) => j.kind === 'fmp4-init' && !j.trackType)) { types.add('video'); types.add('audio'); }
+    return (k as KeyProvider).getKeys({ contentId: options.contentId ?? contentId, trackTypes: [...types], scheme: options.scheme });
+  }
+  return k as KeySet;
+}
+
+async function listFiles(root: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(root, { recursive: true, withFileTypes: true });
+  } catch (e) {
+    throw new IoError('ERR_INPUT', `cannot read the package directory ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: root, cause: e });
+  }
+  return entries.filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+async function refuseNonEmpty(dir: string): Promise<void> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st) return;
+  if (!st.isDirectory() || (await readdir(dir)).length > 0) {
+    throw new UsageError('ERR_OUTPUT_EXISTS', `the output ${dir} exists and is not an empty directory`, { where: 'outDir' });
+  }
+}
+
+async function writeOut(root: string, rel: string, data: Buffer | string): Promise<void> {
+  const file = path.join(root, rel);
+  await mkdir(path.dirname(file), { recursive: true });
+  try {
+    await writeFile(file, data, { flag: 'wx' });
+  } catch (e) {
+    throw new IoError('ERR_WRITE', `writing ${rel} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: rel, cause: e });
+  }
+}
