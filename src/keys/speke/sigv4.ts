@@ -16,6 +16,8 @@ export interface SigV4Options {
   /** Assume this role (STS AssumeRole) on top of the chain's credentials. */
   roleArn?: string;
   externalId?: string;
+  /** STS endpoint for AssumeRole (VPC/FIPS endpoints; tests point it at loopback). */
+  stsEndpoint?: string;
   /** 'js' (default) or 'crt'. */
   signer?: 'js' | 'crt';
   /** SigV4a (asymmetric, multi-region): needs the CRT signer. */
@@ -99,7 +101,7 @@ async function defaultCredentials(o: SigV4Options): Promise<AwsCredentialIdentit
   if (o.roleArn) {
     return providers.fromTemporaryCredentials({
       params: { RoleArn: o.roleArn, RoleSessionName: 'segcrypt-speke', ...(o.externalId ? { ExternalId: o.externalId } : {}) },
-      clientConfig: { region: o.region },
+      clientConfig: { region: o.region, ...(o.stsEndpoint ? { endpoint: o.stsEndpoint } : {}) },
     });
   }
   return providers.fromNodeProviderChain();
