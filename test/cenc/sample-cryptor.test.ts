@@ -1,0 +1,94 @@
+import t from 'tap';
+import { createDecipheriv } from 'node:crypto';
+import { patternSpans, SampleEncryptor, SpanList, type SampleCryptoParams } from '../../src/cenc/index.js';
+
+const key = Buffer.from('ffeeddccbbaa99887766554433221100', 'hex');
+const iv = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
+const params = (scheme: SampleCryptoParams['scheme'], crypt = 0, skip = 0): SampleCryptoParams => ({ scheme, key, cryptByteBlock: crypt, skipByteBlock: skip });
+const sample = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff));
+
+function decrypt(alg: 'aes-128-ctr' | 'aes-128-cbc', data: Buffer, k = key, v = iv): Buffer {
+  const d = createDecipheriv(alg, k, v);
+  d.setAutoPadding(false);
+  return Buffer.concat([d.update(data), d.final()]);
+}
+
+t.test('pattern spans: 1:9 takes one whole block in ten, a partial crypt block stays clear', async (t) => {
+  const s = new SpanList(2);
+  patternSpans(s, 100, 330, 1, 9, true);
+  t.same([...s.offsets.subarray(0, s.count)], [100, 260]);
+  t.same([...s.lengths.subarray(0, s.count)], [16, 16]);
+  s.reset();
+  patternSpans(s, 0, 168, 1, 9, true); // second crypt slot holds 8 bytes: clear
+  t.equal(s.count, 1);
+  s.reset();
+  patternSpans(s, 0, 40, 0, 0, true);
+  t.same([s.count, s.total], [1, 32], '0:0 = whole blocks of the range');
+  s.reset();
+  patternSpans(s, 0, 40, 0, 0, false);
+  t.equal(s.total, 40, 'CTR full sample keeps the partial block');
+});
+
+t.test('cenc: the counter continues across the protected ranges of a sample', async (t) => {
+  const clear = sample(200);
+  const buf = Buffer.from(clear);
+  const subs = [10, 64, 30, 96];
+  new SampleEncryptor().encrypt(buf, 0, 200, subs, 0, 2, params('cenc'), iv);
+  t.same(buf.subarray(0, 10), clear.subarray(0, 10), 'clear bytes untouched');
+  t.same(buf.subarray(74, 104), clear.subarray(74, 104), 'clear bytes untouched');
+  const protectedBytes = Buffer.concat([buf.subarray(10, 74), buf.subarray(104, 200)]);
+  t.same(decrypt('aes-128-ctr', protectedBytes), Buffer.concat([clear.subarray(10, 74), clear.subarray(104, 200)]), 'one CTR stream over both ranges');
+  const separate = decrypt('aes-128-ctr', buf.subarray(104, 200));
+  t.not(separate.toString('hex'), clear.subarray(104, 200).toString('hex'), 'a counter restarted per range would not decrypt (negative twin)');
+});
+
+t.test('cenc full-sample (audio) encrypts the trailing partial block; cens leaves it clear', async (t) => {
+  const clear = sample(45);
+  const a = Buffer.from(clear);
+  new SampleEncryptor().encrypt(a, 0, 45, null, 0, 0, params('cenc'), iv);
+  t.same(decrypt('aes-128-ctr', a), clear);
+  const b = Buffer.from(clear);
+  new SampleEncryptor().encrypt(b, 0, 45, null, 0, 0, params('cens'), iv);
+  t.same(b.subarray(32), clear.subarray(32), 'cens: trailing 13 bytes clear');
+  t.same(decrypt('aes-128-ctr', b.subarray(0, 32)), clear.subarray(0, 32));
+});
+
+t.test('cbcs 1:9: crypt blocks gathered per subsample, chain reset to the IV at each subsample', async (t) => {
+  const one = sample(180);
+  const clear = Buffer.concat([Buffer.alloc(5, 9), one, Buffer.alloc(5, 9), one]);
+  const buf = Buffer.from(clear);
+  const subs = [5, 180, 5, 180];
+  new SampleEncryptor().encrypt(buf, 0, clear.length, subs, 0, 2, params('cbcs', 1, 9), iv);
+  t.same(buf.subarray(5, 185), buf.subarray(190, 370), 'identical subsamples encrypt identically: the chain restarts');
+  t.same(buf.subarray(21, 165), clear.subarray(21, 165), 'skipped blocks stay clear');
+  t.same(buf.subarray(181, 185), clear.subarray(181, 185), 'partial trailing block clear');
+  const crypt = Buffer.concat([buf.subarray(5, 21), buf.subarray(165, 181)]);
+  t.same(decrypt('aes-128-cbc', crypt), Buffer.concat([clear.subarray(5, 21), clear.subarray(165, 181)]), 'the crypt blocks of a subsample form one CBC chain');
+  t.not(buf.subarray(5, 21).toString('hex'), clear.subarray(5, 21).toString('hex'));
+});
+
+t.test('cbc1: one chain over all protected ranges of a sample', async (t) => {
+  const one = sample(64);
+  const clear = Buffer.concat([Buffer.alloc(3), one, Buffer.alloc(3), one]);
+  const buf = Buffer.from(clear);
+  new SampleEncryptor().encrypt(buf, 0, clear.length, [3, 64, 3, 64], 0, 2, params('cbc1'), iv);
+  t.not(buf.subarray(3, 67).toString('hex'), buf.subarray(70, 134).toString('hex'), 'the chain continues into the second range');
+  t.same(decrypt('aes-128-cbc', Buffer.concat([buf.subarray(3, 67), buf.subarray(70, 134)])), Buffer.concat([one, one]));
+});
+
+t.test('cens video: CTR over the pattern blocks, counter continuing across subsamples', async (t) => {
+  const clear = sample(400);
+  const buf = Buffer.from(clear);
+  new SampleEncryptor().encrypt(buf, 0, 400, [8, 192, 8, 192], 0, 2, params('cens', 1, 9), iv);
+  const spans = [[8, 24], [168, 184], [208, 224], [368, 384]];
+  const enc = Buffer.concat(spans.map(([a, b]) => buf.subarray(a, b)));
+  t.same(decrypt('aes-128-ctr', enc), Buffer.concat(spans.map(([a, b]) => clear.subarray(a, b))));
+  t.same(buf.subarray(24, 168), clear.subarray(24, 168));
+});
+
+t.test('a wrong key does not decrypt (negative twin)', async (t) => {
+  const clear = sample(64);
+  const buf = Buffer.from(clear);
+  new SampleEncryptor().encrypt(buf, 0, 64, null, 0, 0, params('cenc'), iv);
+  t.not(decrypt('aes-128-ctr', buf, Buffer.alloc(16, 1)).toString('hex'), clear.toString('hex'));
+});
