@@ -4,4 +4,4 @@ export { StaticKeys, parseKeySpec, parseHex16 } from './static-keys.js';
 export * from './drm/index.js';
 export * from './cpix/index.js';
 export * from './speke/index.js';
-export { keyProviderFromOptions, type KeyProviderOptions } from './provider-from-options.js';
+export { keyProviderFromOptions, parseDrmSystems, parseSpekeVersion, type KeyProviderOptions } from './provider-from-options.js';

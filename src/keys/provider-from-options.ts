@@ -32,6 +32,23 @@ export interface KeyProviderOptions {
 
 const DRM_NAMES: DrmSystemName[] = ['widevine', 'playready', 'fairplay', 'clearkey', 'common'];
 
+/** `--drm widevine,playready,fairplay,clearkey` -> names, checked. */
+export function parseDrmSystems(csv: string): DrmSystemName[] {
+  const names = csv.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const d of names) {
+    if (!DRM_NAMES.includes(d as DrmSystemName)) throw new UsageError('ERR_DRM_SYSTEM', `unknown DRM system "${d.slice(0, 20)}": use ${DRM_NAMES.join(', ')}`, { where: '--drm' });
+  }
+  if (names.length === 0) throw new UsageError('ERR_DRM_SYSTEM', '--drm needs at least one of ' + DRM_NAMES.join(', '), { where: '--drm' });
+  return names as DrmSystemName[];
+}
+
+/** `--speke-version 1|2` (also accepts 1.0 and 2.0). */
+export function parseSpekeVersion(v: string): 1 | 2 {
+  if (v === '1' || v === '1.0') return 1;
+  if (v === '2' || v === '2.0') return 2;
+  throw new UsageError('ERR_SPEKE_VERSION', `--speke-version must be 1 or 2, got "${v.slice(0, 10)}"`, { where: '--speke-version' });
+}
+
 /** The one place CLI-style options become a KeyProvider. Exactly one key source must be given. */
 export function keyProviderFromOptions(o: KeyProviderOptions): KeyProvider {
   const sources = [o.keys && o.keys.length > 0 ? '--key' : undefined, o.cpixFile ? '--cpix' : undefined, o.spekeUrl ? '--speke-url' : undefined].filter(Boolean);

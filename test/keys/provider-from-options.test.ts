@@ -1,6 +1,6 @@
 import t from 'tap';
 import { fileURLToPath } from 'node:url';
-import { keyProviderFromOptions } from '../../src/keys/provider-from-options.js';
+import { keyProviderFromOptions, parseDrmSystems, parseSpekeVersion } from '../../src/keys/provider-from-options.js';
 import { StaticKeys } from '../../src/keys/static-keys.js';
 import { CpixFile } from '../../src/keys/cpix/cpix-file.js';
 import { SpekeClient } from '../../src/keys/speke/speke-client.js';
@@ -43,4 +43,13 @@ t.test('CLI-style options reach the built-in server: v1, auth, DRM list', async 
   t.same(set.drm.map((d) => d.systemId), ['edef8ba9-79d6-4ace-a3c8-27dcd51d21ed']);
   const wrong = keyProviderFromOptions({ spekeUrl: server.url, contentId: 'cli-1', auth: 'basic:u:x' });
   await t.rejects(wrong.getKeys({ contentId: 'cli-1', trackTypes: ['video'], scheme: 'cenc' }), { code: 'ERR_SPEKE_AUTH' });
+});
+
+t.test('--drm and --speke-version parsing', async (t) => {
+  t.same(parseDrmSystems('widevine, PlayReady,fairplay,clearkey'), ['widevine', 'playready', 'fairplay', 'clearkey']);
+  t.throws(() => parseDrmSystems('widevine,nagra'), { code: 'ERR_DRM_SYSTEM' });
+  t.throws(() => parseDrmSystems(''), { code: 'ERR_DRM_SYSTEM' });
+  t.equal(parseSpekeVersion('1'), 1);
+  t.equal(parseSpekeVersion('2.0'), 2);
+  t.throws(() => parseSpekeVersion('3'), { code: 'ERR_SPEKE_VERSION' });
 });
