@@ -4,7 +4,8 @@
  * clear, then every whole 16-byte block AES-128-CBC encrypted, the trailing partial block clear;
  * IV reset per frame. Frame sizes never change, so the payload is encrypted in place in a copy.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createDecipheriv } from 'node:crypto';
+import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
 import { type AudioCodec, readAudioFrame } from './audio-frames.js';
 
 const AUDIO_CLEAR_LEADER = 16;
@@ -16,29 +17,39 @@ export function audioProtectedRange(frameOffset: number, frameLength: number, he
   return [start, start + blocks * 16];
 }
 
-function cryptAudio(codec: AudioCodec, es: Buffer, key: Buffer, iv: Buffer, where: string, decrypt: boolean): Buffer {
+/** The CBC chain of each audio frame of one PES payload with whole blocks past its leader. */
+export function audioBlockChains(codec: AudioCodec, es: Buffer, where: string): BlockChain[] {
+  const chains: BlockChain[] = [];
+  let p = 0;
+  while (p < es.length) {
+    const frame = readAudioFrame(codec, es, p, where);
+    const [start, end] = audioProtectedRange(frame.offset, frame.length, frame.headerLength);
+    if (end > start) chains.push({ buf: es, start, stride: 16, count: (end - start) / 16 });
+    p += frame.length;
+  }
+  return chains;
+}
+
+/** Encrypt every frame of one PES payload on its own; the result has the same length. */
+export function encryptAudioElementaryStream(codec: AudioCodec, es: Buffer, key: Buffer, iv: Buffer, where: string): Buffer {
+  const out = Buffer.from(es);
+  cbcEncryptChains(audioBlockChains(codec, out, where), key, iv);
+  return out;
+}
+
+/** Reference decryptor (tests): node's CBC per frame, independent of the batched encryptor. */
+export function decryptAudioElementaryStream(codec: AudioCodec, es: Buffer, key: Buffer, iv: Buffer, where = 'audio'): Buffer {
   const out = Buffer.from(es);
   let p = 0;
   while (p < es.length) {
     const frame = readAudioFrame(codec, es, p, where);
     const [start, end] = audioProtectedRange(frame.offset, frame.length, frame.headerLength);
     if (end > start) {
-      const c = decrypt ? createDecipheriv('aes-128-cbc', key, iv) : createCipheriv('aes-128-cbc', key, iv);
-      c.setAutoPadding(false);
-      c.update(es.subarray(start, end)).copy(out, start);
-      c.final();
+      const d = createDecipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
+      d.update(es.subarray(start, end)).copy(out, start);
+      d.final();
     }
     p += frame.length;
   }
   return out;
-}
-
-/** Encrypt every frame of one PES payload; the result has the same length. */
-export function encryptAudioElementaryStream(codec: AudioCodec, es: Buffer, key: Buffer, iv: Buffer, where: string): Buffer {
-  return cryptAudio(codec, es, key, iv, where, false);
-}
-
-/** Reference decryptor (tests). */
-export function decryptAudioElementaryStream(codec: AudioCodec, es: Buffer, key: Buffer, iv: Buffer, where = 'audio'): Buffer {
-  return cryptAudio(codec, es, key, iv, where, true);
 }

@@ -10,8 +10,9 @@
  *   emulation prevention bytes, as Shaka Packager does). Stripping then gives back exactly the
  *   encrypted NAL, and decrypting it gives back the original bytes.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createDecipheriv } from 'node:crypto';
 import { MediaError } from '../errors.js';
+import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
 
 export const AVC_CLEAR_LEADER = 32;
 const BLOCK = 16;
@@ -47,19 +48,33 @@ function startCodeLength(es: Buffer, at: number): number {
   return es[at + 2] === 1 ? 3 : 4;
 }
 
-/** Copy src[start, end) to out at `o`, inserting 0x03 after two zeros before any byte <= 3 (ISO/IEC 14496-10 §7.4.1). */
-export function escapeInto(src: Buffer, start: number, end: number, out: Buffer, o: number): number {
-  let zeros = 0;
-  for (let i = start; i < end; i++) {
-    const b = src[i];
-    if (zeros >= 2 && b <= 3) {
-      out[o++] = 3;
-      zeros = 0;
+const ZERO_PAIR = Buffer.from([0, 0]);
+
+/**
+ * Copy src[start, end) to out at `o`, inserting 0x03 after two zeros before any byte <= 3
+ * (ISO/IEC 14496-10 §7.4.1). Scans with native indexOf and copies runs, not bytes. Returns the
+ * new write offset; with `out` undefined it only counts (returns the escaped length).
+ */
+export function escapeInto(src: Buffer, start: number, end: number, out: Buffer | undefined, o: number): number {
+  let run = start;
+  let i = start;
+  for (;;) {
+    const z = src.indexOf(ZERO_PAIR, i);
+    if (z < 0 || z + 2 >= end) break;
+    if (src[z + 2] <= 3) {
+      if (out) {
+        src.copy(out, o, run, z + 2);
+        out[o + z + 2 - run] = 3;
+      }
+      o += z + 2 - run + 1;
+      run = z + 2;
+      i = z + 2; // the byte that needed the escape may start the next zero pair
+    } else {
+      i = z + 3;
     }
-    out[o++] = b;
-    zeros = b === 0 ? zeros + 1 : 0;
   }
-  return o;
+  if (out) src.copy(out, o, run, end);
+  return o + end - run;
 }
 
 /** Inverse of escapeInto: drop the 0x03 of every 00 00 03 (used by tests and the reference decryptor). */
@@ -79,59 +94,89 @@ export function unescapeNal(nal: Buffer): Buffer {
   return out.subarray(0, o);
 }
 
-/** Encrypt (or decrypt) the pattern blocks of one NAL in place: one CBC chain per NAL, IV reset. */
-export function cryptNalBlocks(nal: Buffer, key: Buffer, iv: Buffer, decrypt = false): number {
+/** Decrypt the pattern blocks of one unescaped NAL in place with node's CBC (the reference decryptor's half). */
+function decryptNalBlocks(nal: Buffer, key: Buffer, iv: Buffer): void {
   const offsets = avcEncryptedBlockOffsets(nal.length);
-  if (offsets.length === 0) return 0;
+  if (offsets.length === 0) return;
   const gathered = Buffer.allocUnsafe(offsets.length * BLOCK);
   for (let i = 0; i < offsets.length; i++) nal.copy(gathered, i * BLOCK, offsets[i], offsets[i] + BLOCK);
-  const c = decrypt ? createDecipherivCbc(key, iv) : createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
-  const done = c.update(gathered);
-  c.final();
+  const d = createDecipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
+  const done = d.update(gathered);
+  d.final();
   for (let i = 0; i < offsets.length; i++) done.copy(nal, offsets[i], i * BLOCK, (i + 1) * BLOCK);
-  return offsets.length;
-}
-
-function createDecipherivCbc(key: Buffer, iv: Buffer) {
-  return createDecipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
 }
 
 function isProtectedNalType(type: number): boolean {
   return type === 1 || type === 5;
 }
 
-/**
- * SAMPLE-AES over the elementary stream bytes of one PES (whole NAL units, each after a start
- * code). Returns a new buffer; it is longer than `es` when escaping the ciphertext needed
- * emulation prevention bytes.
- */
-export function encryptAvcElementaryStream(es: Buffer, key: Buffer, iv: Buffer, where: string): Buffer {
-  if (es.length === 0) return es;
-  const first = nextStartCode(es, 0);
-  if (first !== 0) {
+/** A NAL unit inside a PES payload: [start, end) after its start code. */
+export interface NalUnit {
+  start: number;
+  end: number;
+  /** Type 1 or 5 and longer than 48 bytes: has blocks to encrypt. */
+  protect: boolean;
+}
+
+/** The NAL units of one PES payload (whole NAL units, each after a start code). */
+export function avcNalUnits(es: Buffer, where: string): NalUnit[] {
+  const nals: NalUnit[] = [];
+  if (es.length === 0) return nals;
+  if (nextStartCode(es, 0) !== 0) {
     throw new MediaError('ERR_TS_NAL_SPLIT', `${where}: H.264 PES payload does not start with a start code (a NAL unit split across PES packets is not supported)`, { where });
   }
-  const work = Buffer.from(es);
-  // Worst case every byte pair gains an escape byte; real growth is a handful of bytes.
-  const out = Buffer.allocUnsafe(es.length + (es.length >> 1) + 16);
-  let o = 0;
   let sc = 0;
   while (sc >= 0 && sc < es.length) {
-    const nalStart = sc + startCodeLength(es, sc);
-    let nalEnd = nextStartCode(es, nalStart);
-    const next = nalEnd;
-    if (nalEnd < 0) nalEnd = es.length;
-    o += es.copy(out, o, sc, nalStart);
-    const nal = work.subarray(nalStart, nalEnd);
-    if (nal.length > AVC_CLEAR_LEADER + BLOCK && isProtectedNalType(nal[0] & 0x1f)) {
-      cryptNalBlocks(nal, key, iv);
-      o = escapeInto(work, nalStart, nalEnd, out, o);
-    } else {
-      o += es.copy(out, o, nalStart, nalEnd);
-    }
+    const start = sc + startCodeLength(es, sc);
+    const next = nextStartCode(es, start);
+    const end = next < 0 ? es.length : next;
+    nals.push({ start, end, protect: end - start > AVC_CLEAR_LEADER + BLOCK && isProtectedNalType(es[start] & 0x1f) });
     sc = next;
   }
-  return out.subarray(0, o);
+  return nals;
+}
+
+/** The CBC chain of each protected NAL: blocks at 32 + 160k (Listing 2-1). */
+export function avcBlockChains(es: Buffer, nals: NalUnit[]): BlockChain[] {
+  const chains: BlockChain[] = [];
+  for (const n of nals) {
+    if (!n.protect) continue;
+    chains.push({ buf: es, start: n.start + AVC_CLEAR_LEADER, stride: BLOCK + SKIP, count: Math.floor((n.end - n.start - 49) / 160) + 1 });
+  }
+  return chains;
+}
+
+/**
+ * After the chains ran: the PES payload with emulation prevention re-applied to every protected
+ * NAL unit. Returns `es` itself when nothing needed escaping.
+ */
+export function escapeProtectedNals(es: Buffer, nals: NalUnit[]): Buffer {
+  let length = es.length;
+  for (const n of nals) if (n.protect) length += escapeInto(es, n.start, n.end, undefined, 0) - (n.end - n.start);
+  if (length === es.length) return es;
+  const out = Buffer.allocUnsafe(length);
+  let o = 0;
+  let from = 0;
+  for (const n of nals) {
+    if (!n.protect) continue;
+    o += es.copy(out, o, from, n.start);
+    o = escapeInto(es, n.start, n.end, out, o);
+    from = n.end;
+  }
+  es.copy(out, o, from);
+  return out;
+}
+
+/**
+ * SAMPLE-AES over the elementary stream bytes of one PES on its own (the segment encryptor batches
+ * the chains of a whole segment instead). Returns a new buffer, longer than `es` when escaping
+ * the ciphertext needed emulation prevention bytes.
+ */
+export function encryptAvcElementaryStream(es: Buffer, key: Buffer, iv: Buffer, where: string): Buffer {
+  const work = Buffer.from(es);
+  const nals = avcNalUnits(work, where);
+  cbcEncryptChains(avcBlockChains(work, nals), key, iv);
+  return escapeProtectedNals(work, nals);
 }
 
 /**
@@ -150,7 +195,7 @@ export function decryptAvcElementaryStream(es: Buffer, key: Buffer, iv: Buffer):
     const nal = es.subarray(nalStart, nalEnd);
     if (nal.length > AVC_CLEAR_LEADER + BLOCK && isProtectedNalType(nal[0] & 0x1f)) {
       const clear = Buffer.from(unescapeNal(nal));
-      cryptNalBlocks(clear, key, iv, true);
+      decryptNalBlocks(clear, key, iv);
       parts.push(clear);
     } else {
       parts.push(nal);

@@ -12,10 +12,11 @@ import { readAudioFrame } from './audio-frames.js';
 import { audioSetupInformation } from './audio-setup-info.js';
 import { checkPacketGrid, PACKET_SIZE, PID_PAT, readPacketHeader } from './packet.js';
 import { packetizePes, renumberContinuity } from './pes-packetizer.js';
-import { readPesLayout, rebuildPes } from './pes.js';
+import { type PesLayout, readPesLayout, rebuildPes } from './pes.js';
 import { buildPmtSection, parsePat, parsePmt, type Pmt, writeSectionPacket } from './psi.js';
-import { encryptAudioElementaryStream } from './sample-aes-audio.js';
-import { encryptAvcElementaryStream } from './sample-aes-h264.js';
+import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
+import { audioBlockChains } from './sample-aes-audio.js';
+import { avcBlockChains, avcNalUnits, escapeProtectedNals, type NalUnit } from './sample-aes-h264.js';
 import {
   ENCRYPTED_STREAM_TYPES, type EncryptedStreamType, encryptedStreamDescriptors, isPrivateDolbyAudio,
   SAMPLE_AES_STREAM_TYPES, UNSUPPORTED_MEDIA_TYPES,
@@ -69,6 +70,21 @@ function findProgramTables(buf: Buffer, count: number): ProgramTables {
   return { pmtPackets, streams };
 }
 
+interface PesJob {
+  st: PesInProgress;
+  pes: Buffer;
+  layout: PesLayout;
+  where: string;
+  /** H.264 only. */
+  nals?: NalUnit[];
+}
+
+/** Byte loop: packet payloads are at most 184 bytes, where Buffer#copy's per-call cost dominates. */
+function copyRange(src: Buffer, start: number, end: number, dst: Buffer, at: number): number {
+  for (let i = start, o = at; i < end; i++, o++) dst[o] = src[i];
+  return end - start;
+}
+
 interface PesInProgress {
   firstIndex: number;
   packetOffsets: number[];
@@ -99,33 +115,51 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
   const open = new Map<number, PesInProgress>();
 
   const pesCount = new Map<number, number>();
+  // Every PES is gathered and its CBC chains registered; one batched cipher pass then encrypts
+  // the chains of the whole segment, and each PES is put back (see putBack).
+  const jobs: PesJob[] = [];
+  const chains: BlockChain[] = [];
+  const collected: { pid: number; st: PesInProgress }[] = [];
+  let arena = Buffer.alloc(0);
+  let arenaUsed = 0;
   const finish = (pid: number, st: PesInProgress) => {
     const type = streams.get(pid)!;
     pesCount.set(pid, (pesCount.get(pid) ?? 0) + 1);
     const where = `PID ${hex(pid)} PES at packet ${st.firstIndex}`;
-    const pes = Buffer.allocUnsafe(st.size);
-    for (let k = 0, p = 0; k < st.ranges.length; k += 2) p += input.copy(pes, p, st.ranges[k], st.ranges[k + 1]);
+    const pes = arena.subarray(arenaUsed, arenaUsed + st.size);
+    arenaUsed += st.size;
+    for (let k = 0, p = 0; k < st.ranges.length; k += 2) p += copyRange(input, st.ranges[k], st.ranges[k + 1], pes, p);
     const layout = readPesLayout(pes, where);
     const es = pes.subarray(layout.esStart, layout.esEnd);
-    if (type.codec !== 'h264') {
+    const job: PesJob = { st, pes, layout, where };
+    if (type.codec === 'h264') {
+      job.nals = avcNalUnits(es, where);
+      chains.push(...avcBlockChains(es, job.nals));
+    } else {
       if (!audioSetup.has(pid) && es.length > 0) {
         const f = readAudioFrame(type.codec, es, 0, where);
         audioSetup.set(pid, audioSetupInformation(type.codec, es.subarray(f.offset, f.offset + f.length), where));
       }
-      encryptAudioElementaryStream(type.codec, es, key, iv, where).copy(pes, layout.esStart);
-    } else {
-      const enc = encryptAvcElementaryStream(es, key, iv, where);
-      if (enc.length !== es.length) {
-        const packets = packetizePes(input, st.packetOffsets, rebuildPes(pes, layout, enc, where));
+      chains.push(...audioBlockChains(type.codec, es, where));
+    }
+    jobs.push(job);
+  };
+
+  const putBack = (job: PesJob) => {
+    const { st, pes, layout, where } = job;
+    if (job.nals) {
+      const es = pes.subarray(layout.esStart, layout.esEnd);
+      const escaped = escapeProtectedNals(es, job.nals);
+      if (escaped !== es) {
+        const packets = packetizePes(input, st.packetOffsets, rebuildPes(pes, layout, escaped, where));
         const idx = st.packetOffsets.map((o) => o / PACKET_SIZE);
         for (let j = 0; j < idx.length; j++) {
           replacements.set(idx[j], j < idx.length - 1 ? packets.slice(j, j + 1) : packets.slice(j));
         }
         return;
       }
-      enc.copy(pes, layout.esStart);
     }
-    for (let k = 0, p = 0; k < st.ranges.length; k += 2) p += pes.copy(work, st.ranges[k], p, p + st.ranges[k + 1] - st.ranges[k]);
+    for (let k = 0, p = 0; k < st.ranges.length; k += 2) p += copyRange(pes, p, p + st.ranges[k + 1] - st.ranges[k], work, st.ranges[k]);
   };
 
   for (let i = 0; i < count; i++) {
@@ -134,7 +168,7 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
     if (!streams.has(h.pid) || !h.hasPayload) continue;
     let st = open.get(h.pid);
     if (h.payloadUnitStart) {
-      if (st) finish(h.pid, st);
+      if (st) collected.push({ pid: h.pid, st });
       st = { firstIndex: i, packetOffsets: [], ranges: [], size: 0 };
       open.set(h.pid, st);
     } else if (!st) {
@@ -145,7 +179,12 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
     st.ranges.push(h.payloadOffset, o + PACKET_SIZE);
     st.size += o + PACKET_SIZE - h.payloadOffset;
   }
-  for (const [pid, st] of open) finish(pid, st);
+  for (const [pid, st] of open) collected.push({ pid, st });
+  // All PES bytes in one arena: the batched cipher then walks a single buffer.
+  arena = Buffer.allocUnsafe(collected.reduce((n, c) => n + c.st.size, 0));
+  for (const { pid, st } of collected) finish(pid, st);
+  cbcEncryptChains(chains, key, iv);
+  for (const job of jobs) putBack(job);
 
   for (const { index, pmt } of pmtPackets) {
     const rewritten: Pmt = {
