@@ -26,12 +26,12 @@ const keys = { keys: [{ kid, key }], drm: [] };
  * clear ones. Only the hashes are compared: the hls demuxer may shift timestamps at the repeated
  * tail segment (PTS/DTS being untouched is asserted by test/ts/sample-aes-segment.test.ts).
  */
-function samePrefixPerStream(t: Test, got: string[], clear: string[]): void {
+function samePrefixPerStream(t: Test, got: string[], clear: string[], atLeast = 100): void {
   const md5 = (l: string) => l.split(',')[2];
   for (const stream of ['0,', '1,']) {
     const want = clear.filter((l) => l.startsWith(stream)).map(md5);
     const have = got.filter((l) => l.startsWith(stream)).slice(0, want.length).map(md5);
-    t.ok(want.length > 100, `${want.length} clear ${stream === '0,' ? 'video' : 'audio'} frames`);
+    t.ok(want.length > atLeast, `${want.length} clear ${stream === '0,' ? 'video' : 'audio'} frames`);
     t.same(have, want, `identical decoded ${stream === '0,' ? 'video' : 'audio'} frames`);
   }
 }
@@ -76,6 +76,19 @@ t.test('SAMPLE-AES H.264 + AC-3: ffmpeg decodes the clear frames', async (t) => 
   const clear = await hlsFrames(clearList);
   t.ok(clear.some((l) => l.startsWith('1,')), 'audio frames decoded');
   samePrefixPerStream(t, await hlsFrames(playlist), clear);
+});
+
+t.test('SAMPLE-AES H.264 + E-AC-3 (made here by ffmpeg): ffmpeg decodes the clear frames; PMT says 0xc2 with ec3d + zec3', async (t) => {
+  const dir = scratchDir(t);
+  const input = path.join(dir, 'avc-eac3.ts');
+  await runTool('nice', ['-n', '10', 'ffmpeg', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', '2', '-c:v', 'libx264', '-c:a', 'eac3', '-fflags', '+bitexact', '-f', 'mpegts', input]);
+  const playlist = writeMediaPlaylist(dir, await encryptAll(dir, [input], t));
+  writeFileSync(path.join(dir, 'key.bin'), key);
+  const clear = await hlsFrames(writeMediaPlaylist(dir, [{ file: input, duration: 2 }], 'clear.m3u8'));
+  samePrefixPerStream(t, await hlsFrames(playlist), clear, 40);
+  const pmt = pmtDescriptors(readFileSync(path.join(dir, 'enc_0.ts')));
+  t.ok(pmt.get(0xc2)?.startsWith('0f04' + Buffer.from('ec3d').toString('hex') + '0511' + Buffer.from('apadzec3').toString('hex')), 'E-AC-3: ec3d indicator and apad/zec3 setup info');
 });
 
 /** ES_info descriptors by stream type from the first PMT of a TS file (test-side reader). */
