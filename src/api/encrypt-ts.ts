@@ -122,7 +122,9 @@ async function streamAes128(input: string, tmp: string, key: Buffer, iv: Buffer,
 }
 
 export async function encryptTsFile(input: string, output: string, options: TsEncryptOptions): Promise<TsEncryptResult> {
+  if (!options || typeof options !== 'object') throw new UsageError('ERR_OPTIONS', 'options must be an object', { where: 'options' });
   checkScheme(options.scheme);
+  if (!options.keys) throw new UsageError('ERR_NO_KEYS', 'options.keys is required (a KeyProvider or a KeySet)', { where: 'keys' });
   if (options.iv !== undefined && options.iv.length !== 16) {
     throw new UsageError('ERR_IV_LENGTH', `HLS IVs are 16 bytes, got ${options.iv.length}`, { where: 'iv' });
   }
