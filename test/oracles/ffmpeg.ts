@@ -2,6 +2,12 @@
  * ffmpeg / ffprobe as an oracle: decoded-frame hashes (framemd5), optionally after ffmpeg's
  * own Common Encryption decryption (`-decryption_key`, applied by the mov demuxer), and probe
  * data as JSON.
+ *
+ * Decryption reads the file from a pipe. ffmpeg 5.1 reading a *seekable* fragmented MP4 with
+ * several moofs and no sidx attaches the wrong senc/saiz entries to samples ("Incorrect number
+ * of samples in encryption info", "subsample size exceeds the packet size left") — true of
+ * Shaka Packager's own output once its sidx is removed. Fed through a pipe it walks the
+ * fragments in order and decrypts correctly (see README compatibility matrix).
  */
 import { runTool } from './run-tool.js';
 
@@ -23,6 +29,8 @@ export interface Framemd5Options {
   decryptionKey?: Buffer | string;
   /** Decode only the first N seconds (`-t`). */
   seconds?: number;
+  /** How ffmpeg reads the file: default 'pipe' when decrypting (see above), else 'file'. */
+  input?: 'pipe' | 'file';
   timeoutMs?: number;
 }
 
@@ -54,10 +62,14 @@ export function parseFramemd5(text: string): FrameHash[] {
   return frames;
 }
 
+function viaPipe(o: Framemd5Options): boolean {
+  return (o.input ?? (o.decryptionKey !== undefined ? 'pipe' : 'file')) === 'pipe';
+}
+
 function framemd5Args(file: string, o: Framemd5Options): string[] {
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-threads', '1'];
   if (o.decryptionKey !== undefined) args.push('-decryption_key', keyHex(o.decryptionKey));
-  args.push('-i', file, ...mapArgs(o.stream ?? 'all'));
+  args.push('-i', viaPipe(o) ? 'pipe:0' : file, ...mapArgs(o.stream ?? 'all'));
   if (o.seconds !== undefined) args.push('-t', String(o.seconds));
   args.push('-fflags', '+bitexact', '-f', 'framemd5', '-');
   return args;
@@ -65,7 +77,7 @@ function framemd5Args(file: string, o: Framemd5Options): string[] {
 
 /** Decoded-frame hashes; rejects if ffmpeg exits non-zero. */
 export async function framemd5(file: string, options: Framemd5Options = {}): Promise<FrameHash[]> {
-  const r = await runTool('ffmpeg', framemd5Args(file, options), { timeoutMs: options.timeoutMs ?? 120_000 });
+  const r = await runTool('ffmpeg', framemd5Args(file, options), { timeoutMs: options.timeoutMs ?? 120_000, stdinFile: viaPipe(options) ? file : undefined });
   return parseFramemd5(r.stdout);
 }
 
@@ -74,7 +86,7 @@ export async function framemd5(file: string, options: Framemd5Options = {}): Pro
  * out and the exit code, for negative tests.
  */
 export async function framemd5Lenient(file: string, options: Framemd5Options = {}): Promise<Framemd5Result> {
-  const r = await runTool('ffmpeg', framemd5Args(file, options), { timeoutMs: options.timeoutMs ?? 120_000, lenient: true });
+  const r = await runTool('ffmpeg', framemd5Args(file, options), { timeoutMs: options.timeoutMs ?? 120_000, lenient: true, stdinFile: viaPipe(options) ? file : undefined });
   return { frames: parseFramemd5(r.stdout), exitCode: r.exitCode, stderr: r.stderr };
 }
 

@@ -3,6 +3,7 @@
  * timeout, bounded output. Shared by the oracle wrappers in this folder.
  */
 import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -43,12 +44,14 @@ export interface RunOptions {
   cwd?: string;
   /** Resolve with the exit code instead of rejecting on a non-zero exit. */
   lenient?: boolean;
+  /** Stream this file to the tool's stdin (the tool then sees a non-seekable input). */
+  stdinFile?: string;
 }
 
 export function runTool(tool: string, args: readonly string[], options: RunOptions = {}): Promise<ToolResult> {
-  const { timeoutMs = 60_000, cwd, lenient = false } = options;
+  const { timeoutMs = 60_000, cwd, lenient = false, stdinFile } = options;
   return new Promise((resolve, reject) => {
-    execFile(tool, [...args], { timeout: timeoutMs, cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+    const child = execFile(tool, [...args], { timeout: timeoutMs, cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         let exitCode = 0;
         if (error) {
@@ -60,5 +63,14 @@ export function runTool(tool: string, args: readonly string[], options: RunOptio
         if (exitCode !== 0 && !lenient) reject(new OracleToolError(tool, args, result));
         else resolve(result);
       });
+    if (stdinFile !== undefined && child.stdin) {
+      // A tool that stops reading early (decode error) closes the pipe: not our failure.
+      child.stdin.on('error', () => {});
+      const input = createReadStream(stdinFile);
+      input.on('error', (e) => { child.kill(); reject(e); });
+      input.pipe(child.stdin);
+    } else {
+      child.stdin?.end();
+    }
   });
 }
