@@ -53,7 +53,12 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
     if (speke !== undefined && speke !== '2.0') { req.resume(); return send(res, 400, 'Unsupported SPEKE version'); }
     const version = speke === '2.0' ? 2 : 1;
     const body = await readBody(req);
-    if (body === undefined) return send(res, 413, `Request body over ${MAX_REQUEST_BYTES} bytes`);
+    if (body === undefined) {
+      res.setHeader('connection', 'close');
+      send(res, 413, `Request body over ${MAX_REQUEST_BYTES} bytes`);
+      res.on('finish', () => req.socket.destroy());
+      return;
+    }
     try {
       const xml = answerSpekeRequest(body, { version, secret, baseUrl, ...(options.playReadyLaUrl ? { playReadyLaUrl: options.playReadyLaUrl } : {}) });
       res.setHeader('content-type', 'application/xml');
@@ -86,6 +91,9 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
     return timingSafeEqual(h(got), h(expected)) ? 0 : 403;
   }
 
+  // Slow clients cannot hold a connection forever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => { server.off('error', reject); resolve(); });
@@ -99,17 +107,23 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
   };
 }
 
+/** The body, or undefined once it passes the cap (then the rest is not read: the socket is closed after the 413). */
 function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length;
-      if (size > MAX_REQUEST_BYTES) { over = true; return; }
+      if (size > MAX_REQUEST_BYTES) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
       chunks.push(c);
-    });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -151,3 +151,14 @@ t.test('HLS AES-128: the URI the server signals serves the same key', async (t) 
   const served = Buffer.from(await (await fetch(aes.uriExtXKey!)).arrayBuffer());
   t.ok(served.equals(set.keys[0]!.key));
 });
+
+t.test('a request body over 1 MB gets 413 without the server reading it all', async (t) => {
+  const server = await startKeyServer({ secret: SECRET });
+  t.teardown(() => server.close());
+  const started = Date.now();
+  const big = Buffer.alloc(20 * 1024 * 1024, 0x20);
+  const status = await fetch(server.url, { method: 'POST', body: big }).then((r) => r.status, () => 'connection closed');
+  t.ok(status === 413 || status === 'connection closed', `refused (${String(status)})`);
+  t.ok(Date.now() - started < 5000, 'bounded');
+  t.equal((await fetch(server.url, { method: 'POST', body: '<x/>' })).status, 400, 'still serving');
+});
