@@ -5,6 +5,7 @@ import { growthIn, parseSidx, patchMfra, patchSidx, readBox, splitPieces, type B
 import { FragmentPool } from '../pool/index.js';
 import { AtomicOutput } from './atomic-output.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
+import { encryptTsFile } from './encrypt-ts.js';
 import { looksLikeMpegTs, readExact, scanTopLevelBoxes } from './file-boxes.js';
 import { prepareProtection, type PreparedProtection } from './init-protection.js';
 import { checkScheme } from './track-protection.js';
@@ -39,8 +40,8 @@ export async function encryptFile(input: string, output: string, options: Encryp
   }
   if (looksLikeMpegTs(head)) {
     await fh.close();
-    // TS: wired by encrypt-ts.ts
-    throw new MediaError('ERR_UNSUPPORTED_CONTAINER', `${input} is an MPEG-TS stream; TS encryption is not available in this build`, { where: input });
+    // TS: wired by encrypt-ts.ts (AES-128 / SAMPLE-AES; other schemes are refused there).
+    return encryptTsFile(input, output, options);
   }
   try {
     return await encryptFmp4(fh, size, input, output, options);
