@@ -1,0 +1,44 @@
+import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { encryptFile, encryptTsSegment, type TsEncryptResult } from '../../src/index.js';
+import { decryptAes128Segment } from '../../src/ts/index.js';
+import { scratchDir } from '../oracles/scratch-dir.js';
+
+const input = new URL('../../samples/ts/avc-aac.ts', import.meta.url).pathname;
+const kid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+const key = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
+const keys = { keys: [{ kid, key }], drm: [] };
+
+t.test('encryptFile detects MPEG-TS and hands it to the TS engine', async (t) => {
+  const dir = scratchDir(t);
+  const r = await encryptFile(input, path.join(dir, 'out.ts'), { scheme: 'sample-aes', keys }) as TsEncryptResult;
+  t.equal(r.container, 'ts');
+  t.same(r.kids, [kid.toString('hex')]);
+  t.same(r.tracks.map((x) => [x.trackId, x.type, x.codec]), [[0x100, 'video', 'h264'], [0x101, 'audio', 'aac']]);
+  t.equal(r.extXKey, `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://${kid.toString('hex')}",IV=0x${'0'.repeat(32)},KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"`,
+    'default URI skd://<KID>, IV from sequence number 0');
+  t.equal(r.bytesOut, readFileSync(path.join(dir, 'out.ts')).length);
+  await t.rejects(encryptFile(input, path.join(dir, 'cenc.ts'), { scheme: 'cenc', keys }), { code: 'ERR_SCHEME' }, 'cenc does not apply to TS');
+  t.same(readdirSync(dir).sort(), ['out.ts']);
+});
+
+t.test('key server signaling: FairPlay URIExtXKey and KEYFORMAT are used as returned', async (t) => {
+  const dir = scratchDir(t);
+  const drm = [{ systemId: '94ce86fb-07ff-4f43-adb8-93d2fa968ca2', kid, uriExtXKey: 'skd://fps.example/abc', keyFormat: 'com.apple.streamingkeydelivery', keyFormatVersions: '1' }];
+  const r = await encryptFile(input, path.join(dir, 'out.ts'), { scheme: 'sample-aes', keys: { keys: [{ kid, key }], drm }, iv: Buffer.alloc(16, 0xab) }) as TsEncryptResult;
+  t.equal(r.extXKey, `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://fps.example/abc",IV=0x${'ab'.repeat(16)},KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"`);
+  t.equal(r.drm.length, 1);
+});
+
+t.test('encryptTsSegment: AES-128 with the sequence-number IV round-trips; SAMPLE-AES keeps a valid TS', async (t) => {
+  const clear = readFileSync(input);
+  const enc = encryptTsSegment(clear, { scheme: 'aes-128', key: { kid, key }, sequenceNumber: 1234 });
+  const iv = Buffer.alloc(16); iv.writeUInt32BE(1234, 12);
+  t.ok(decryptAes128Segment(enc, key, iv).equals(clear));
+  const sa = encryptTsSegment(clear, { scheme: 'sample-aes', key: { kid, key }, iv: Buffer.alloc(16, 1) });
+  t.equal(sa.length % 188, 0);
+  t.not(sa.equals(clear), true);
+  t.throws(() => encryptTsSegment(clear, { scheme: 'aes-128', key: { kid, key: Buffer.alloc(8) } }), { code: 'ERR_KEY_LENGTH' });
+  t.throws(() => encryptTsSegment(clear, { scheme: 'cbcs' as never, key: { kid, key } }), { code: 'ERR_SCHEME' });
+});
