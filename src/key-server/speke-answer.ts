@@ -59,7 +59,7 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
 
   const requestedSystems: CpixDrmSystem[] = req.drmSystems.length > 0
     ? req.drmSystems
-    : keys.flatMap((k) => DEFAULT_SYSTEMS.map((systemId) => ({ kid: k.kid, systemId })));
+    : keys.flatMap((k) => DEFAULT_SYSTEMS.filter((id) => id !== SYSTEM_IDS.fairplay || ctx.version === 1 || scheme === 'cbcs').map((systemId) => ({ kid: k.kid, systemId })));
   const drmSystems = requestedSystems.map((d) => {
     const key = values.get(d.kid.toString('hex'));
     if (!key) throw new RequestRejected(400, `DRMSystem kid ${kidToUuid(d.kid)} is not in ContentKeyList`);

@@ -162,3 +162,13 @@ t.test('a request body over 1 MB gets 413 without the server reading it all', as
   t.ok(Date.now() - started < 5000, 'bounded');
   t.equal((await fetch(server.url, { method: 'POST', body: '<x/>' })).status, 400, 'still serving');
 });
+
+t.test('v2 without a DRMSystemList: default systems, FairPlay only for cbcs', async (t) => {
+  const server = await startKeyServer({ secret: SECRET });
+  t.teardown(() => server.close());
+  for (const [scheme, fairplay] of [['cenc', false], ['cbcs', true]] as const) {
+    const set = await new SpekeClient({ url: server.url, drmSystems: [] }).getKeys({ contentId: 'nodrm', trackTypes: ['video'], scheme });
+    t.equal(set.drm.some((d) => d.systemId === SYSTEM_IDS.fairplay), fairplay, scheme);
+    t.ok(set.drm.some((d) => d.systemId === SYSTEM_IDS.widevine && d.pssh), `${scheme}: widevine pssh`);
+  }
+});
