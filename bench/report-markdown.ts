@@ -42,8 +42,8 @@ export function toMarkdown(res: BenchResult, chartFile: string | null): string {
   }
   out.push('## Per-segment API (in process, cenc)', '');
   if (res.latency.rows.length) {
-    out.push(...table(['concurrent', 'calls', 'segment MB', 'p50 ms', 'p99 ms', 'MB/s'], res.latency.rows.map((l) => [
-      String(l.concurrency), String(l.calls), (l.segmentBytes / MB).toFixed(2), l.p50Ms.toFixed(2), l.p99Ms.toFixed(2), l.mbPerS.toFixed(0)])), '');
+    out.push(...table(['workers', 'concurrent', 'calls', 'segment MB', 'p50 ms', 'p99 ms', 'MB/s'], res.latency.rows.map((l) => [
+      l.pool ? String(l.pool) : 'in thread', String(l.concurrency), String(l.calls), (l.segmentBytes / MB).toFixed(2), l.p50Ms.toFixed(2), l.p99Ms.toFixed(2), l.mbPerS.toFixed(0)])), '');
   } else out.push(`not available: ${res.latency.note ?? 'not run'}`, '');
   out.push('## Targets (issue 8)', '', ...table(['target', 'threshold', 'measured', 'result', 'how'], res.targets.map((t) => [
     t.target, t.threshold, t.shown, t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**', t.how])), '');
@@ -59,9 +59,9 @@ export function toMarkdown(res: BenchResult, chartFile: string | null): string {
 /** A fixed-width table for the terminal. */
 export function toConsole(res: BenchResult): string {
   const head = ['tool', 'job', 'input MB', 'wall s', 'MB/s', 'peak RSS MB'];
-  const body = res.rows.map(cells);
+  const body = res.rows.map(cells).map((c) => c.map((x) => (x.length > 90 ? `${x.slice(0, 87)}...` : x)));
   for (const l of res.latency.rows) {
-    body.push(['segcrypt API', `2 MB segment x${l.concurrency}`, (l.segmentBytes / MB).toFixed(2), `p50 ${l.p50Ms.toFixed(1)} ms`, l.mbPerS.toFixed(0), `p99 ${l.p99Ms.toFixed(1)} ms`]);
+    body.push(['segcrypt API', `segment, ${l.pool ? `pool ${l.pool}` : 'in thread'}, x${l.concurrency}`, (l.segmentBytes / MB).toFixed(2), `p50 ${l.p50Ms.toFixed(1)} ms`, l.mbPerS.toFixed(0), `p99 ${l.p99Ms.toFixed(1)} ms`]);
   }
   const all = [head, ...body];
   const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));

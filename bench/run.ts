@@ -23,6 +23,9 @@ import type { BenchResult, RowResult } from './results-model.js';
 import { loadSegmentApi, measureSegmentLatency, type LatencyRow } from './segment-latency.js';
 import { comparisonRatios, evaluateTargets } from './targets.js';
 
+/** In the calling thread once, then a pool of 2 (this machine's cores) under 1, 2 and 4 concurrent callers. */
+const LATENCY_LEVELS = [{ pool: 0, concurrency: 1 }, { pool: 2, concurrency: 1 }, { pool: 2, concurrency: 2 }, { pool: 2, concurrency: 4 }];
+
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Args { quick: boolean; runs: number; only?: string; latency: boolean }
@@ -133,7 +136,7 @@ async function main(): Promise<number> {
       try {
         const r = await measureSegmentLatency(api, inputs.segmentSource.path,
           { kid: Buffer.from(BENCH_KID, 'hex'), key: Buffer.from(BENCH_KEY, 'hex') },
-          args.quick ? { concurrencies: [1, 2, 4], callsPerLevel: 8, warmup: 1 } : { concurrencies: [1, 2, 4], callsPerLevel: 200, warmup: 20 });
+          { levels: LATENCY_LEVELS, ...(args.quick ? { callsPerLevel: 8, warmup: 1 } : { callsPerLevel: 200, warmup: 20 }) });
         latency = { rows: r.rows };
         apiSample = r.sample;
       } catch (err) {

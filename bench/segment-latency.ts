@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { percentile } from './measure.js';
 
 export interface LatencyRow {
+  /** Worker threads of the encryptor (0 = in the calling thread). */
+  pool: number;
   concurrency: number;
   calls: number;
   segmentBytes: number;
@@ -17,13 +19,15 @@ export interface LatencyRow {
   mbPerS: number;
 }
 
-/** The shape of the per-segment API this bench drives (src/api/segment-encryptor.ts). */
+/** The shape of the per-segment API this bench drives (src/api/segment-encryptor.ts), loaded from dist/. */
 interface SegmentEncryptor {
-  encryptInit(): Promise<Buffer> | Buffer;
+  encryptInit(): Buffer;
   encryptSegment(segment: Buffer, sequenceNumber: number): Promise<Buffer>;
-  close?(): Promise<void> | void;
+  close(): Promise<void>;
 }
-type CreateSegmentEncryptor = (options: Record<string, unknown>) => Promise<SegmentEncryptor> | SegmentEncryptor;
+type CreateSegmentEncryptor = (options: {
+  init: Buffer; scheme: 'cenc'; keys: { keys: { kid: Buffer; key: Buffer }[]; drm: [] }; poolSize: number;
+}) => SegmentEncryptor;
 
 export interface SplitFmp4 { init: Buffer; segments: Buffer[] }
 
@@ -63,39 +67,44 @@ export async function loadSegmentApi(repo: string): Promise<CreateSegmentEncrypt
 
 export async function measureSegmentLatency(
   create: CreateSegmentEncryptor, sourcePath: string, keys: { kid: Buffer; key: Buffer },
-  opts: { concurrencies: number[]; callsPerLevel: number; warmup: number },
+  opts: { levels: { pool: number; concurrency: number }[]; callsPerLevel: number; warmup: number },
 ): Promise<{ rows: LatencyRow[]; sample: { init: Buffer; clearSegment: Buffer; encInit: Buffer; encSegment: Buffer } }> {
   const { init, segments } = splitFragmentedMp4(readFileSync(sourcePath));
   // The segment nearest 2 MB: the one the target is stated for.
   const segment = segments.reduce((best, s) => Math.abs(s.length - 2e6) < Math.abs(best.length - 2e6) ? s : best);
-  const enc = await create({ init: Buffer.from(init), keys: [{ kid: keys.kid, key: keys.key }], scheme: 'cenc' });
-  try {
-    const encInit = Buffer.from(await enc.encryptInit());
-    // Every call gets its own copy: the API may transfer (detach) what it is given.
-    const copy = () => Buffer.from(segment);
-    const encSegment = Buffer.from(await enc.encryptSegment(copy(), 1));
-    for (let i = 0; i < opts.warmup; i++) await enc.encryptSegment(copy(), i + 2);
-    const rows: LatencyRow[] = [];
-    for (const c of opts.concurrencies) {
-      const lat: number[] = [];
-      let next = 0;
-      const t0 = process.hrtime.bigint();
-      const caller = async () => {
-        while (next < opts.callsPerLevel) {
-          const seq = next++;
-          const buf = copy();
-          const s = process.hrtime.bigint();
-          await enc.encryptSegment(buf, seq + 1);
-          lat.push(Number(process.hrtime.bigint() - s) / 1e6);
-        }
-      };
-      await Promise.all(Array.from({ length: c }, caller));
-      const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
-      rows.push({ concurrency: c, calls: lat.length, segmentBytes: segment.length,
-        p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), mbPerS: (segment.length * lat.length) / 1e6 / wallS });
+  const pools = [...new Set(opts.levels.map((l) => l.pool))];
+  const rows: LatencyRow[] = [];
+  // Every call gets its own copy: the API may transfer (detach) what it is given.
+  const copy = () => Buffer.from(segment);
+  let sample: { init: Buffer; clearSegment: Buffer; encInit: Buffer; encSegment: Buffer } | undefined;
+  for (const pool of pools) {
+    const enc = create({ init: Buffer.from(init), scheme: 'cenc', keys: { keys: [{ kid: keys.kid, key: keys.key }], drm: [] }, poolSize: pool });
+    try {
+      if (!sample) {
+        sample = { init, clearSegment: segment, encInit: Buffer.from(enc.encryptInit()), encSegment: Buffer.from(await enc.encryptSegment(copy(), 1)) };
+      }
+      for (let i = 0; i < opts.warmup; i++) await enc.encryptSegment(copy(), i + 2);
+      for (const level of opts.levels.filter((l) => l.pool === pool)) {
+        const lat: number[] = [];
+        let next = 0;
+        const t0 = process.hrtime.bigint();
+        const caller = async () => {
+          while (next < opts.callsPerLevel) {
+            const seq = next++;
+            const buf = copy();
+            const s = process.hrtime.bigint();
+            await enc.encryptSegment(buf, seq + 1);
+            lat.push(Number(process.hrtime.bigint() - s) / 1e6);
+          }
+        };
+        await Promise.all(Array.from({ length: level.concurrency }, caller));
+        const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+        rows.push({ pool, concurrency: level.concurrency, calls: lat.length, segmentBytes: segment.length,
+          p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), mbPerS: (segment.length * lat.length) / 1e6 / wallS });
+      }
+    } finally {
+      await enc.close();
     }
-    return { rows, sample: { init, clearSegment: segment, encInit, encSegment } };
-  } finally {
-    await enc.close?.();
   }
+  return { rows, sample: sample! };
 }
