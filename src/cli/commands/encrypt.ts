@@ -6,7 +6,7 @@ import type { EncryptResult } from '../../api/index.js';
 import type { ProtectionScheme } from '../../keys/content-key.js';
 import { EXIT } from '../exit-codes.js';
 
-const USAGE = `usage: segcrypt encrypt <input> -o <output> --scheme cenc|cbcs|cens|cbc1 --key KID:KEY [--key audio=KID:KEY] [--iv HEX] [--pool N] [--json]
+const USAGE = `usage: segcrypt encrypt <input> -o <output> --scheme cenc|cbcs|cens|cbc1|aes-128|sample-aes --key KID:KEY [--key audio=KID:KEY] [--iv HEX] [--pool N] [--json]
   --key KID:KEY        32 hex digits each; a bare key applies to every track, video=/audio= pick a track type
   --iv HEX             base per-sample IV (16 or 32 hex digits) or, for cbcs, the constant IV (32 hex digits)
   --pool N             worker threads (0 = encrypt in this thread)
@@ -34,7 +34,7 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
   if (v.help) return 'help';
   if (parsed.positionals.length !== 1) throw new UsageError('ERR_CLI_ARGS', `encrypt takes exactly one input file, got ${parsed.positionals.length}`, { where: '<input>' });
   if (!v.output) throw new UsageError('ERR_CLI_ARGS', 'the output file is required: -o <output>', { where: '-o' });
-  if (!v.scheme || !SCHEMES.has(v.scheme)) throw new UsageError('ERR_CLI_ARGS', `--scheme must be one of cenc, cbcs, cens, cbc1${v.scheme ? `, got "${v.scheme.slice(0, 20)}"` : ''}`, { where: '--scheme' });
+  if (!v.scheme || !SCHEMES.has(v.scheme)) throw new UsageError('ERR_CLI_ARGS', `--scheme must be one of cenc, cbcs, cens, cbc1, aes-128, sample-aes${v.scheme ? `, got "${v.scheme.slice(0, 20)}"` : ''}`, { where: '--scheme' });
   if (!v.key || v.key.length === 0) throw new UsageError('ERR_CLI_ARGS', 'at least one --key KID:KEY is required', { where: '--key' });
   let iv: Buffer | undefined;
   if (v.iv !== undefined) {
@@ -52,7 +52,10 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
 
 function summary(r: EncryptResult): string {
   const tracks = r.tracks.map((t) => `${t.type} ${t.codec} kid ${t.kid}`).join('; ');
-  return `encrypted ${r.container} with ${r.scheme}: ${r.fragments} fragments, ${r.bytesIn} -> ${r.bytesOut} bytes (${tracks})`;
+  const line = `encrypted ${r.container} with ${r.scheme}: ${r.fragments} fragments, ${r.bytesIn} -> ${r.bytesOut} bytes (${tracks})`;
+  // TS results carry the media playlist tag to use (src/api/encrypt-ts.ts).
+  const extXKey = (r as EncryptResult & { extXKey?: string }).extXKey;
+  return extXKey ? `${line}\n${extXKey}` : line;
 }
 
 /** `segcrypt encrypt`: typed errors propagate to main(), which maps them to exit codes. */
