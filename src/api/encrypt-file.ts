@@ -6,7 +6,7 @@ import { FragmentPool } from '../pool/index.js';
 import { AtomicOutput } from './atomic-output.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
 import { encryptTsFile } from './encrypt-ts.js';
-import { looksLikeMpegTs, readExact, scanTopLevelBoxes } from './file-boxes.js';
+import { looksLikeMp4, looksLikeMpegTs, readExact, scanTopLevelBoxes } from './file-boxes.js';
 import { prepareProtection, type PreparedProtection } from './init-protection.js';
 import { checkScheme } from './track-protection.js';
 import type { EncryptOptions, EncryptResult } from './types.js';
@@ -42,6 +42,11 @@ export async function encryptFile(input: string, output: string, options: Encryp
     await fh.close();
     // TS: wired by encrypt-ts.ts (AES-128 / SAMPLE-AES; other schemes are refused there).
     return encryptTsFile(input, output, options);
+  }
+  if (!looksLikeMp4(head)) {
+    await fh.close();
+    const first = head.subarray(0, 8).toString('hex');
+    throw new MediaError('ERR_UNSUPPORTED_CONTAINER', `${input} is neither an MP4 file nor an MPEG-TS stream (first bytes ${first})`, { where: 'byte 0' });
   }
   try {
     return await encryptFmp4(fh, size, input, output, options);

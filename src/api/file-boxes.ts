@@ -38,3 +38,11 @@ export function looksLikeMpegTs(head: Buffer): boolean {
   for (let o = 0; o < head.length; o += 188) if (head[o] !== 0x47) return false;
   return true;
 }
+
+/** Box types an MP4 file can start with (ISO/IEC 14496-12; QuickTime `wide`). */
+const FIRST_BOXES = new Set(['ftyp', 'styp', 'moov', 'free', 'skip', 'wide', 'pdin', 'sidx', 'moof', 'mdat', 'uuid', 'emsg', 'prft', 'meta']);
+
+/** Whether the bytes start like ISO BMFF (a known first box type). */
+export function looksLikeMp4(head: Buffer): boolean {
+  return head.length >= 8 && FIRST_BOXES.has(head.toString('latin1', 4, 8));
+}
