@@ -95,7 +95,8 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     }
     await rmdir(dst).catch(() => undefined);
     await rename(tmp, dst);
-    const trackTypes = [...new Set(jobs.map((j) => ('trackType' in j ? j.trackType : undefined)).filter((t): t is TrackType => !!t))];
+    const trackTypes = [...new Set([...jobs.map((j) => ('trackType' in j ? j.trackType : undefined)), ...work.initTrack.values()]
+      .filter((t): t is TrackType => !!t))].sort();
     const kids: Partial<Record<TrackType, string>> = {};
     for (const t of trackTypes.length ? trackTypes : ['video' as const]) { const k = keyForTrack(keys, t); if (k) kids[t] = k.kid.toString('hex'); }
     return {

@@ -1,0 +1,75 @@
+/**
+ * Real players decode what encryptPackage writes: shaka-player plays our DASH cenc and cbcs
+ * (ffmpeg-made and Shaka-Packager-made inputs, SegmentTemplate and SegmentBase), dash.js plays
+ * our DASH cenc, hls.js plays our TS AES-128 HLS, shaka-player plays our HLS fMP4 (identity key).
+ * Each check proves decoded frames (currentTime past 4 s, frame count growing, no error event)
+ * and has a wrong-key twin that must fail. The harness itself is proven in reference-packages.
+ */
+import t, { type Test } from 'tap';
+import path from 'node:path';
+import { SAMPLES } from '../oracles/run-tool.js';
+import { scratchDir } from '../oracles/scratch-dir.js';
+import { encryptPackage } from '../../src/api/encrypt-package.js';
+import type { ProtectionScheme } from '../../src/keys/content-key.js';
+import { startStaticServer, type StaticServer } from './fixtures/static-server.js';
+import { chromiumMissing, launchChromium, playInChromium, type PlayerName } from './fixtures/player-run.js';
+import type { Browser } from 'playwright-core';
+
+const KID = '7e571d047e571d047e571d047e571d04';
+const KEY = '3c1ab0ddf00d3c1ab0ddf00d5eedfeed';
+const WRONG = '3c1ab0ddf00d3c1ab0ddf00d5eedfeee';
+const KEY_PATH = '/keys/content.key';
+
+interface Case {
+  name: string;
+  sample: string;
+  scheme: ProtectionScheme;
+  player: PlayerName;
+  manifest: string;
+  /** The key reaches the player through an HLS key URI rather than the ClearKey config. */
+  keyUri?: boolean;
+}
+
+const CASES: Case[] = [
+  { name: 'shaka-player, DASH cenc (ffmpeg package, $Number$)', sample: 'dash', scheme: 'cenc', player: 'shaka', manifest: 'manifest.mpd' },
+  { name: 'shaka-player, DASH cbcs (Shaka Packager package, SegmentTimeline)', sample: 'dash-shaka', scheme: 'cbcs', player: 'shaka', manifest: 'manifest.mpd' },
+  { name: 'shaka-player, DASH cbcs (ffmpeg package, SegmentTimeline)', sample: 'dash-timeline', scheme: 'cbcs', player: 'shaka', manifest: 'manifest.mpd' },
+  { name: 'shaka-player, DASH cenc (Shaka Packager SegmentBase single files)', sample: 'dash-shaka-single', scheme: 'cenc', player: 'shaka', manifest: 'manifest.mpd' },
+  { name: 'dash.js, DASH cenc (ffmpeg package)', sample: 'dash', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd' },
+  { name: 'dash.js, DASH cenc (Shaka Packager package)', sample: 'dash-shaka', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd' },
+  { name: 'hls.js, HLS TS AES-128 (ffmpeg package)', sample: 'hls-ts', scheme: 'aes-128', player: 'hlsjs', manifest: 'master.m3u8', keyUri: true },
+  { name: 'shaka-player, HLS fMP4 cenc SAMPLE-AES-CTR identity key (Shaka Packager package)', sample: 'hls-shaka', scheme: 'cenc', player: 'shaka', manifest: 'master.m3u8', keyUri: true },
+];
+
+async function check(t: Test, browser: Browser, server: StaticServer, c: Case): Promise<void> {
+  const out = path.join(scratchDir(t, 'segcrypt-player-'), 'pkg');
+  const keyUri = c.keyUri ? `${server.origin}${KEY_PATH}` : undefined;
+  await encryptPackage(path.join(SAMPLES, c.sample), out, {
+    scheme: c.scheme, keys: { keys: [{ kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') }], drm: [] },
+    ...(keyUri ? { keyUri } : {}),
+  });
+  const url = server.mount(`${c.sample}-${c.scheme}-${c.player}`, out) + c.manifest;
+  const play = (key: string, negative: boolean) => {
+    server.put(KEY_PATH, Buffer.from(key, 'hex'));
+    return playInChromium(browser, server, {
+      player: c.player, url, ...(c.keyUri ? {} : { clearKeys: { [KID]: key } }),
+      ...(negative ? { stopOnError: true, timeoutMs: 15_000 } : { timeoutMs: 40_000 }),
+    });
+  };
+  const good = await play(KEY, false);
+  t.ok(good.played, 'plays with the right key: currentTime > 4.2 s, frames growing, no error', {
+    currentTime: good.last.currentTime, frames: good.frameCounts.slice(-4), errors: good.errors, warnings: good.warnings,
+  });
+  t.ok(good.last.totalVideoFrames > 50, `decoded ${good.last.totalVideoFrames} video frames`);
+  const bad = await play(WRONG, true);
+  t.notOk(bad.played, 'wrong key: does not play');
+  t.ok(bad.errors.length > 0 || bad.last.totalVideoFrames === 0, 'wrong key: an error event or no decoded frame',
+    { errors: bad.errors.slice(0, 2), frames: bad.last.totalVideoFrames });
+}
+
+t.test('players decode segcrypt packages', { skip: chromiumMissing }, async (t) => {
+  const server = await startStaticServer();
+  const browser = await launchChromium();
+  t.teardown(async () => { await browser.close(); await server.close(); });
+  for (const c of CASES) await t.test(c.name, (t) => check(t, browser, server, c));
+});
