@@ -1,0 +1,70 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEncryptArgs } from '../../src/cli/commands/encrypt.js';
+import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.js';
+import { IoError, KeyError, MediaError, UsageError } from '../../src/errors.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const KID = '00112233445566778899aabbccddeeff';
+const KEY = 'ffeeddccbbaa99887766554433221100';
+const dir = mkdtempSync(join(tmpdir(), 'segcrypt-cli-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin/segcrypt.js'), ...args], { encoding: 'utf8' });
+
+t.test('exit codes follow the error category', async (t) => {
+  t.equal(exitCodeFor(new UsageError('X', 'x')), 64);
+  t.equal(exitCodeFor(new MediaError('X', 'x')), 65);
+  t.equal(exitCodeFor(new KeyError('X', 'x')), 69);
+  t.equal(exitCodeFor(new IoError('X', 'x')), 74);
+  t.equal(exitCodeFor(new Error('bug')), 70);
+  t.equal(EXIT.ok, 0);
+});
+
+t.test('argument parsing', async (t) => {
+  const a = parseEncryptArgs(['in.mp4', '-o', 'out.mp4', '--scheme', 'cbcs', '--key', `video=${KID}:${KEY}`, '--key', `audio=${KID}:${KEY}`, '--iv', '000102030405060708090a0b0c0d0e0f', '--pool', '2', '--json']);
+  t.not(a, 'help');
+  if (a === 'help') return;
+  t.same([a.input, a.output, a.scheme, a.keys.length, a.iv?.length, a.pool, a.json], ['in.mp4', 'out.mp4', 'cbcs', 2, 16, 2, true]);
+  t.throws(() => parseEncryptArgs(['in.mp4', '--scheme', 'cenc', '--key', `${KID}:${KEY}`]), { code: 'ERR_CLI_ARGS', message: /-o/ });
+  t.throws(() => parseEncryptArgs(['in.mp4', '-o', 'x', '--scheme', 'rot13', '--key', `${KID}:${KEY}`]), { code: 'ERR_CLI_ARGS', message: /--scheme/ });
+  t.throws(() => parseEncryptArgs(['in.mp4', '-o', 'x', '--scheme', 'cenc']), { code: 'ERR_CLI_ARGS', message: /--key/ });
+  t.throws(() => parseEncryptArgs(['in.mp4', '-o', 'x', '--scheme', 'cenc', '--key', `${KID}:${KEY}`, '--iv', 'abc']), { code: 'ERR_IV_FORMAT' });
+  t.throws(() => parseEncryptArgs(['in.mp4', '-o', 'x', '--scheme', 'cenc', '--key', `${KID}:${KEY}`, '--pool', '-1']), { code: 'ERR_CLI_ARGS' });
+  t.throws(() => parseEncryptArgs(['in.mp4', '-o', 'x', '--bogus']), { code: 'ERR_CLI_ARGS' });
+  t.equal(parseEncryptArgs(['--help']), 'help');
+});
+
+t.test('segcrypt encrypt --json succeeds and writes the output', async (t) => {
+  const out = join(dir, 'out.mp4');
+  const r = run(['encrypt', join(root, 'samples/media/muxed.mp4'), '-o', out, '--scheme', 'cenc', '--key', `${KID}:${KEY}`, '--json']);
+  t.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  t.equal(j.container, 'fmp4');
+  t.same(j.kids, [KID]);
+  t.same(j.tracks.map((x: { type: string }) => x.type), ['video', 'audio']);
+  t.equal(typeof j.pssh[0], 'string');
+  t.equal(j.bytesOut, readFileSync(out).length);
+  t.notMatch(r.stdout + r.stderr, KEY, 'the key never appears in the output');
+});
+
+t.test('usage errors exit 64 with one line; unknown command; missing input exits 74', async (t) => {
+  const u = run(['encrypt', 'a.mp4', '--scheme', 'cenc']);
+  t.equal(u.status, 64);
+  t.match(u.stderr, /^segcrypt: ERR_CLI_ARGS: /);
+  const c = run(['frobnicate']);
+  t.equal(c.status, 64);
+  t.match(c.stderr, /unknown command "frobnicate"/);
+  const out = join(dir, 'never.mp4');
+  const m = run(['encrypt', join(dir, 'missing.mp4'), '-o', out, '--scheme', 'cenc', '--key', `${KID}:${KEY}`]);
+  t.equal(m.status, 74);
+  t.match(m.stderr, /^segcrypt: ERR_INPUT: cannot open the input .*ENOENT/);
+  t.notOk(existsSync(out));
+  const h = run(['encrypt', '--help']);
+  t.equal(h.status, 0);
+  t.match(h.stdout, /--scheme cenc\|cbcs\|cens\|cbc1/);
+});
