@@ -34,7 +34,8 @@ export function topFrames(p: CpuProfile, top: number): { totalMs: number; frames
     total += dt;
     if (!n) return;
     const f = n.callFrame;
-    const where = f.url ? `${relative(repo, fileURLToPath(f.url.startsWith('file:') ? f.url : `file://${f.url}`))}:${f.lineNumber + 1}` : '';
+    const file = f.url.startsWith('file:') ? relative(repo, fileURLToPath(f.url)) : f.url;
+    const where = file ? `${file}:${f.lineNumber + 1}` : '';
     const key = `${f.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
     self.set(key, (self.get(key) ?? 0) + dt);
   });
