@@ -41,7 +41,7 @@ export function cpixScheme(s: ProtectionScheme): 'cenc' | 'cbcs' | 'cens' | 'cbc
 export function buildSpekeRequest(req: KeyRequest, shape: RequestShape): RequestPlan {
   const groups = keyGroups(req, shape);
   if (groups.length === 0) throw new UsageError('ERR_SPEKE_NOTHING', 'the encryption contract leaves every track unencrypted: nothing to request', { where: 'preset' });
-  const kids = groups.map((g, i) => (req.kids && req.kids[i] ? Buffer.from(req.kids[i]!.replace(/-/g, ''), 'hex') : randomBytes(16)));
+  const kids = groups.map((_g, i) => (req.kids && req.kids[i] ? Buffer.from(req.kids[i]!.replace(/-/g, ''), 'hex') : randomBytes(16)));
   const scheme = cpixScheme(req.scheme);
   const doc: CpixDocument = { deliveryData: [], contentKeys: [], drmSystems: [], periods: [], usageRules: [] };
   if (shape.version === 2) { doc.contentId = req.contentId; doc.version = '2.3'; } else doc.id = req.contentId;
