@@ -1,0 +1,122 @@
+/**
+ * The demo's self-check: one segment per output is decrypted by something other than segcrypt
+ * (ffmpeg when installed, else Shaka Packager's binary for fMP4 and OpenSSL through node:crypto
+ * for AES-128) and compared with the clear source. Keys go to the tools' arguments, never to logs.
+ */
+import { execFile } from 'node:child_process';
+import { createDecipheriv } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface CheckResult { ok: boolean; detail: string }
+
+let ffmpegPresent: boolean | undefined;
+async function hasFfmpeg(): Promise<boolean> {
+  if (ffmpegPresent === undefined) {
+    ffmpegPresent = await run('ffmpeg', ['-version'], { timeout: 10_000 }).then(() => true, () => false);
+  }
+  return ffmpegPresent;
+}
+
+function shakaBinary(): string | undefined {
+  try {
+    const req = createRequire(import.meta.url);
+    const dir = join(req.resolve('shaka-packager/package.json'), '..', 'bin');
+    const bin = join(dir, process.arch === 'arm64' ? 'packager-linux-arm64' : 'packager-linux-x64');
+    return process.platform === 'linux' && existsSync(bin) ? bin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function framemd5(args: string[]): Promise<string[]> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', ...args, '-f', 'framemd5', '-'], { timeout: 60_000, maxBuffer: 64 << 20 });
+  return stdout.split('\n').filter((l) => l && !l.startsWith('#'));
+}
+
+async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'segcrypt-demo-check-'));
+  try { return await fn(dir); } finally { await rm(dir, { recursive: true, force: true }); }
+}
+
+/** Frames compared as (stream, pts, hash) lines in a canonical order: demuxers may interleave streams differently. */
+function sameFrames(got: string[], want: string[]): CheckResult {
+  const a = [...got].sort();
+  const b = [...want].sort();
+  if (a.length === 0) return { ok: false, detail: 'no frames decoded' };
+  if (a.length !== b.length) return { ok: false, detail: `${a.length} frames decoded, ${b.length} expected` };
+  const diff = a.findIndex((l, i) => l !== b[i]);
+  return diff < 0 ? { ok: true, detail: `${a.length} frames identical` } : { ok: false, detail: `frame ${a[diff]!.split(',').slice(0, 2).join(',')} differs` };
+}
+
+/** Payloads of every top-level `mdat`: the sample bytes, whatever muxer wrote the boxes around them. */
+function mdatPayloads(buf: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let o = 0; o + 8 <= buf.length;) {
+    let size = buf.readUInt32BE(o);
+    let header = 8;
+    if (size === 1) { size = Number(buf.readBigUInt64BE(o + 8)); header = 16; }
+    if (size === 0) size = buf.length - o;
+    if (size < header) break;
+    if (buf.toString('latin1', o + 4, o + 8) === 'mdat') parts.push(buf.subarray(o + header, o + size));
+    o += size;
+  }
+  return Buffer.concat(parts);
+}
+
+/** An fMP4 init + media segment, encrypted with `key`, decrypts to the clear segment's frames. */
+export async function checkFmp4(clear: Buffer[], encrypted: Buffer[], kid: Buffer, key: Buffer): Promise<CheckResult> {
+  return withTemp(async (dir) => {
+    const clearPath = join(dir, 'clear.mp4');
+    const encPath = join(dir, 'enc.mp4');
+    await writeFile(clearPath, Buffer.concat(clear));
+    await writeFile(encPath, Buffer.concat(encrypted));
+    if (await hasFfmpeg()) {
+      const got = await framemd5(['-decryption_key', key.toString('hex'), '-i', encPath]);
+      const want = await framemd5(['-i', clearPath]);
+      const r = sameFrames(got, want);
+      return { ok: r.ok, detail: `ffmpeg: ${r.detail}` };
+    }
+    const shaka = shakaBinary();
+    if (!shaka) return { ok: false, detail: 'no oracle: install ffmpeg' };
+    const decPath = join(dir, 'dec.mp4');
+    const stream = (await readFile(encPath)).includes(Buffer.from('vide')) ? 'video' : 'audio';
+    await run(shaka, [`in=${encPath},stream=${stream},output=${decPath}`, '--enable_raw_key_decryption',
+      '--keys', `label=:key_id=${kid.toString('hex')}:key=${key.toString('hex')}`], { timeout: 60_000 });
+    const same = mdatPayloads(await readFile(decPath)).equals(mdatPayloads(await readFile(clearPath)));
+    return { ok: same, detail: same ? 'Shaka Packager: sample bytes identical' : 'Shaka Packager: sample bytes differ' };
+  });
+}
+
+/** HLS AES-128: the whole segment decrypts (AES-128-CBC, PKCS7) to the exact clear bytes. */
+export function checkAes128(clear: Buffer, encrypted: Buffer, key: Buffer, iv: Buffer): CheckResult {
+  try {
+    const d = createDecipheriv('aes-128-cbc', key, iv);
+    const plain = Buffer.concat([d.update(encrypted), d.final()]);
+    return plain.equals(clear) ? { ok: true, detail: 'OpenSSL: bytes identical' } : { ok: false, detail: 'OpenSSL: bytes differ' };
+  } catch {
+    return { ok: false, detail: 'OpenSSL: padding check failed' };
+  }
+}
+
+/** HLS SAMPLE-AES TS: ffmpeg's HLS demuxer decrypts one segment to the clear segment's frames. */
+export async function checkSampleAes(clear: Buffer, encrypted: Buffer, key: Buffer, iv: Buffer): Promise<CheckResult> {
+  if (!(await hasFfmpeg())) return { ok: true, detail: 'skipped: needs ffmpeg (apt-get install ffmpeg)' };
+  return withTemp(async (dir) => {
+    await writeFile(join(dir, 'clear.ts'), clear);
+    await writeFile(join(dir, 'seg.ts'), encrypted);
+    await writeFile(join(dir, 'key.bin'), key);
+    await writeFile(join(dir, 'index.m3u8'), ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:10', '#EXT-X-MEDIA-SEQUENCE:0',
+      `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="key.bin",IV=0x${iv.toString('hex')}`, '#EXTINF:10,', 'seg.ts', '#EXT-X-ENDLIST', ''].join('\n'));
+    const got = await framemd5(['-allowed_extensions', 'ALL', '-protocol_whitelist', 'file,crypto,data', '-i', join(dir, 'index.m3u8')]);
+    const want = await framemd5(['-i', join(dir, 'clear.ts')]);
+    const r = sameFrames(got, want);
+    return { ok: r.ok, detail: `ffmpeg: ${r.detail}` };
+  });
+}
