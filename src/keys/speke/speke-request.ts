@@ -3,6 +3,7 @@ import type { DrmSystemName, KeyPeriod, KeyRequest, ProtectionScheme, TrackType 
 import type { CpixDocument, CpixDrmSystem, CpixUsageRule } from '../cpix/cpix-model.js';
 import { SYSTEM_IDS } from '../drm/system-ids.js';
 import { UsageError } from '../../errors.js';
+import { parseHex16 } from '../static-keys.js';
 
 export type SpekeVersion = 1 | 2;
 
@@ -41,7 +42,7 @@ export function cpixScheme(s: ProtectionScheme): 'cenc' | 'cbcs' | 'cens' | 'cbc
 export function buildSpekeRequest(req: KeyRequest, shape: RequestShape): RequestPlan {
   const groups = keyGroups(req, shape);
   if (groups.length === 0) throw new UsageError('ERR_SPEKE_NOTHING', 'the encryption contract leaves every track unencrypted: nothing to request', { where: 'preset' });
-  const kids = groups.map((_g, i) => (req.kids && req.kids[i] ? Buffer.from(req.kids[i]!.replace(/-/g, ''), 'hex') : randomBytes(16)));
+  const kids = groups.map((_g, i) => (req.kids && req.kids[i] ? parseHex16(req.kids[i]!, 'KID') : randomBytes(16)));
   const scheme = cpixScheme(req.scheme);
   const doc: CpixDocument = { deliveryData: [], contentKeys: [], drmSystems: [], periods: [], usageRules: [] };
   if (shape.version === 2) { doc.contentId = req.contentId; doc.version = '2.3'; } else doc.id = req.contentId;
