@@ -5,6 +5,7 @@ type Command = (argv: string[]) => Promise<number>;
 /** Commands load lazily: `segcrypt encrypt` does not pay for the key server's imports. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   encrypt: { summary: 'encrypt a fragmented MP4/CMAF file (or an MPEG-TS segment)', load: async () => (await import('./commands/encrypt.js')).encryptCommand },
+  inspect: { summary: 'show what protection a file carries (schemes, KIDs, IVs, pssh, subsamples, TS stream types)', load: async () => (await import('./commands/inspect.js')).inspectCommand },
   'key-server': { summary: 'run the built-in SPEKE v1/v2 reference key server', load: async () => (await import('./commands/key-server.js')).keyServerCommand },
 };
 
