@@ -2,6 +2,8 @@ import type { Cipher } from 'node:crypto';
 import { cbcCryptor, ctrCryptor } from './ciphers.js';
 import { patternSpans, SpanList } from './pattern.js';
 
+const SMALL = 64;
+
 export type CencScheme = 'cenc' | 'cbcs' | 'cens' | 'cbc1';
 
 /** What a track needs to encrypt its samples. Plain data: it crosses the worker boundary. */
@@ -92,14 +94,18 @@ export class SampleEncryptor {
     for (let i = 0; i < s.count; i++) {
       const off = s.offsets[i]!;
       const len = s.lengths[i]!;
-      buf.copy(scratch, w, off, off + len);
+      // Pattern spans are mostly single blocks: a byte loop beats Buffer.copy's per-call view.
+      if (len <= SMALL) for (let k = 0; k < len; k++) scratch[w + k] = buf[off + k]!;
+      else buf.copy(scratch, w, off, off + len);
       w += len;
     }
     const enc = cipher.update(scratch.subarray(0, w));
     let r = 0;
     for (let i = 0; i < s.count; i++) {
+      const off = s.offsets[i]!;
       const len = s.lengths[i]!;
-      enc.copy(buf, s.offsets[i]!, r, r + len);
+      if (len <= SMALL) for (let k = 0; k < len; k++) buf[off + k] = enc[r + k]!;
+      else enc.copy(buf, off, r, r + len);
       r += len;
     }
   }
