@@ -1,10 +1,13 @@
 /**
  * Many independent AES-128-CBC chains, each restarting from the same IV (SAMPLE-AES resets the
- * IV per NAL unit and per audio frame), encrypted with one ECB cipher: round r encrypts block r of
- * every chain still running in a single cipher call. A segment then costs as many cipher calls as
- * its longest chain has blocks, instead of one cipher object per NAL unit or frame.
+ * IV per NAL unit and per audio frame), without a cipher object per chain:
+ * - contiguous chains (audio frames) go through one CBC stream; before each chain a block
+ *   X = D(IV) xor C_last is fed whose ciphertext is IV again, so the chain starts from the IV
+ *   (X's ciphertext is discarded);
+ * - strided chains (H.264: 1 block in 10) go in rounds through one ECB cipher: round r encrypts
+ *   block r of every chain still running in a single call, the CBC xor done here.
  */
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 
 /** Blocks of one chain: `count` 16-byte blocks in `buf` at start, start + stride, ... */
 export interface BlockChain {
@@ -15,9 +18,34 @@ export interface BlockChain {
 }
 
 export function cbcEncryptChains(chains: BlockChain[], key: Buffer, iv: Buffer): void {
-  const live = chains.filter((c) => c.count > 0).sort((a, b) => b.count - a.count);
+  const contiguous: BlockChain[] = [];
+  const strided: BlockChain[] = [];
+  for (const c of chains) if (c.count > 0) (c.stride === 16 || c.count === 1 ? contiguous : strided).push(c);
+  if (contiguous.length > 0) contiguousChains(contiguous, key, iv);
+  if (strided.length > 0) stridedChains(strided, key, iv);
+}
+
+function contiguousChains(chains: BlockChain[], key: Buffer, iv: Buffer): void {
+  const resetToIv = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false).update(iv);
+  const cbc = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
+  const x = Buffer.allocUnsafe(16);
+  let last: Buffer | undefined;
+  for (const c of chains) {
+    if (last) {
+      for (let j = 0; j < 16; j++) x[j] = resetToIv[j] ^ last[j];
+      cbc.update(x);
+    }
+    const end = c.start + c.count * 16;
+    const out = cbc.update(c.buf.subarray(c.start, end));
+    out.copy(c.buf, c.start);
+    last = out.subarray(out.length - 16);
+  }
+  cbc.final();
+}
+
+function stridedChains(chains: BlockChain[], key: Buffer, iv: Buffer): void {
+  const live = chains.sort((a, b) => b.count - a.count);
   const n = live.length;
-  if (n === 0) return;
   // Flat views: a byte array over each chain's ArrayBuffer (one shared array when the chains live
   // in one arena) and absolute offsets, so the inner loops stay monomorphic.
   const mems: Uint8Array[] = new Array(n);
@@ -32,8 +60,8 @@ export function cbcEncryptChains(chains: BlockChain[], key: Buffer, iv: Buffer):
     stride[i] = c.stride;
   }
   const ecb = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
-  // Previous ciphertext block of every chain, and the gathered input of one round.
-  const prev = new Uint8Array(n * 16);
+  // The previous round's ciphertext is the chaining value; before round 0 it is the IV.
+  let prev: Uint8Array = new Uint8Array(n * 16);
   for (let i = 0; i < n; i++) prev.set(iv, i * 16);
   const round = Buffer.allocUnsafe(n * 16);
   let active = n;
@@ -51,13 +79,10 @@ export function cbcEncryptChains(chains: BlockChain[], key: Buffer, iv: Buffer):
       const m = mems[i];
       const dst = pos[i];
       const o = i * 16;
-      for (let j = 0; j < 16; j++) {
-        const b = out[o + j];
-        m[dst + j] = b;
-        prev[o + j] = b;
-      }
+      for (let j = 0; j < 16; j++) m[dst + j] = out[o + j];
       pos[i] = dst + stride[i];
     }
+    prev = out;
   }
   ecb.final();
 }

@@ -24,7 +24,7 @@ import {
 
 interface ProgramTables {
   /** PMT packet indices and their parsed tables. */
-  pmtPackets: { index: number; pmt: Pmt }[];
+  pmtPackets: { index: number; section: Buffer; pmt: Pmt }[];
   /** Encrypted elementary streams by PID. */
   streams: Map<number, EncryptedStreamType>;
 }
@@ -33,7 +33,7 @@ const hex = (pid: number) => `0x${pid.toString(16)}`;
 
 function findProgramTables(buf: Buffer, count: number): ProgramTables {
   let pmtPids: Set<number> | undefined;
-  const pmtPackets: { index: number; pmt: Pmt }[] = [];
+  const pmtPackets: { index: number; section: Buffer; pmt: Pmt }[] = [];
   for (let i = 0; i < count; i++) {
     const o = i * PACKET_SIZE;
     const h = readPacketHeader(buf, o, i);
@@ -41,7 +41,11 @@ function findProgramTables(buf: Buffer, count: number): ProgramTables {
     if (h.pid === PID_PAT && !pmtPids) {
       pmtPids = new Set(parsePat(buf, h.payloadOffset, o, `PAT packet ${i}`).values());
     } else if (pmtPids?.has(h.pid)) {
-      pmtPackets.push({ index: i, pmt: parsePmt(buf, h.payloadOffset, o, `PMT PID ${hex(h.pid)} packet ${i}`) });
+      // The PMT repeats every few packets, usually unchanged: parse each distinct section once.
+      const section = buf.subarray(h.payloadOffset, o + PACKET_SIZE);
+      const previous = pmtPackets[pmtPackets.length - 1];
+      const same = previous && previous.section.equals(section);
+      pmtPackets.push({ index: i, section, pmt: same ? previous.pmt : parsePmt(buf, h.payloadOffset, o, `PMT PID ${hex(h.pid)} packet ${i}`) });
     }
   }
   if (!pmtPids) throw new MediaError('ERR_TS_NO_PMT', `no PAT in ${count} packets, so no PMT to find`, { where: 'PID 0x0' });
@@ -186,7 +190,13 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
   cbcEncryptChains(chains, key, iv);
   for (const job of jobs) putBack(job);
 
+  const rebuilt = new Map<Pmt, Buffer>();
   for (const { index, pmt } of pmtPackets) {
+    const cached = rebuilt.get(pmt);
+    if (cached) {
+      writeSectionPacket(work, index * PACKET_SIZE, cached, `PMT packet ${index}`);
+      continue;
+    }
     const rewritten: Pmt = {
       ...pmt,
       streams: pmt.streams.map((s) => {
@@ -195,7 +205,9 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
         return { streamType: type.encryptedType, pid: s.pid, descriptors: encryptedStreamDescriptors(type, s.descriptors, audioSetup.get(s.pid)) };
       }),
     };
-    writeSectionPacket(work, index * PACKET_SIZE, buildPmtSection(rewritten), `PMT packet ${index}`);
+    const section = buildPmtSection(rewritten);
+    rebuilt.set(pmt, section);
+    writeSectionPacket(work, index * PACKET_SIZE, section, `PMT packet ${index}`);
   }
 
   const out = replacements.size === 0 ? work : assemble(work, count, replacements);
