@@ -1,0 +1,108 @@
+import t, { type Test } from 'tap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Parser } from 'm3u8-parser';
+import { SAMPLES } from '../oracles/run-tool.js';
+import { addKeysToMediaPlaylist, addSessionKeysToMaster, hlsKeyTags, parsePlaylist } from '../../src/signaling/index.js';
+import { buildPlayReadyObject, buildPlayReadyPssh, buildWidevinePssh, buildWrmHeader, SYSTEM_IDS } from '../../src/keys/drm/index.js';
+
+const kid = Buffer.from('9eb4050de44b4802932e27d75083e266', 'hex');
+const key = Buffer.from('166634c675823c235a4a9446fad52e4d', 'hex');
+const iv = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+const widevine = buildWidevinePssh({ kids: [kid], scheme: 'cbcs' });
+const pro = buildPlayReadyObject(buildWrmHeader({ keys: [{ kid, key }], scheme: 'cbcs' }));
+const drm = [
+  { systemId: SYSTEM_IDS.fairplay, kid, uriExtXKey: 'skd://asset-9eb4050d' },
+  { systemId: SYSTEM_IDS.widevine, kid, pssh: widevine },
+  { systemId: SYSTEM_IDS.playready, kid, pssh: buildPlayReadyPssh(pro, [kid]) },
+];
+
+function parseM3u8(text: string) {
+  const p = new Parser();
+  p.push(text);
+  p.end();
+  return p.manifest;
+}
+
+t.test('one EXT-X-KEY per DRM system, METHOD from the scheme, KEYFORMAT per system', async (t) => {
+  const cbcs = hlsKeyTags({ scheme: 'cbcs', kid, iv, drm });
+  t.equal(cbcs.media.length, 3);
+  t.ok(cbcs.media.every((l) => l.startsWith('#EXT-X-KEY:METHOD=SAMPLE-AES,')), 'cbcs -> SAMPLE-AES');
+  t.match(cbcs.media[0], 'URI="skd://asset-9eb4050d"');
+  t.match(cbcs.media[0], 'KEYFORMAT="com.apple.streamingkeydelivery"');
+  t.match(cbcs.media[1], `URI="data:text/plain;base64,${widevine.toString('base64')}"`);
+  t.match(cbcs.media[1], `KEYFORMAT="urn:uuid:${SYSTEM_IDS.widevine}"`);
+  t.match(cbcs.media[2], `URI="data:text/plain;charset=UTF-16;base64,${pro.toString('base64')}"`);
+  t.match(cbcs.media[2], 'KEYFORMAT="com.microsoft.playready"');
+  t.ok(cbcs.media.every((l) => l.includes('KEYFORMATVERSIONS="1"') && l.includes('IV=0x000102030405060708090A0B0C0D0E0F')));
+  t.same(cbcs.master, cbcs.media.map((l) => l.replace('#EXT-X-KEY:', '#EXT-X-SESSION-KEY:')), 'session keys mirror the media keys');
+  const cenc = hlsKeyTags({ scheme: 'cenc', kid, drm: drm.slice(1) });
+  t.ok(cenc.media.every((l) => l.startsWith('#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,')), 'cenc fMP4 -> SAMPLE-AES-CTR');
+  const ts = hlsKeyTags({ scheme: 'sample-aes', kid, drm: drm.slice(0, 1) });
+  t.match(ts.media[0], /^#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd:\/\/asset-9eb4050d"/, 'TS sample-aes -> SAMPLE-AES');
+  const aes = hlsKeyTags({ scheme: 'aes-128', kid, drm, keyUri: 'https://keys.example/k?id=1', iv });
+  t.same(aes.media, ['#EXT-X-KEY:METHOD=AES-128,URI="https://keys.example/k?id=1",IV=0x000102030405060708090A0B0C0D0E0F'], 'AES-128: the identity key only');
+});
+
+t.test('HLSSignalingData from the key server is used as returned', async (t) => {
+  const media = '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://from-server",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"';
+  const master = media.replace('EXT-X-KEY', 'EXT-X-SESSION-KEY');
+  const tags = hlsKeyTags({ scheme: 'cbcs', kid, drm: [{ systemId: SYSTEM_IDS.fairplay, kid, hlsSignalingDataMedia: `${media}\n`, hlsSignalingDataMaster: master }] });
+  t.same(tags, { media: [media], master: [master] });
+});
+
+const lines = (s: string) => s.split('\n');
+/** Output minus the inserted lines (and a raised EXT-X-VERSION) is the input, line for line. */
+function same(t: Test, out: string, input: string, inserted: string[]) {
+  const noVersion = (ls: string[]) => ls.filter((l) => !l.startsWith('#EXT-X-VERSION:'));
+  t.same(noVersion(lines(out).filter((l) => !inserted.includes(l))), noVersion(lines(input)));
+}
+
+t.test('media playlists: keys before the first segment and before EXT-X-MAP; every line kept', async (t) => {
+  for (const p of ['hls-ts/index.m3u8', 'hls-fmp4/video/index.m3u8', 'hls-fmp4/audio/index.m3u8', 'hls-shaka/video.m3u8', 'hls-shaka/audio.m3u8']) {
+    const input = readFileSync(path.join(SAMPLES, p), 'utf8');
+    const ts = p.startsWith('hls-ts');
+    const tags = ts ? hlsKeyTags({ scheme: 'aes-128', kid, drm: [], keyUri: 'k.key', iv }) : hlsKeyTags({ scheme: 'cbcs', kid, drm });
+    const out = addKeysToMediaPlaylist(input, tags.media, p);
+    same(t, out, input, tags.media);
+    const ls = lines(out);
+    const firstKey = ls.findIndex((l) => l.startsWith('#EXT-X-KEY'));
+    const firstSeg = ls.findIndex((l) => l.startsWith('#EXTINF') || l.startsWith('#EXT-X-MAP'));
+    t.equal(firstKey + tags.media.length, firstSeg, `${p}: keys directly before the first EXT-X-MAP/EXTINF`);
+    const parsed = parseM3u8(out);
+    t.equal(parsed.segments.length, parsePlaylist(input, p).kind === 'media' ? (parsePlaylist(input, p) as { segments: unknown[] }).segments.length : -1, `${p}: m3u8-parser sees every segment`);
+    if (ts) {
+      t.same(parsed.segments.map((s: { key?: { method: string; uri: string } }) => s.key?.method), parsed.segments.map(() => 'AES-128'), 'every segment carries the AES-128 key');
+      t.equal(parsed.segments[0].key.uri, 'k.key');
+      t.same([...parsed.segments[0].key.iv], [0x00010203, 0x04050607, 0x08090a0b, 0x0c0d0e0f], 'IV as written');
+    } else {
+      t.same(Object.keys(parsed.contentProtection ?? {}).sort(), ['com.apple.fps.1_0', 'com.microsoft.playready', 'com.widevine.alpha'], `${p}: m3u8-parser finds FairPlay, Widevine and PlayReady`);
+      t.equal(parsed.contentProtection['com.widevine.alpha'].attributes.keyId.toLowerCase(), kid.toString('hex'));
+      t.match(ls.find((l) => l.startsWith('#EXT-X-VERSION')), /^#EXT-X-VERSION:(5|6|7)$/, 'version at least 5 for KEYFORMAT');
+    }
+  }
+});
+
+t.test('master playlists: EXT-X-SESSION-KEY before the first variant; every line kept', async (t) => {
+  for (const p of ['hls-ts/master.m3u8', 'hls-fmp4/master.m3u8', 'hls-shaka/master.m3u8']) {
+    const input = readFileSync(path.join(SAMPLES, p), 'utf8');
+    const tags = hlsKeyTags({ scheme: 'cbcs', kid, drm });
+    const out = addSessionKeysToMaster(input, [...tags.master, ...tags.master], p);
+    same(t, out, input, tags.master);
+    t.equal(lines(out).filter((l) => l.startsWith('#EXT-X-SESSION-KEY')).length, 3, `${p}: duplicates dropped`);
+    const ls = lines(out);
+    t.ok(ls.findIndex((l) => l.startsWith('#EXT-X-SESSION-KEY')) < ls.findIndex((l) => l.startsWith('#EXT-X-STREAM-INF') || l.startsWith('#EXT-X-MEDIA:')));
+    const before = parseM3u8(input);
+    const after = parseM3u8(out);
+    t.same(after.playlists.map((v: { uri: string }) => v.uri), before.playlists.map((v: { uri: string }) => v.uri), `${p}: variants unchanged for m3u8-parser`);
+  }
+});
+
+t.test('refusals: already encrypted playlists, no segments, not a playlist', async (t) => {
+  const enc = '#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI="k"\n#EXTINF:2,\na.ts\n';
+  t.throws(() => addKeysToMediaPlaylist(enc, ['#EXT-X-KEY:METHOD=AES-128,URI="x"'], 'p.m3u8'), { code: 'ERR_ALREADY_PROTECTED', message: /p\.m3u8.*line 2/ });
+  t.throws(() => addKeysToMediaPlaylist('#EXTM3U\n#EXT-X-ENDLIST\n', ['#EXT-X-KEY:METHOD=AES-128,URI="x"'], 'p'), { code: 'ERR_HLS_PLAYLIST' });
+  t.throws(() => parsePlaylist('<html>', 'x.m3u8'), { code: 'ERR_HLS_PLAYLIST' });
+  const none = '#EXTM3U\n#EXT-X-KEY:METHOD=NONE\n#EXTINF:2,\na.ts\n';
+  t.doesNotThrow(() => addKeysToMediaPlaylist(none, ['#EXT-X-KEY:METHOD=AES-128,URI="x"'], 'p'), 'METHOD=NONE is not protection');
+});
