@@ -12,6 +12,7 @@ import { ffmpegDecrypts, shakaDecrypts, TEST_KEYS, testIv, type SampleMedia } fr
 import { scratchDir } from '../oracles/scratch-dir.js';
 import { shakaDecrypt, shakaDecryptLenient, shakaEncrypt, type CencScheme, type ShakaKey } from '../oracles/shaka.js';
 import { expectedEntry, pickExpectedFields, trackLayout } from './fmp4-expectations.js';
+import { overlappingCounterRanges } from './ctr-counter-ranges.js';
 
 const COMMON_SYSTEM_ID = '1077efecc0b24d02ace33c1e52e2fb4b';
 /** Wrong-key twins decode this much only: a difference shows in the first frames. */
@@ -80,10 +81,17 @@ async function checkSubsamples(t: Test, report: ProtectionReport, media: SampleM
       if (type === 'video' && scheme !== 'cbcs' && s.subsamples.some(([, p]) => p % 16 !== 0)) problems.push(`sample ${n}: protected range not a multiple of 16`);
       if (type === 'video' && s.subsamples.every(([, p]) => p === 0)) problems.push(`sample ${n}: nothing protected`);
     });
-    t.same(problems.slice(0, 5), [], `${type}: subsample maps cover each sample exactly${scheme !== 'cbcs' ? ', block-aligned' : ''}`);
+    t.same(problems.slice(0, 5), [], type === 'video'
+      ? `video: subsample maps cover each sample exactly${scheme !== 'cbcs' ? ', protected ranges block-aligned' : ''}`
+      : 'audio: full-sample encryption (or subsamples covering each sample exactly)');
     if (scheme !== 'cbcs') {
       const ivs = samples.map((s) => s.iv);
-      t.equal(new Set(ivs).size, ivs.length, `${type}: per-sample IVs are unique (no keystream reuse)`);
+      t.equal(new Set(ivs).size, ivs.length, `${type}: per-sample IVs are unique`);
+    }
+    if ((scheme === 'cenc' || scheme === 'cens') && entry.perSampleIvSize === 16) {
+      const pattern = { crypt: entry.cryptByteBlock, skip: entry.skipByteBlock };
+      t.same(overlappingCounterRanges(samples, sizes, scheme, pattern).slice(0, 5), [],
+        `${type}: 16-byte IVs leave room for each sample's counter blocks (no keystream reuse)`);
     }
   }
 }
@@ -135,10 +143,10 @@ async function checkDecryption(t: Test, dir: string, out: string, media: SampleM
 }
 
 /** Run every check for one sample and scheme; sub-steps are separate assertions in `t`. */
-export async function goldenFmp4Case(t: Test, media: SampleMedia, scheme: CencScheme): Promise<void> {
+export async function goldenFmp4Case(t: Test, media: SampleMedia, scheme: CencScheme, options: { iv?: Buffer } = {}): Promise<void> {
   const dir = scratchDir(t, `segcrypt-golden-${scheme}-${media.name}-`);
   const out = path.join(dir, 'enc.mp4');
-  const iv = testIv(scheme);
+  const iv = options.iv ?? testIv(scheme);
   const keys = new StaticKeys([
     { ...TEST_KEYS.video, trackTypes: ['video'] },
     { ...TEST_KEYS.audio, trackTypes: ['audio'] },

@@ -10,6 +10,7 @@ import { frameDigests, framemd5 } from '../oracles/ffmpeg.js';
 import { protectionReport } from '../oracles/mp4box-js.js';
 import { SAMPLE_MEDIA, SAMPLES_MEDIA_DIR, TEST_KEYS, testIv } from '../oracles/matrix.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
+import { goldenFmp4Case } from './fmp4-golden.js';
 
 const keys = (): StaticKeys => new StaticKeys([
   { ...TEST_KEYS.video, trackTypes: ['video'] },
@@ -50,3 +51,9 @@ t.test('output is byte-identical for pool sizes 0, 1 and 2 (fixed IV)', async (t
     t.ok(outs[1]!.equals(outs[2]!), `${scheme}: pool 1 = pool 2`);
   }
 });
+
+// 16-byte per-sample IVs in the CTR schemes: every oracle check, plus the counter-range check.
+for (const scheme of ['cenc', 'cens'] as const) {
+  t.test(`${scheme} with 16-byte IVs (muxed)`, (t) =>
+    goldenFmp4Case(t, SAMPLE_MEDIA.find((m) => m.name === 'muxed')!, scheme, { iv: Buffer.from('f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff', 'hex') }));
+}
