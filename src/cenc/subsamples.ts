@@ -8,13 +8,22 @@ import { MediaError } from '../errors.js';
  */
 export type NalCodec = 'avc' | 'hevc';
 
+/** Measures slice headers (and learns in-band parameter sets) for one track. */
+export interface SliceHeaderMeter {
+  addParameterSet(buf: Buffer, start: number, end: number): void;
+  /** Slice header bytes after the NAL header of the VCL NAL at buf[start, end); -1 if unknown. */
+  sliceHeaderSize(buf: Buffer, start: number, end: number): number;
+}
+
 export interface SubsampleRules {
   codec: NalCodec;
   nalLengthSize: number;
   /** Block-align protected ranges (cenc, cens, cbc1: the leftover joins the clear bytes). */
   align: boolean;
-  /** Extra bytes after the NAL header kept clear in VCL NAL units (slice header allowance). */
+  /** Bytes after the NAL header kept clear in VCL NAL units when the slice header cannot be measured. */
   leadingClear: number;
+  /** When present, the measured slice header stays clear (Shaka Packager does this for every scheme). */
+  meter?: SliceHeaderMeter;
 }
 
 const MAX_CLEAR = 0xffff; // BytesOfClearData is 16 bits (23001-7 7.2.2)
@@ -48,8 +57,12 @@ export function videoSubsamples(buf: Buffer, start: number, end: number, rules: 
     const total = n + len;
     if (o + total > end) throw new MediaError('ERR_NAL_LENGTH', `NAL unit at sample byte ${o - start} declares ${len} bytes, past the ${end - start}-byte sample`, { where: `sample+${o - start}` });
     let clear = total;
-    if (len > headerSize && isVclNal(codec, buf[o + n]!)) {
-      clear = Math.min(total, n + headerSize + rules.leadingClear);
+    const nalStart = o + n;
+    if (len > headerSize && isVclNal(codec, buf[nalStart]!)) {
+      const measured = rules.meter ? rules.meter.sliceHeaderSize(buf, nalStart, nalStart + len) : -1;
+      clear = Math.min(total, n + headerSize + (measured >= 0 ? measured : rules.leadingClear));
+    } else if (rules.meter && len > 0) {
+      rules.meter.addParameterSet(buf, nalStart, nalStart + len);
     }
     let prot = total - clear;
     if (rules.align) { const mis = prot % 16; clear += mis; prot -= mis; }

@@ -1,6 +1,6 @@
 import { MediaError } from '../errors.js';
 import type { TrackType } from '../keys/content-key.js';
-import { cipherIv, sampleCounterStart, SampleEncryptor, videoSubsamples, writeSampleIv, type NalCodec, type SampleCryptoParams, type SubsampleRules } from '../cenc/index.js';
+import { AvcSliceHeaderParser, cipherIv, sampleCounterStart, SampleEncryptor, videoSubsamples, writeSampleIv, type NalCodec, type SampleCryptoParams, type SliceHeaderMeter, type SubsampleRules } from '../cenc/index.js';
 import { childBoxes, readBox, writeBoxHeader, writeFullBoxHeader, type Box } from './box.js';
 import { SAIO_SIZE, saizSize, SENC_USE_SUBSAMPLES, writeSaio, writeSaiz } from './sample-encryption.js';
 import {
@@ -12,7 +12,7 @@ import {
 export interface FragmentTrack extends SampleCryptoParams {
   trackId: number;
   type: TrackType;
-  nal?: { codec: NalCodec; lengthSize: number };
+  nal?: { codec: NalCodec; lengthSize: number; config?: Buffer };
   /** Per-sample IV size in senc; 0 = constant IV (cbcs). */
   ivSize: 0 | 8 | 16;
   /** Base per-sample IV (ivSize bytes), or the constant IV when ivSize is 0. */
@@ -40,6 +40,14 @@ interface TrafPlan {
   sencSize: number;
   extra: number; // bytes added: saiz + saio + senc
   newSize: number;
+}
+
+/** Slice headers are measured for AVC (from avcC and in-band SPS/PPS); HEVC uses the allowance. */
+function sliceHeaderMeter(track: FragmentTrack): SliceHeaderMeter | undefined {
+  if (track.nal?.codec !== 'avc' || !track.nal.config) return undefined;
+  const m = new AvcSliceHeaderParser();
+  m.addAvcC(track.nal.config);
+  return m;
 }
 
 function alignRequired(scheme: string): boolean {
@@ -83,7 +91,7 @@ function planTraf(buf: Buffer, traf: Box, moofSize: number, fileOffset: number, 
   if (track) {
     const video = track.type === 'video' && track.nal !== undefined;
     if (video) {
-      const rules: SubsampleRules = { codec: track.nal!.codec, nalLengthSize: track.nal!.lengthSize, align: alignRequired(track.scheme), leadingClear: track.sliceHeaderClear };
+      const rules: SubsampleRules = { codec: track.nal!.codec, nalLengthSize: track.nal!.lengthSize, align: alignRequired(track.scheme), leadingClear: track.sliceHeaderClear, meter: sliceHeaderMeter(track) };
       p.subs = [];
       for (let i = 0; i < p.starts.length; i++) {
         p.subFrom.push(p.subs.length);

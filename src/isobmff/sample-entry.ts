@@ -16,8 +16,8 @@ export const PROTECTED_ENTRIES = new Set(['encv', 'enca', 'encs', 'enct']);
 export interface SampleEntryInfo {
   box: Box;
   codec: string;
-  /** For NAL-structured video: codec and NAL length size from avcC/hvcC. */
-  nal?: { codec: NalCodec; lengthSize: number };
+  /** For NAL-structured video: codec, NAL length size and the avcC/hvcC body (parameter sets). */
+  nal?: { codec: NalCodec; lengthSize: number; config: Buffer };
 }
 
 /** Where the child boxes of a sample entry start (ISO/IEC 14496-12 12.1.3, 12.2.3). */
@@ -43,7 +43,7 @@ export function readSampleEntry(buf: Buffer, entry: Box, type: TrackType): Sampl
     // avcC: lengthSizeMinusOne in byte 4; hvcC: in byte 21 (ISO/IEC 14496-15 5.3.3, 8.3.3).
     const at = cfg.bodyStart + (v.nal === 'avc' ? 4 : 21);
     if (at >= cfg.end) throw new MediaError('ERR_BOX_TRUNCATED', `${cfg.path} at byte ${cfg.start} is too short`, { where: cfg.path });
-    return { box: entry, codec: entry.type, nal: { codec: v.nal, lengthSize: (buf[at]! & 3) + 1 } };
+    return { box: entry, codec: entry.type, nal: { codec: v.nal, lengthSize: (buf[at]! & 3) + 1, config: Buffer.from(buf.subarray(cfg.bodyStart, cfg.end)) } };
   }
   if (!AUDIO.has(entry.type)) {
     throw new MediaError('ERR_UNSUPPORTED_CODEC', `unsupported audio codec "${entry.type}" (${where}); supported: ${[...AUDIO].join(', ')}`, { where });

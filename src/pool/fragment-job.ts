@@ -28,7 +28,10 @@ function asBuffer(u: Uint8Array): Buffer {
 export function runFragmentJob(job: FragmentJob): FragmentJobResult {
   try {
     const tracks = new Map<number, FragmentTrack>();
-    for (const t of job.tracks) tracks.set(t.trackId, { ...t, key: asBuffer(t.key), iv: asBuffer(t.iv) });
+    for (const t of job.tracks) {
+      const nal = t.nal && { ...t.nal, config: t.nal.config && asBuffer(t.nal.config) };
+      tracks.set(t.trackId, { ...t, key: asBuffer(t.key), iv: asBuffer(t.iv), nal });
+    }
     const sizes = new Map(job.defaultSizes);
     const input = Buffer.from(job.input);
     const out = job.kind === 'fragment'
