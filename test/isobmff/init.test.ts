@@ -35,7 +35,8 @@ t.test('parseInit reads tracks, codecs and NAL length size', async (t) => {
   const info = parseInit(initOf(media('muxed.mp4')));
   t.same(info.tracks.map((x) => [x.trackId, x.type, x.codec, x.nal?.lengthSize]), [[1, 'video', 'avc1', 4], [2, 'audio', 'mp4a', undefined]]);
   const hevc = parseInit(initOf(media('hevc.mp4')));
-  t.same(hevc.tracks[0]!.nal, { codec: 'hevc', lengthSize: 4 });
+  t.same([hevc.tracks[0]!.nal?.codec, hevc.tracks[0]!.nal?.lengthSize], ['hevc', 4]);
+  t.equal(hevc.tracks[0]!.nal?.config[0], 1, 'hvcC body kept (configurationVersion 1)');
 });
 
 for (const scheme of ['cenc', 'cbcs'] as const) {
