@@ -1,0 +1,108 @@
+/**
+ * encryptPackage on every sample package (ffmpeg- and Shaka-Packager-made): same file set out,
+ * segments changed, everything else byte for byte, and the segments decrypt (ffmpeg oracle,
+ * per-track keys) to the clear frames, while a wrong key gives other frames. TS AES-128
+ * segments decrypt with `openssl enc -d` (IV = media sequence number) to the input bytes.
+ */
+import t, { type Test } from 'tap';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runTool, SAMPLES } from '../oracles/run-tool.js';
+import { scratchDir } from '../oracles/scratch-dir.js';
+import { frameContents, framemd5, framemd5Lenient } from '../oracles/ffmpeg.js';
+import { encryptPackage } from '../../src/api/encrypt-package.js';
+import { topLevelBoxes } from '../../src/isobmff/index.js';
+import type { KeySet, ProtectionScheme } from '../../src/keys/content-key.js';
+
+const VIDEO = { kid: Buffer.from('0a0a0a0a0b0b0b0b0c0c0c0c0d0d0d0d', 'hex'), key: Buffer.from('5f1e2d3c4b5a69788796a5b4c3d2e1f0', 'hex') };
+const AUDIO = { kid: Buffer.from('a0a0a0a0b0b0b0b0c0c0c0c0d0d0d0d0', 'hex'), key: Buffer.from('0f1e2d3c4b5a69788796a5b4c3d2e1f5', 'hex') };
+const WRONG = Buffer.from('5f1e2d3c4b5a69788796a5b4c3d2e1f1', 'hex');
+const keys = (): KeySet => ({ keys: [{ ...VIDEO, trackTypes: ['video'] }, { ...AUDIO, trackTypes: ['audio'] }], drm: [] });
+
+function listAll(dir: string, base = ''): string[] {
+  return readdirSync(path.join(dir, base), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listAll(dir, path.posix.join(base, e.name)) : [path.posix.join(base, e.name)]).sort();
+}
+
+const byNumber = (a: string, b: string) => Number(/(\d+)\.m4s$/.exec(a)![1]) - Number(/(\d+)\.m4s$/.exec(b)![1]);
+
+/** init + its segments, in order, for each track of a sample (the oracle's view of the package). */
+const TRACKS: Record<string, { video: [string, RegExp]; audio: [string, RegExp] } | { video: string; audio: string }> = {
+  dash: { video: ['init-stream0.m4s', /^chunk-stream0-\d+\.m4s$/], audio: ['init-stream1.m4s', /^chunk-stream1-\d+\.m4s$/] },
+  'dash-timeline': { video: ['init-stream0.m4s', /^chunk-stream0-\d+\.m4s$/], audio: ['init-stream1.m4s', /^chunk-stream1-\d+\.m4s$/] },
+  'dash-shaka': { video: ['video/init.mp4', /^video\/\d+\.m4s$/], audio: ['audio/init.mp4', /^audio\/\d+\.m4s$/] },
+  'hls-shaka': { video: ['video/init.mp4', /^video\/\d+\.m4s$/], audio: ['audio/init.mp4', /^audio\/\d+\.m4s$/] },
+  'hls-fmp4': { video: ['video/init_0.mp4', /^video\/seg_\d+\.m4s$/], audio: ['audio/init_1.mp4', /^audio\/seg_\d+\.m4s$/] },
+  'dash-shaka-single': { video: 'video.mp4', audio: 'audio.mp4' },
+};
+
+function joined(dir: string, files: string[], to: string): string {
+  writeFileSync(to, Buffer.concat(files.map((f) => readFileSync(path.join(dir, f)))));
+  return to;
+}
+
+function trackFiles(sample: string, dir: string, track: 'video' | 'audio'): string[] {
+  const spec = TRACKS[sample]![track];
+  if (typeof spec === 'string') return [spec];
+  const [init, re] = spec as [string, RegExp];
+  return [init, ...listAll(dir).filter((f) => re.test(f)).sort(byNumber)];
+}
+
+async function checkFmp4(t: Test, sample: string, scheme: ProtectionScheme, wrongTwin: boolean): Promise<void> {
+  const work = scratchDir(t, 'segcrypt-pkg-');
+  const input = path.join(work, 'in');
+  cpSync(path.join(SAMPLES, sample), input, { recursive: true });
+  writeFileSync(path.join(input, 'notes.txt'), 'not media: copied as is\n');
+  const out = path.join(work, 'out');
+  const progress: number[] = [];
+  const keyUri = sample.startsWith('hls') ? { keyUri: 'https://keys.example/k' } : {};
+  const result = await encryptPackage(input, out, { scheme, keys: keys(), ...keyUri, onProgress: (done, total) => progress.push(done / total) });
+  const inFiles = listAll(input);
+  t.same(listAll(out), inFiles, 'same files out as in');
+  t.same(readFileSync(path.join(out, 'notes.txt')), readFileSync(path.join(input, 'notes.txt')), 'a file no manifest names is copied byte for byte');
+  t.equal(progress.at(-1), 1, 'progress reaches 1');
+  t.ok(progress.every((p, i) => i === 0 || p > progress[i - 1]!), 'progress only grows');
+  t.same(result.kids, { audio: AUDIO.kid.toString('hex'), video: VIDEO.kid.toString('hex') }, 'a KID per track type');
+  for (const f of result.encrypted) {
+    const bytes = readFileSync(path.join(out, f));
+    t.not(bytes.equals(readFileSync(path.join(input, f))), true, `${f} changed`);
+    t.doesNotThrow(() => topLevelBoxes(bytes), `${f}: top-level boxes span exactly its ${bytes.length} bytes`);
+  }
+  for (const track of ['video', 'audio'] as const) {
+    const files = trackFiles(sample, input, track);
+    const clear = await framemd5(joined(input, files, path.join(work, `${track}-clear.mp4`)), { stream: track });
+    const enc = joined(out, files, path.join(work, `${track}-enc.mp4`));
+    const k = track === 'video' ? VIDEO.key : AUDIO.key;
+    const dec = await framemd5(enc, { stream: track, decryptionKey: k });
+    t.ok(clear.length > 10, `${track}: ${clear.length} clear frames`);
+    t.same(frameContents(dec), frameContents(clear), `${track}: decrypts with the ${track} key to the clear frames`);
+    if (wrongTwin) {
+      const bad = await framemd5Lenient(enc, { stream: track, decryptionKey: track === 'video' ? WRONG : VIDEO.key });
+      t.not(frameContents(bad.frames).join(), frameContents(clear).join(), `${track}: a wrong key (for video: the audio key's neighbour; for audio: the video key) gives other frames`);
+    }
+  }
+}
+
+const FMP4: [string, ProtectionScheme, boolean][] = [
+  ['dash', 'cenc', true], ['dash-timeline', 'cbcs', false], ['dash-shaka', 'cbcs', true], ['dash-shaka-single', 'cenc', true],
+  ['hls-fmp4', 'cenc', false], ['hls-shaka', 'cbcs', false],
+];
+for (const [sample, scheme, twin] of FMP4) t.test(`${sample} (${scheme})`, (t) => checkFmp4(t, sample, scheme, twin));
+
+t.test('hls-ts (AES-128): openssl decrypts each segment to the input bytes', async (t) => {
+  const out = path.join(scratchDir(t, 'segcrypt-pkg-ts-'), 'out');
+  const input = path.join(SAMPLES, 'hls-ts');
+  const r = await encryptPackage(input, out, { scheme: 'aes-128', keys: keys(), keyUri: 'https://keys.example/v.key' });
+  t.same(r.encrypted, ['seg_000.ts', 'seg_001.ts', 'seg_002.ts']);
+  for (const [i, f] of r.encrypted.entries()) {
+    const iv = i.toString(16).padStart(32, '0');
+    const dec = await runTool('openssl', ['enc', '-d', '-aes-128-cbc', '-K', VIDEO.key.toString('hex'), '-iv', iv, '-in', path.join(out, f), '-out', path.join(out, `${f}.dec`)]);
+    t.equal(dec.exitCode, 0);
+    t.ok(readFileSync(path.join(out, `${f}.dec`)).equals(readFileSync(path.join(input, f))), `${f}: IV = media sequence ${i}, decrypts to the input`);
+    const bad = await runTool('openssl', ['enc', '-d', '-aes-128-cbc', '-K', WRONG.toString('hex'), '-iv', iv, '-in', path.join(out, f), '-out', path.join(out, `${f}.bad`)], { lenient: true });
+    t.ok(bad.exitCode !== 0 || !readFileSync(path.join(out, `${f}.bad`)).equals(readFileSync(path.join(input, f))), `${f}: a wrong key does not`);
+  }
+  const media = readFileSync(path.join(out, 'index.m3u8'), 'utf8');
+  t.match(media, '#EXT-X-KEY:METHOD=AES-128,URI="https://keys.example/v.key"\n#EXTINF:2.000000,\nseg_000.ts');
+  t.notMatch(readdirSync(out).join(), /\.key/, 'no key file is written into the package');
+});
