@@ -29,7 +29,9 @@ t.test('bench --quick runs every available row and its outputs decrypt', async (
   }
   t.ok(res.rows.find((x) => x.id === 'cp-fmp4')?.peakRss, 'peak RSS was measured');
   // segcrypt's own rows are the point of the bench: the fMP4 CLI rows and the API rows must have run.
-  for (const s of ['cenc', 'cbcs', 'cens', 'cbc1']) t.equal(res.rows.find((x) => x.id === `segcrypt-${s}-fmp4`)?.status, 'ok', `segcrypt fMP4 ${s} ran`);
+  for (const id of ['cenc-fmp4', 'cbcs-fmp4', 'cens-fmp4', 'cbc1-fmp4', 'aes-128-ts', 'sample-aes-ts']) {
+    t.equal(res.rows.find((x) => x.id === `segcrypt-${id}`)?.status, 'ok', `segcrypt ${id} ran`);
+  }
   t.ok(res.latency.rows.length >= 4, `per-segment API rows ran (${res.latency.note ?? 'ok'})`);
   t.ok(res.checks.some((c) => c.name.startsWith('segcrypt fMP4 cenc')), 'segcrypt cenc output went through the ffmpeg check');
   t.ok(readFileSync(join(repo, 'bench', '.cache', 'quick-results', 'latest.svg'), 'utf8').startsWith('<svg'), 'writes the chart');
