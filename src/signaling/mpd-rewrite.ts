@@ -32,7 +32,7 @@ export function rewriteMpd(
     const elements = protect(set, i);
     if (!elements || elements.length === 0) return;
     if (set.hasContentProtection) {
-      throw new MediaError('ERR_ALREADY_PROTECTED', `${set.path} already carries ContentProtection: the package is already encrypted`, { where: set.path });
+      throw new MediaError('ERR_ALREADY_ENCRYPTED', `${set.path} already carries ContentProtection: the package is already encrypted`, { where: set.path });
     }
     for (const p of prefixesUsed(elements)) prefixes.add(p);
     edits.push(insertIntoAdaptationSet(text, set, elements));

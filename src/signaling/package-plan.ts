@@ -58,6 +58,9 @@ export function planDash(manifest: string, text: string, files: Set<string>): Da
   const dir = posix.dirname(manifest);
   for (const set of model.adaptationSets) {
     if (!set.trackType) continue;
+    if (set.hasContentProtection) {
+      throw new MediaError('ERR_ALREADY_ENCRYPTED', `${manifest} ${set.path} already carries ContentProtection: the package is already encrypted`, { where: `${manifest} ${set.path}` });
+    }
     const tt = set.trackType;
     for (const rep of set.representations) {
       const where = `${manifest} ${set.path}/Representation[id=${rep.id}]`;
@@ -125,7 +128,7 @@ export function planHls(playlists: Map<string, string>, files: Set<string>): Hls
   const jobs: PackageJob[] = [];
   for (const [path, m] of models) {
     if (m.kind !== 'media') continue;
-    if (m.encrypted) throw new MediaError('ERR_ALREADY_PROTECTED', `${path} already has an EXT-X-KEY: the package is already encrypted`, { where: path });
+    if (m.encrypted) throw new MediaError('ERR_ALREADY_ENCRYPTED', `${path} already has an EXT-X-KEY: the package is already encrypted`, { where: path });
     media.set(path, m);
     const init = m.map !== undefined ? packagePath(path, m.map, `${path} EXT-X-MAP`) : undefined;
     if (init) { requireFile(files, init, `${path} EXT-X-MAP`); jobs.push({ kind: 'fmp4-init', path: init }); }

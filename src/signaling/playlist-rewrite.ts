@@ -34,7 +34,7 @@ export function addSessionKeysToMaster(text: string, sessionKeyLines: string[], 
 
 function refuseExistingKeys(p: PlaylistLines, where: string, tag: string): void {
   const i = p.lines.findIndex((l) => l.startsWith(tag) && tagAttribute(l, 'METHOD') !== 'NONE');
-  if (i >= 0) throw new MediaError('ERR_ALREADY_PROTECTED', `${where}: ${tag.slice(1, -1)} at line ${i + 1}: the playlist is already encrypted`, { where: `${where} line ${i + 1}` });
+  if (i >= 0) throw new MediaError('ERR_ALREADY_ENCRYPTED', `${where}: ${tag.slice(1, -1)} at line ${i + 1}: the playlist is already encrypted`, { where: `${where} line ${i + 1}` });
 }
 
 function raiseVersion(p: PlaylistLines, added: string[]): void {

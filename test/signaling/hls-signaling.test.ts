@@ -100,7 +100,7 @@ t.test('master playlists: EXT-X-SESSION-KEY before the first variant; every line
 
 t.test('refusals: already encrypted playlists, no segments, not a playlist', async (t) => {
   const enc = '#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI="k"\n#EXTINF:2,\na.ts\n';
-  t.throws(() => addKeysToMediaPlaylist(enc, ['#EXT-X-KEY:METHOD=AES-128,URI="x"'], 'p.m3u8'), { code: 'ERR_ALREADY_PROTECTED', message: /p\.m3u8.*line 2/ });
+  t.throws(() => addKeysToMediaPlaylist(enc, ['#EXT-X-KEY:METHOD=AES-128,URI="x"'], 'p.m3u8'), { code: 'ERR_ALREADY_ENCRYPTED', message: /p\.m3u8.*line 2/ });
   t.throws(() => addKeysToMediaPlaylist('#EXTM3U\n#EXT-X-ENDLIST\n', ['#EXT-X-KEY:METHOD=AES-128,URI="x"'], 'p'), { code: 'ERR_HLS_PLAYLIST' });
   t.throws(() => parsePlaylist('<html>', 'x.m3u8'), { code: 'ERR_HLS_PLAYLIST' });
   const none = '#EXTM3U\n#EXT-X-KEY:METHOD=NONE\n#EXTINF:2,\na.ts\n';

@@ -52,7 +52,7 @@ t.test('only the AdaptationSets the callback protects; existing declarations kep
 
 t.test('refusals: already protected, prefix bound elsewhere, DOCTYPE, not well-formed', async (t) => {
   const prot = '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"><Period><AdaptationSet contentType="video"><ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cenc"/><Representation id="v" bandwidth="1"/></AdaptationSet></Period></MPD>';
-  t.throws(() => rewriteMpd(prot, parseMpd(prot), () => els), { code: 'ERR_ALREADY_PROTECTED', message: /AdaptationSet\[0\]/ });
+  t.throws(() => rewriteMpd(prot, parseMpd(prot), () => els), { code: 'ERR_ALREADY_ENCRYPTED', message: /AdaptationSet\[0\]/ });
   const ns = '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" xmlns:cenc="urn:other"><Period><AdaptationSet contentType="video"><Representation id="v" bandwidth="1"/></AdaptationSet></Period></MPD>';
   t.throws(() => rewriteMpd(ns, parseMpd(ns), () => els), { code: 'ERR_MPD_NAMESPACE' });
   t.throws(() => parseMpd('<!DOCTYPE MPD [<!ENTITY a "b">]><MPD>&a;</MPD>'), { code: 'ERR_XML_DOCTYPE' });
