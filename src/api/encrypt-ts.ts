@@ -6,7 +6,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,7 +23,7 @@ export type TsScheme = 'aes-128' | 'sample-aes';
 export interface TsEncryptOptions extends EncryptOptions {
   /** EXT-X-KEY URI. Default: `key.bin` for AES-128, `skd://<KID hex>` for SAMPLE-AES (or the key server's URIExtXKey). */
   keyUri?: string;
-  /** Media sequence number: gives the AES-128 IV when none is set (RFC 8216 §5.2). Default 0. SAMPLE-AES defaults to one IV per key instead. */
+  /** Media sequence number: gives the IV when none is set (RFC 8216 §5.2). Default 0. */
   sequenceNumber?: number;
 }
 
@@ -41,10 +41,6 @@ export interface TsSegmentOptions {
   sequenceNumber?: number;
 }
 
-function keyDerivedIv(kid: Buffer): Buffer {
-  return createHash('sha256').update('segcrypt sample-aes iv').update(kid).digest().subarray(0, 16);
-}
-
 const FAIRPLAY_SYSTEM_ID = '94ce86fb-07ff-4f43-adb8-93d2fa968ca2';
 
 function checkScheme(scheme: string): asserts scheme is TsScheme {
@@ -54,15 +50,14 @@ function checkScheme(scheme: string): asserts scheme is TsScheme {
 }
 
 /**
- * The IV when the caller gives none: the key's own IV, else for AES-128 the media sequence number
- * (RFC 8216 §5.2), and for SAMPLE-AES one IV per key, derived from the KID, so every segment of a
- * rendition carries the same IV. FairPlay expects that, and ffmpeg's hls demuxer decrypts the
- * packets still buffered at a segment boundary with the next segment's IV (with per-segment IVs it
- * gets the last frames of each segment wrong; measured with ffmpeg 5.1).
+ * The IV when the caller gives none: the key's own IV, else the media sequence number as a
+ * 128-bit big-endian integer, for AES-128 and SAMPLE-AES alike (RFC 8216 §5.2), so a playlist
+ * written without an IV attribute still matches the segments (encryptPackage relies on it).
+ * For SAMPLE-AES prefer one explicit IV for all segments: FairPlay expects it, and ffmpeg 5.1's hls
+ * demuxer decrypts the packets still buffered at a segment boundary with the next segment's IV.
  */
-function segmentIv(scheme: TsScheme, key: ContentKey, iv: Buffer | undefined, sequenceNumber: number | undefined): Buffer {
-  const chosen = iv ?? (key.iv?.length === 16 ? key.iv : undefined)
-    ?? (scheme === 'aes-128' ? sequenceNumberIv(sequenceNumber ?? 0) : keyDerivedIv(key.kid));
+function segmentIv(key: ContentKey, iv: Buffer | undefined, sequenceNumber: number | undefined): Buffer {
+  const chosen = iv ?? (key.iv?.length === 16 ? key.iv : undefined) ?? sequenceNumberIv(sequenceNumber ?? 0);
   checkAesParams(key.key, chosen);
   return chosen;
 }
@@ -70,7 +65,7 @@ function segmentIv(scheme: TsScheme, key: ContentKey, iv: Buffer | undefined, se
 /** One segment in memory: AES-128 (PKCS7-padded ciphertext) or SAMPLE-AES (a valid TS). */
 export function encryptTsSegment(buf: Buffer, options: TsSegmentOptions): Buffer {
   checkScheme(options.scheme);
-  const iv = segmentIv(options.scheme, options.key, options.iv, options.sequenceNumber);
+  const iv = segmentIv(options.key, options.iv, options.sequenceNumber);
   return options.scheme === 'aes-128'
     ? encryptAes128Segment(buf, options.key.key, iv)
     : encryptSampleAesSegmentDetailed(buf, options.key.key, iv).data;
@@ -149,7 +144,7 @@ export async function encryptTsFile(input: string, output: string, options: TsEn
   const keySet = await resolveKeys(options, input);
   const key = keyForTrack(keySet, 'video') ?? keySet.keys[0];
   if (!key) throw new KeyError('ERR_NO_KEY', 'no content key for the TS segment (video key or a key for every track)', { where: 'keys' });
-  const iv = segmentIv(options.scheme, key, options.iv, options.sequenceNumber);
+  const iv = segmentIv(key, options.iv, options.sequenceNumber);
 
   const tmp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let tracks: EncryptedTrack[] = [];
