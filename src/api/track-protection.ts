@@ -8,9 +8,10 @@ import type { EncryptOptions, EncryptedTrack } from './types.js';
 const CENC_SCHEMES = new Set<ProtectionScheme>(['cenc', 'cbcs', 'cens', 'cbc1']);
 
 /**
- * Bytes after the NAL header kept clear in VCL NAL units for the pattern schemes, where the
- * slice header must stay clear (23001-7 10.4.2 for cbcs; players parse it). We do not parse
- * slice headers yet; this allowance covers typical AVC/HEVC slice headers.
+ * Slice headers are measured from the parameter sets (src/cenc/*-slice-header.ts) and kept
+ * clear, as 23001-7 10.4.2 requires for cbcs. Only when a slice header cannot be measured
+ * (unknown parameter set, slice groups, multi-layer HEVC) do the pattern schemes fall back to
+ * keeping this many bytes after the NAL header clear.
  */
 const SLICE_HEADER_ALLOWANCE = 32;
 

@@ -1,6 +1,6 @@
 import { MediaError } from '../errors.js';
 import type { TrackType } from '../keys/content-key.js';
-import { AvcSliceHeaderParser, cipherIv, sampleCounterStart, SampleEncryptor, videoSubsamples, writeSampleIv, type NalCodec, type SampleCryptoParams, type SliceHeaderMeter, type SubsampleRules } from '../cenc/index.js';
+import { AvcSliceHeaderParser, HevcSliceHeaderParser, cipherIv, sampleCounterStart, SampleEncryptor, videoSubsamples, writeSampleIv, type NalCodec, type SampleCryptoParams, type SliceHeaderMeter, type SubsampleRules } from '../cenc/index.js';
 import { childBoxes, readBox, writeBoxHeader, writeFullBoxHeader, type Box } from './box.js';
 import { SAIO_SIZE, saizSize, SENC_USE_SUBSAMPLES, writeSaio, writeSaiz } from './sample-encryption.js';
 import {
@@ -42,12 +42,17 @@ interface TrafPlan {
   newSize: number;
 }
 
-/** Slice headers are measured for AVC (from avcC and in-band SPS/PPS); HEVC uses the allowance. */
+/** Slice headers are measured from the avcC/hvcC parameter sets (and in-band ones). */
 function sliceHeaderMeter(track: FragmentTrack): SliceHeaderMeter | undefined {
-  if (track.nal?.codec !== 'avc' || !track.nal.config) return undefined;
-  const m = new AvcSliceHeaderParser();
-  m.addAvcC(track.nal.config);
-  return m;
+  if (!track.nal?.config) return undefined;
+  if (track.nal.codec === 'avc') {
+    const m = new AvcSliceHeaderParser();
+    m.addAvcC(track.nal.config);
+    return m;
+  }
+  const h = new HevcSliceHeaderParser();
+  h.addHvcC(track.nal.config);
+  return h;
 }
 
 function alignRequired(scheme: string): boolean {
