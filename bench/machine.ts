@@ -43,8 +43,8 @@ export function toolVersions(repo: string, shaka: string): Versions {
   return {
     node: process.version,
     ffmpeg: firstLine('ffmpeg', ['-version'])?.replace(/ Copyright.*/, '') ?? null,
-    shakaPackager: firstLine(shaka, ['--version']),
-    openssl: firstLine('openssl', ['version']),
+    shakaPackager: firstLine(shaka, ['--version'])?.replace(/^packager version /, '') ?? null,
+    openssl: firstLine('openssl', ['version'])?.replace(/ \(Library:.*\)$/, '') ?? null,
     segcryptCommit: commit ? `${commit}${dirty ? ' (+ uncommitted src changes)' : ''}` : null,
   };
 }

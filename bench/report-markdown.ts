@@ -48,7 +48,7 @@ export function toMarkdown(res: BenchResult, chartFile: string | null): string {
   out.push('## Targets (issue 8)', '', ...table(['target', 'threshold', 'measured', 'result', 'how'], res.targets.map((t) => [
     t.target, t.threshold, t.shown, t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**', t.how])), '');
   out.push('## Ratios', '', ...table(['ratio', 'value', 'how'], res.ratios.map((r) => [
-    r.label, r.value === null ? 'not measured' : `${r.value.toFixed(2)}x`, r.how])), '');
+    r.label, r.value === null ? 'not measured' : r.unit === '%' ? `${(r.value * 100).toFixed(1)} %` : `${r.value.toFixed(2)}x`, r.how])), '');
   if (res.checks.length) {
     out.push('## Correctness checks', '', ...table(['check', 'result', 'detail'], res.checks.map((c) => [c.name, c.ok ? 'ok' : '**FAILED**', c.detail])), '');
   }

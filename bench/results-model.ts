@@ -27,6 +27,8 @@ export interface RowResult {
 export interface RatioResult {
   label: string;
   value: number | null;
+  /** 'x' = times (a ratio of wall times), '%' = a share of a ceiling. */
+  unit: 'x' | '%';
   /** How it is computed, e.g. "Shaka cenc wall / segcrypt cenc wall". */
   how: string;
 }

@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { FULL, QUICK, prepareInputs } from './inputs.js';
@@ -55,7 +55,8 @@ function segcryptCommands(): Set<string> {
   return have;
 }
 
-const rel = (s: string) => (s.startsWith(repo + '/') ? relative(repo, s) : s);
+/** Paths inside the repo shown relative to it, also inside arguments such as Shaka's `in=...,output=...`. */
+const rel = (s: string) => (s === repo ? '.' : s.split(`${repo}/`).join(''));
 
 function commandLine(j: CommandJob): string {
   const cmd = j.cmd === process.execPath ? 'node' : rel(j.cmd);

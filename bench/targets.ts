@@ -75,14 +75,14 @@ export function comparisonRatios(rows: RowResult[]): RatioResult[] {
     return s?.mbPerS && r?.mbPerS ? r.mbPerS / s.mbPerS : null;
   };
   return [
-    { label: 'segcrypt cenc vs ffmpeg cenc (fMP4)', value: wallRatio(rows, 'ffmpeg-cenc-fmp4', 'segcrypt-cenc-fmp4'), how: 'ffmpeg wall / segcrypt wall' },
-    { label: 'segcrypt cenc vs Shaka cenc (fMP4)', value: wallRatio(rows, 'shaka-cenc-fmp4', 'segcrypt-cenc-fmp4'), how: 'Shaka wall / segcrypt wall' },
-    { label: 'segcrypt cbcs vs Shaka cbcs (fMP4)', value: wallRatio(rows, 'shaka-cbcs-fmp4', 'segcrypt-cbcs-fmp4'), how: 'Shaka wall / segcrypt wall' },
-    { label: 'segcrypt cenc wall vs cp', value: wallRatio(rows, 'segcrypt-cenc-fmp4', 'cp-fmp4'), how: 'segcrypt wall / cp wall' },
-    { label: 'segcrypt TS AES-128 vs openssl enc', value: wallRatio(rows, 'openssl-enc-ts', 'segcrypt-aes-128-ts'), how: 'openssl wall / segcrypt wall' },
-    { label: 'segcrypt TS AES-128 wall vs cp', value: wallRatio(rows, 'segcrypt-aes-128-ts', 'cp-ts'), how: 'segcrypt wall / cp wall' },
-    { label: 'segcrypt SAMPLE-AES vs Shaka SAMPLE-AES (TS)', value: wallRatio(rows, 'shaka-sample-aes-ts', 'segcrypt-sample-aes-ts'), how: 'Shaka wall / segcrypt wall' },
-    { label: 'segcrypt cenc MB/s / openssl speed AES-128-CTR', value: speed('openssl-speed-aes-128-ctr', 'segcrypt-cenc-fmp4'), how: 'share of the one-core cipher ceiling' },
-    { label: 'segcrypt TS AES-128 MB/s / openssl speed AES-128-CBC', value: speed('openssl-speed-aes-128-cbc', 'segcrypt-aes-128-ts'), how: 'share of the one-core cipher ceiling' },
+    { label: 'segcrypt cenc vs ffmpeg cenc (fMP4)', value: wallRatio(rows, 'ffmpeg-cenc-fmp4', 'segcrypt-cenc-fmp4'), how: 'ffmpeg wall / segcrypt wall', unit: 'x' },
+    { label: 'segcrypt cenc vs Shaka cenc (fMP4)', value: wallRatio(rows, 'shaka-cenc-fmp4', 'segcrypt-cenc-fmp4'), how: 'Shaka wall / segcrypt wall', unit: 'x' },
+    { label: 'segcrypt cbcs vs Shaka cbcs (fMP4)', value: wallRatio(rows, 'shaka-cbcs-fmp4', 'segcrypt-cbcs-fmp4'), how: 'Shaka wall / segcrypt wall', unit: 'x' },
+    { label: 'segcrypt cenc wall vs cp', value: wallRatio(rows, 'segcrypt-cenc-fmp4', 'cp-fmp4'), how: 'segcrypt wall / cp wall', unit: 'x' },
+    { label: 'segcrypt TS AES-128 vs openssl enc', value: wallRatio(rows, 'openssl-enc-ts', 'segcrypt-aes-128-ts'), how: 'openssl wall / segcrypt wall', unit: 'x' },
+    { label: 'segcrypt TS AES-128 wall vs cp', value: wallRatio(rows, 'segcrypt-aes-128-ts', 'cp-ts'), how: 'segcrypt wall / cp wall', unit: 'x' },
+    { label: 'segcrypt SAMPLE-AES vs Shaka SAMPLE-AES (TS)', value: wallRatio(rows, 'shaka-sample-aes-ts', 'segcrypt-sample-aes-ts'), how: 'Shaka wall / segcrypt wall', unit: 'x' },
+    { label: 'segcrypt cenc, share of the AES-128-CTR ceiling', value: speed('openssl-speed-aes-128-ctr', 'segcrypt-cenc-fmp4'), how: 'segcrypt MB/s / openssl speed MB/s (one core)', unit: '%' },
+    { label: 'segcrypt TS AES-128, share of the AES-128-CBC ceiling', value: speed('openssl-speed-aes-128-cbc', 'segcrypt-aes-128-ts'), how: 'segcrypt MB/s / openssl speed MB/s (one core)', unit: '%' },
   ];
 }
