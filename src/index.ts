@@ -3,3 +3,8 @@ export * from './errors.js';
 export * from './keys/index.js';
 export * from './key-server/index.js';
 export * from './api/index.js';
+export { encryptPackage, type PackageOptions, type PackageResult } from './api/encrypt-package.js';
+export {
+  encryptSignaling, contentProtectionElements, renderContentProtection, hlsKeyTags, rewriteMpd, parseMpd,
+  addKeysToMediaPlaylist, addSessionKeysToMaster, type EncryptSignaling, type HlsKeyTags,
+} from './signaling/index.js';
