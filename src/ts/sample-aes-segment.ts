@@ -8,14 +8,13 @@
  */
 import { MediaError } from '../errors.js';
 import { checkAesParams as checkAesKeyIv } from './aes128.js';
-import { readAudioFrame } from './audio-frames.js';
 import { audioSetupInformation } from './audio-setup-info.js';
 import { checkPacketGrid, PACKET_SIZE, PID_PAT, readPacketHeader } from './packet.js';
 import { packetizePes, renumberContinuity } from './pes-packetizer.js';
 import { type PesLayout, readPesLayout, rebuildPes } from './pes.js';
 import { buildPmtSection, parsePat, parsePmt, type Pmt, writeSectionPacket } from './psi.js';
 import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
-import { audioBlockChains } from './sample-aes-audio.js';
+import { type AudioTrack, joinAudioTrack, scatterAudioTrack } from './audio-track.js';
 import { avcBlockChains, avcNalUnits, escapeProtectedNals, type NalUnit } from './sample-aes-h264.js';
 import {
   ENCRYPTED_STREAM_TYPES, type EncryptedStreamType, encryptedStreamDescriptors, isPrivateDolbyAudio,
@@ -124,6 +123,7 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
   const jobs: PesJob[] = [];
   const chains: BlockChain[] = [];
   const collected: { pid: number; st: PesInProgress }[] = [];
+  const audioTracks = new Map<number, AudioTrack>();
   let arena = Buffer.alloc(0);
   let arenaUsed = 0;
   const finish = (pid: number, st: PesInProgress) => {
@@ -140,11 +140,9 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
       job.nals = avcNalUnits(es, where);
       chains.push(...avcBlockChains(es, job.nals));
     } else {
-      if (!audioSetup.has(pid) && es.length > 0) {
-        const f = readAudioFrame(type.codec, es, 0, where);
-        audioSetup.set(pid, audioSetupInformation(type.codec, es.subarray(f.offset, f.offset + f.length), where));
-      }
-      chains.push(...audioBlockChains(type.codec, es, where));
+      let track = audioTracks.get(pid);
+      if (!track) audioTracks.set(pid, track = { codec: type.codec, parts: [] });
+      track.parts.push({ es, where });
     }
     jobs.push(job);
   };
@@ -186,8 +184,14 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
   for (const [pid, st] of open) collected.push({ pid, st });
   // All PES bytes in one arena: the batched cipher then walks a single buffer.
   arena = Buffer.allocUnsafe(collected.reduce((n, c) => n + c.st.size, 0));
+  // PES in stream order per PID (collected is in completion order, which is stream order per PID).
   for (const { pid, st } of collected) finish(pid, st);
+  for (const [pid, track] of audioTracks) {
+    const first = joinAudioTrack(track, chains);
+    if (first) audioSetup.set(pid, audioSetupInformation(track.codec, first, track.parts[0]!.where));
+  }
   cbcEncryptChains(chains, key, iv);
+  for (const track of audioTracks.values()) scatterAudioTrack(track);
   for (const job of jobs) putBack(job);
 
   const rebuilt = new Map<Pmt, Buffer>();
