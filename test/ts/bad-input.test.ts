@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { encryptTsFile, type TsScheme } from '../../src/api/encrypt-ts.js';
+import { encryptTsFile, encryptTsSegment, type TsScheme } from '../../src/api/encrypt-ts.js';
 import { MediaError } from '../../src/errors.js';
 import { crc32Mpeg2 } from '../../src/ts/crc32-mpeg2.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
@@ -70,4 +70,9 @@ t.test('a segment starting in the middle of a PES -> ERR_TS_PES_CONTINUATION', a
   const first = packetsOf(b, 0x100).find((k) => pusi(b, k))!;
   b[first * 188 + 1] &= ~0x40;
   await expectMediaError(t, b, 'sample-aes', 'ERR_TS_PES_CONTINUATION', new RegExp(`PID 0x100 packet ${first}`));
+});
+
+t.test('already SAMPLE-AES input -> ERR_TS_ALREADY_ENCRYPTED', async (t) => {
+  const once = encryptTsSegment(clear, { scheme: 'sample-aes', key: keys.keys[0]!, iv: Buffer.alloc(16) });
+  await expectMediaError(t, once, 'sample-aes', 'ERR_TS_ALREADY_ENCRYPTED', /PID 0x100: stream_type 0xdb is already SAMPLE-AES/);
 });
