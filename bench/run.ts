@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --quick] [--runs N] [--only SUBSTR] [--no-latency]`
+ * `npm run bench [-- --quick] [--runs N] [--only SUBSTR] [--no-latency] [--update-readme]`
  *
  * Generates (once) the inputs, runs every row's command round-robin (the order rotates each
  * round), takes the median wall time and the largest peak RSS, measures the per-segment API in
  * process, evaluates issue 8's targets, and writes bench/results/latest.{md,json,svg}. --quick uses
  * tiny inputs, one run each, writes under bench/.cache/quick-results/ and asserts correctness of
- * every output it made (exit 1 on a failed job or check), never a timing.
+ * every output it made (exit 1 on a failed job or check), never a timing. --update-readme rewrites
+ * the numbers between README.md's bench markers (a full run only).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { measure, median, rssMethod } from './measure.js';
 import { runQuickChecks } from './quick-verify.js';
 import { toConsole, toMarkdown } from './report-markdown.js';
 import { toSvg } from './report-chart.js';
+import { updateReadme } from './readme-section.js';
 import type { BenchResult, RowResult } from './results-model.js';
 import { loadSegmentApi, measureSegmentLatency, type LatencyRow } from './segment-latency.js';
 import { comparisonRatios, evaluateTargets } from './targets.js';
@@ -28,17 +30,18 @@ const LATENCY_LEVELS = [{ pool: 0, concurrency: 1 }, { pool: 2, concurrency: 1 }
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-interface Args { quick: boolean; runs: number; only?: string; latency: boolean }
+interface Args { quick: boolean; runs: number; only?: string; latency: boolean; updateReadme: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, runs: 0, latency: true };
+  const a: Args = { quick: false, runs: 0, latency: true, updateReadme: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--quick') a.quick = true;
     else if (v === '--runs') a.runs = Number(argv[++i]);
     else if (v === '--only') a.only = argv[++i];
     else if (v === '--no-latency') a.latency = false;
-    else throw new Error(`bench: unknown argument ${v} (use --quick, --runs N, --only SUBSTR, --no-latency)`);
+    else if (v === '--update-readme') a.updateReadme = true;
+    else throw new Error(`bench: unknown argument ${v} (use --quick, --runs N, --only SUBSTR, --no-latency, --update-readme)`);
   }
   if (!a.runs) a.runs = a.quick ? 1 : 5;
   if (!Number.isInteger(a.runs) || a.runs < 1) throw new Error('bench: --runs wants a positive integer');
@@ -166,6 +169,9 @@ async function main(): Promise<number> {
   writeFileSync(join(resultsDir, 'latest.svg'), toSvg(result));
   writeFileSync(join(resultsDir, 'latest.md'), toMarkdown(result, 'latest.svg'));
   process.stdout.write(toConsole(result) + `\n\nwritten: ${rel(resultsDir)}/latest.{md,json,svg}\n`);
+  if (args.updateReadme && !args.quick) {
+    log(updateReadme(join(repo, 'README.md'), result) ? 'README.md: Performance numbers updated' : 'README.md: no bench markers, not updated');
+  }
 
   const failed = rowList.filter((r) => r.status === 'failed');
   const badChecks = checks.filter((c) => !c.ok);
