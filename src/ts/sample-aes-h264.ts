@@ -53,9 +53,10 @@ const ZERO_PAIR = Buffer.from([0, 0]);
 /**
  * Copy src[start, end) to out at `o`, inserting 0x03 after two zeros before any byte <= 3
  * (ISO/IEC 14496-10 §7.4.1). Scans with native indexOf and copies runs, not bytes. Returns the
- * new write offset; with `out` undefined it only counts (returns the escaped length).
+ * new write offset; with `out` undefined it only counts (returns the escaped length). `inserts`
+ * collects the source offsets an 0x03 was inserted before.
  */
-export function escapeInto(src: Buffer, start: number, end: number, out: Buffer | undefined, o: number): number {
+export function escapeInto(src: Buffer, start: number, end: number, out: Buffer | undefined, o: number, inserts?: number[]): number {
   let run = start;
   let i = start;
   for (;;) {
@@ -65,6 +66,7 @@ export function escapeInto(src: Buffer, start: number, end: number, out: Buffer 
       if (out) {
         src.copy(out, o, run, z + 2);
         out[o + z + 2 - run] = 3;
+        inserts?.push(z + 2);
       }
       o += z + 2 - run + 1;
       run = z + 2;
@@ -147,10 +149,10 @@ export function avcBlockChains(es: Buffer, nals: NalUnit[]): BlockChain[] {
 }
 
 /**
- * After the chains ran: the PES payload with emulation prevention re-applied to every protected
- * NAL unit. Returns `es` itself when nothing needed escaping.
+ * After the chains ran: the payload with emulation prevention re-applied to every protected NAL
+ * unit. Returns `es` itself when nothing needed escaping; `inserts` collects where 0x03 went.
  */
-export function escapeProtectedNals(es: Buffer, nals: NalUnit[]): Buffer {
+export function escapeProtectedNals(es: Buffer, nals: NalUnit[], inserts?: number[]): Buffer {
   let length = es.length;
   for (const n of nals) if (n.protect) length += escapeInto(es, n.start, n.end, undefined, 0) - (n.end - n.start);
   if (length === es.length) return es;
@@ -160,7 +162,7 @@ export function escapeProtectedNals(es: Buffer, nals: NalUnit[]): Buffer {
   for (const n of nals) {
     if (!n.protect) continue;
     o += es.copy(out, o, from, n.start);
-    o = escapeInto(es, n.start, n.end, out, o);
+    o = escapeInto(es, n.start, n.end, out, o, inserts);
     from = n.end;
   }
   es.copy(out, o, from);

@@ -16,7 +16,7 @@ import { buildPmtSection, type Pmt, writeSectionPacket } from './psi.js';
 import { findProgramTables, hex } from './program-tables.js';
 import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
 import { type AudioTrack, joinAudioTrack, scatterAudioTrack } from './audio-track.js';
-import { avcBlockChains, avcNalUnits, escapeProtectedNals, type NalUnit } from './sample-aes-h264.js';
+import { joinVideoTrack, splitVideoTrack, type VideoTrack } from './video-track.js';
 import { encryptedStreamDescriptors, type EncryptedStreamType } from './stream-types.js';
 
 interface PesJob {
@@ -24,8 +24,8 @@ interface PesJob {
   pes: Buffer;
   layout: PesLayout;
   where: string;
-  /** H.264 only. */
-  nals?: NalUnit[];
+  /** H.264 only: the payload after encryption and escaping (see splitVideoTrack). */
+  newEs?: Buffer;
 }
 
 /** Byte loop: packet payloads are at most 184 bytes, where Buffer#copy's per-call cost dominates. */
@@ -70,6 +70,7 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
   const chains: BlockChain[] = [];
   const collected: { pid: number; st: PesInProgress }[] = [];
   const audioTracks = new Map<number, AudioTrack>();
+  const videoTracks = new Map<number, VideoTrack & { jobs: PesJob[] }>();
   let arena = Buffer.alloc(0);
   let arenaUsed = 0;
   const finish = (pid: number, st: PesInProgress) => {
@@ -83,8 +84,10 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
     const es = pes.subarray(layout.esStart, layout.esEnd);
     const job: PesJob = { st, pes, layout, where };
     if (type.codec === 'h264') {
-      job.nals = avcNalUnits(es, where);
-      chains.push(...avcBlockChains(es, job.nals));
+      let track = videoTracks.get(pid);
+      if (!track) videoTracks.set(pid, track = { parts: [], jobs: [] });
+      track.parts.push({ es, where });
+      track.jobs.push(job);
     } else {
       let track = audioTracks.get(pid);
       if (!track) audioTracks.set(pid, track = { codec: type.codec, parts: [] });
@@ -95,11 +98,13 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
 
   const putBack = (job: PesJob) => {
     const { st, pes, layout, where } = job;
-    if (job.nals) {
+    if (job.newEs) {
       const es = pes.subarray(layout.esStart, layout.esEnd);
-      const escaped = escapeProtectedNals(es, job.nals);
-      if (escaped !== es) {
-        const packets = packetizePes(input, st.packetOffsets, rebuildPes(pes, layout, escaped, where));
+      if (job.newEs.length === es.length) {
+        job.newEs.copy(es);
+      } else {
+        // Emulation prevention grew this PES: spread it over packets again.
+        const packets = packetizePes(input, st.packetOffsets, rebuildPes(pes, layout, job.newEs, where));
         const idx = st.packetOffsets.map((o) => o / PACKET_SIZE);
         for (let j = 0; j < idx.length; j++) {
           replacements.set(idx[j], j < idx.length - 1 ? packets.slice(j, j + 1) : packets.slice(j));
@@ -132,12 +137,14 @@ export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: 
   arena = Buffer.allocUnsafe(collected.reduce((n, c) => n + c.st.size, 0));
   // PES in stream order per PID (collected is in completion order, which is stream order per PID).
   for (const { pid, st } of collected) finish(pid, st);
+  for (const track of videoTracks.values()) joinVideoTrack(track, chains);
   for (const [pid, track] of audioTracks) {
     const first = joinAudioTrack(track, chains);
     if (first) audioSetup.set(pid, audioSetupInformation(track.codec, first, track.parts[0]!.where));
   }
   cbcEncryptChains(chains, key, iv);
   for (const track of audioTracks.values()) scatterAudioTrack(track);
+  for (const track of videoTracks.values()) splitVideoTrack(track).forEach((es, i) => { track.jobs[i]!.newEs = es; });
   for (const job of jobs) putBack(job);
 
   const rebuilt = new Map<Pmt, Buffer>();
