@@ -35,14 +35,21 @@ function readVmHwm(pid: number): number | null {
   }
 }
 
-export function measure(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Measured> {
+/** `timeoutMs`: the run's whole process group is killed after it (a hung job fails instead of hanging the bench). */
+export function measure(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Measured> {
   const useTime = rssMethod === 'gnu-time';
   const timeOut = join(tmpdir(), `segcrypt-bench-time-${process.pid}-${seq++}.txt`);
   const file = useTime ? GNU_TIME : cmd;
   const argv = useTime ? ['-f', '%M', '-o', timeOut, cmd, ...args] : args;
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: a timeout kills GNU time and the measured command together.
+    const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let timedOut = false;
+    const timer = opts.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      try { if (child.pid) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }, opts.timeoutMs) : undefined;
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
@@ -52,10 +59,12 @@ export function measure(cmd: string, args: string[], opts: { cwd?: string; env?:
       const v = child.pid ? readVmHwm(child.pid) : null;
       if (v !== null) polled = Math.max(polled ?? 0, v);
     }, 10);
-    child.on('error', (err) => { if (poll) clearInterval(poll); reject(err); });
+    child.on('error', (err) => { if (poll) clearInterval(poll); clearTimeout(timer); reject(err); });
     child.on('close', (code, signal) => {
       const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
       if (poll) clearInterval(poll);
+      clearTimeout(timer);
+      if (timedOut) stderr += `\nkilled after ${opts.timeoutMs} ms (timeout)`;
       let peakRss = polled;
       if (useTime) {
         try {

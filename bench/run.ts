@@ -110,7 +110,7 @@ async function main(): Promise<number> {
       for (const o of j.outputs) rmSync(o, { recursive: true, force: true });
       // Flush the previous job's dirty pages outside the timed region, so no run pays for another's writes.
       if (!args.quick) spawnSync('sync');
-      const m = await measure(j.cmd, j.args, { cwd: repo });
+      const m = await measure(j.cmd, j.args, { cwd: repo, timeoutMs: args.quick ? 60_000 : 300_000 });
       log(`round ${round + 1}/${args.runs} ${j.tool.padEnd(14)} ${j.job.padEnd(34)} ${(m.wallMs / 1000).toFixed(3)} s` +
         `${m.peakRss ? `  ${(m.peakRss / 1e6).toFixed(0)} MB` : ''}${m.exitCode ? `  EXIT ${m.exitCode}` : ''}`);
       if (m.exitCode !== 0) {
