@@ -38,11 +38,12 @@ export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencSchem
     drm = [...drm, { systemId: SYSTEM_IDS.common, kid: Buffer.from(kids[0]!, 'hex'), pssh: common }];
   }
   const encryption = new Map(plans.map((p) => [p.info.trackId, p.encryption]));
+  const clearCopies = new Set(plans.filter((p) => p.fragment.clearBefore !== undefined).map((p) => p.info.trackId));
   return {
     info, plans, pssh, drm, kids,
     fragmentTracks: plans.map((p) => p.fragment),
     defaultSizes: info.tracks.map((t) => [t.trackId, t.defaultSampleSize]),
     tracks: plans.map((p) => p.summary),
-    protect: (buf: Buffer) => protectInit(buf, encryption, pssh),
+    protect: (buf: Buffer) => protectInit(buf, encryption, pssh, clearCopies),
   };
 }

@@ -14,6 +14,8 @@ export interface SegmentEncryptorOptions {
   /** Base per-sample IV (cenc/cens/cbc1, 8 or 16 bytes) or constant IV (cbcs, 16 bytes); random when absent, then fixed for the encryptor's life. */
   iv?: Buffer;
   ivSize?: 8 | 16;
+  /** Seconds at the start left clear (segments whose tfdt is before it). */
+  clearLead?: number;
   /** Worker threads; 0 (default) = in the calling thread. */
   poolSize?: number;
 }

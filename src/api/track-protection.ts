@@ -42,7 +42,10 @@ export async function resolveKeys(keys: KeyProvider | KeySet | undefined, conten
 
 /** Decide, per track, key, KID, IVs and pattern. Pure apart from random IVs when none is given. */
 export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'>): TrackPlan[] {
-  if (options.clearLead) throw new UsageError('ERR_CLEAR_LEAD', 'clearLead is not supported yet for MP4 input; pass 0 or leave it out', { where: 'clearLead' });
+  const clearLead = options.clearLead ?? 0;
+  if (typeof clearLead !== 'number' || !Number.isFinite(clearLead) || clearLead < 0) {
+    throw new UsageError('ERR_CLEAR_LEAD', `clearLead must be a number of seconds >= 0, got ${String(options.clearLead)}`, { where: 'clearLead' });
+  }
   const ivSizeOpt = options.ivSize ?? (options.iv && options.iv.length === 16 && scheme !== 'cbcs' ? 16 : 8);
   if (ivSizeOpt !== 8 && ivSizeOpt !== 16) throw new UsageError('ERR_IV_FORMAT', `ivSize must be 8 or 16, got ${String(ivSizeOpt)}`, { where: 'ivSize' });
   if (options.iv !== undefined) {
@@ -72,6 +75,12 @@ export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme,
       cryptByteBlock: pattern.crypt, skipByteBlock: pattern.skip, ivSize, iv, ordinal,
       sliceHeaderClear: scheme === 'cbcs' || scheme === 'cens' ? SLICE_HEADER_ALLOWANCE : 0,
     };
+    if (clearLead > 0) {
+      // Fragments starting before the lead end stay clear (as Shaka Packager's --clear_lead).
+      fragment.clearBefore = Math.round(clearLead * info.timescale);
+      fragment.clearEntryOffset = info.sampleEntryCount;
+      fragment.defaultSampleDescriptionIndex = info.defaultSampleDescriptionIndex;
+    }
     return { info, encryption, fragment, summary: { trackId: info.trackId, type: info.type, codec: info.codec, kid: key.kid.toString('hex') } };
   });
 }

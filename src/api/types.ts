@@ -11,7 +11,10 @@ export interface EncryptOptions {
   ivSize?: 8 | 16;
   /** Worker threads; 0 = encrypt in the calling thread. Default: a pool sized to the machine for large inputs. */
   poolSize?: number;
-  /** Seconds at the start left unencrypted (not implemented yet: must be 0 or absent). */
+  /**
+   * Seconds at the start left unencrypted: fragments starting before it stay clear and use a
+   * clear copy of the sample entry (tfhd sample_description_index), as Shaka Packager does.
+   */
   clearLead?: number;
   /** Called after each fragment is written: bytes of input done, total input bytes. */
   onProgress?: (done: number, total: number) => void;

@@ -4,7 +4,7 @@ import { AvcSliceHeaderParser, HevcSliceHeaderParser, cipherIv, sampleCounterSta
 import { childBoxes, readBox, writeBoxHeader, writeFullBoxHeader, type Box } from './box.js';
 import { SAIO_SIZE, saizSize, SENC_USE_SUBSAMPLES, writeSaio, writeSaiz } from './sample-encryption.js';
 import {
-  parseTfhd, parseTrun, rewrittenTfhdSize, rewrittenTrunSize, trunSizeFieldOffset, writeTfhd, writeTrun,
+  parseTfhd, parseTrun, readTfdt, rewrittenTfhdSize, rewrittenTrunSize, trunSizeFieldOffset, writeTfhd, writeTrun,
   TFHD_BASE_DATA_OFFSET, TFHD_DEFAULT_BASE_IS_MOOF, type TrackFragmentHeader, type TrackRun,
 } from './track-fragment.js';
 
@@ -21,6 +21,14 @@ export interface FragmentTrack extends SampleCryptoParams {
   ordinal: number;
   /** Bytes after the NAL header kept clear in VCL NAL units. */
   sliceHeaderClear: number;
+  /**
+   * Clear lead: fragments whose tfdt is below this (track timescale) stay unencrypted and point
+   * at the clear copy of their sample entry, `clearEntryOffset` entries further in stsd.
+   */
+  clearBefore?: number;
+  clearEntryOffset?: number;
+  /** trex default_sample_description_index, for fragments whose tfhd does not set one. */
+  defaultSampleDescriptionIndex?: number;
 }
 
 interface RunPlan { run: TrackRun; dataStart: number }
@@ -28,6 +36,8 @@ interface TrafPlan {
   traf: Box;
   children: Box[];
   tfhd: TrackFragmentHeader;
+  /** Set in a clear-lead fragment: the clear sample entry's index. */
+  clearSdi?: number;
   runs: RunPlan[];
   track?: FragmentTrack;
   starts: number[];
@@ -64,13 +74,19 @@ function planTraf(buf: Buffer, traf: Box, moofSize: number, fileOffset: number, 
   const tfhdBox = children[0]?.type === 'tfhd' ? children[0] : children.find((c) => c.type === 'tfhd');
   if (!tfhdBox) throw new MediaError('ERR_BOX_MISSING', `${traf.path} at byte ${fileOffset + traf.start} has no tfhd`, { where: traf.path });
   const tfhd = parseTfhd(buf, tfhdBox);
-  const track = tracks.get(tfhd.trackId);
+  let track = tracks.get(tfhd.trackId);
+  let clearSdi: number | undefined;
+  const tfdt = children.find((c) => c.type === 'tfdt');
+  if (track?.clearBefore !== undefined && tfdt && readTfdt(buf, tfdt) < track.clearBefore) {
+    clearSdi = (tfhd.sampleDescriptionIndex ?? track.defaultSampleDescriptionIndex ?? 1) + (track.clearEntryOffset ?? 0);
+    track = undefined; // a clear-lead fragment: no senc, samples untouched
+  }
   let base: number;
   if (tfhd.flags & TFHD_BASE_DATA_OFFSET) base = tfhd.baseDataOffset! - fileOffset;
   else if (tfhd.flags & TFHD_DEFAULT_BASE_IS_MOOF) base = 0;
   else base = prevEnd; // 14496-12 8.8.7.1: the end of the previous traf's data (the moof start for the first)
   const defSize = tfhd.defaultSampleSize ?? defaultSizes.get(tfhd.trackId) ?? 0;
-  const p: TrafPlan = { traf, children, tfhd, runs: [], track, starts: [], sizes: [], subs: null, subFrom: [], subCount: [], aux: [], auxUniform: true, sencSize: 0, extra: 0, newSize: 0 };
+  const p: TrafPlan = { traf, children, tfhd, clearSdi, runs: [], track, starts: [], sizes: [], subs: null, subFrom: [], subCount: [], aux: [], auxUniform: true, sencSize: 0, extra: 0, newSize: 0 };
   let cursor = base;
   for (const c of children) {
     if (c.type !== 'trun') continue;
@@ -92,7 +108,7 @@ function planTraf(buf: Buffer, traf: Box, moofSize: number, fileOffset: number, 
   }
   (p as { dataEnd?: number }).dataEnd = cursor;
   let size = 8;
-  for (const c of children) size += c.type === 'tfhd' ? rewrittenTfhdSize(tfhd) : c.type === 'trun' ? rewrittenTrunSize(p.runs.find((r) => r.run.box === c)!.run) : c.end - c.start;
+  for (const c of children) size += c.type === 'tfhd' ? rewrittenTfhdSize(tfhd, clearSdi) : c.type === 'trun' ? rewrittenTrunSize(p.runs.find((r) => r.run.box === c)!.run) : c.end - c.start;
   if (track) {
     const video = track.type === 'video' && track.nal !== undefined;
     if (video) {
@@ -155,7 +171,7 @@ export function encryptFragment(buf: Buffer, tracks: Map<number, FragmentTrack>,
     const trafStart = o;
     o = writeBoxHeader(out, o, p.newSize, 'traf');
     for (const b of p.children) {
-      if (b.type === 'tfhd') o = writeTfhd(buf, p.tfhd, out, o);
+      if (b.type === 'tfhd') o = writeTfhd(buf, p.tfhd, out, o, p.clearSdi);
       else if (b.type === 'trun') { const r = p.runs.find((x) => x.run.box === b)!; o = writeTrun(buf, r.run, r.dataStart + delta, out, o); }
       else o += buf.copy(out, o, b.start, b.end);
     }

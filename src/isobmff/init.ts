@@ -14,6 +14,9 @@ export interface TrackInfo {
   timescale: number;
   /** trex defaults, used when tfhd/trun omit them. */
   defaultSampleSize: number;
+  defaultSampleDescriptionIndex: number;
+  /** Number of sample entries in stsd. */
+  sampleEntryCount: number;
 }
 
 export interface InitInfo {
@@ -48,7 +51,7 @@ function walkTracks(buf: Buffer, moov: Box): TrackBoxes[] {
       if (entries.length === 0) throw new MediaError('ERR_BOX_MISSING', `${stsd.path} at byte ${stsd.start} has no sample entry`, { where: stsd.path });
       const first = readSampleEntry(buf, entries[0]!, type);
       for (const e of entries.slice(1)) readSampleEntry(buf, e, type);
-      t.info = { trackId, type, codec: first.codec, nal: first.nal, timescale, defaultSampleSize: 0 };
+      t.info = { trackId, type, codec: first.codec, nal: first.nal, timescale, defaultSampleSize: 0, defaultSampleDescriptionIndex: 1, sampleEntryCount: entries.length };
     } else {
       t.info = undefined;
       (t as { otherId?: number }).otherId = trackId;
@@ -71,15 +74,20 @@ export function parseInit(buf: Buffer): InitInfo {
   if (!mvex) {
     throw new MediaError('ERR_NOT_FRAGMENTED', `the input is not a fragmented MP4 (moov at byte ${moov.start} has no mvex); ${NOT_FRAGMENTED_HINT}`, { where: 'moov/mvex' });
   }
-  const defaults = new Map<number, number>();
+  const defaults = new Map<number, [number, number]>();
   for (const trex of childBoxes(buf, mvex)) {
-    if (trex.type !== 'trex') continue;
-    defaults.set(buf.readUInt32BE(trex.bodyStart + 4), buf.readUInt32BE(trex.bodyStart + 16));
+    if (trex.type !== 'trex' || trex.bodyStart + 24 > trex.end) continue;
+    // trex: track_ID, default_sample_description_index, _duration, _size, _flags (8.8.3)
+    defaults.set(buf.readUInt32BE(trex.bodyStart + 4), [buf.readUInt32BE(trex.bodyStart + 8), buf.readUInt32BE(trex.bodyStart + 16)]);
   }
   const tracks: TrackInfo[] = [];
   const otherTrackIds: number[] = [];
   for (const t of walkTracks(buf, moov)) {
-    if (t.info) { t.info.defaultSampleSize = defaults.get(t.info.trackId) ?? 0; tracks.push(t.info); }
+    if (t.info) {
+      const d = defaults.get(t.info.trackId);
+      if (d) { t.info.defaultSampleDescriptionIndex = d[0]; t.info.defaultSampleSize = d[1]; }
+      tracks.push(t.info);
+    }
     else otherTrackIds.push((t as { otherId?: number }).otherId!);
   }
   if (tracks.length === 0) throw new MediaError('ERR_NO_TRACKS', 'the init segment has no video or audio track to encrypt', { where: 'moov/trak' });
@@ -94,11 +102,14 @@ interface Insertion { at: number; bytes: Buffer; grow: Box[] }
  * Rewrite an init segment for protection (ISO/IEC 23001-7 8): every sample entry of a protected
  * track becomes `encv`/`enca` with a `sinf` appended; `pssh` boxes are appended to `moov`; every
  * enclosing box grows by what was inserted into it. Other boxes (mvex, edts, udta...) are kept.
+ * Tracks in `clearCopies` also get a clear copy of each entry after the protected ones (clear
+ * lead fragments point at them, as Shaka Packager does).
  */
-export function protectInit(buf: Buffer, protections: Map<number, TrackEncryption>, pssh: Buffer[]): Buffer {
+export function protectInit(buf: Buffer, protections: Map<number, TrackEncryption>, pssh: Buffer[], clearCopies: Set<number> = new Set()): Buffer {
   const moov = findMoov(buf);
   const inserts: Insertion[] = [];
   const renames: { at: number; type: string }[] = [];
+  const counts: { at: number; value: number }[] = [];
   for (const t of walkTracks(buf, moov)) {
     if (!t.info) continue;
     const p = protections.get(t.info.trackId);
@@ -107,9 +118,14 @@ export function protectInit(buf: Buffer, protections: Map<number, TrackEncryptio
       renames.push({ at: e.start + 4, type: t.info.type === 'video' ? 'encv' : 'enca' });
       inserts.push({ at: e.end, bytes: writeSinf(e.type, p), grow: [...t.chain, e] });
     }
+    if (clearCopies.has(t.info.trackId)) {
+      const last = t.entries[t.entries.length - 1]!;
+      for (const e of t.entries) inserts.push({ at: last.end, bytes: Buffer.from(buf.subarray(e.start, e.end)), grow: t.chain });
+      counts.push({ at: t.stsd.bodyStart + 4, value: 2 * t.entries.length });
+    }
   }
   for (const p of pssh) inserts.push({ at: moov.end, bytes: p, grow: [moov] });
-  inserts.sort((a, b) => a.at - b.at);
+  inserts.sort((a, b) => a.at - b.at); // stable: a sinf stays before the clear copies at the same point
 
   const growth = new Map<Box, number>();
   let added = 0;
@@ -135,5 +151,6 @@ export function protectInit(buf: Buffer, protections: Map<number, TrackEncryptio
     else if (size32 !== 0) out.writeUInt32BE(box.end - box.start + g, at);
   }
   for (const rn of renames) out.write(rn.type, rn.at + shift(rn.at), 4, 'latin1');
+  for (const c of counts) out.writeUInt32BE(c.value, c.at + shift(c.at));
   return out;
 }

@@ -24,6 +24,7 @@ export interface TrackFragmentHeader {
   flags: number;
   trackId: number;
   baseDataOffset?: number;
+  sampleDescriptionIndex?: number;
   defaultSampleSize?: number;
 }
 
@@ -49,7 +50,7 @@ export function parseTfhd(buf: Buffer, box: Box): TrackFragmentHeader {
   const h: TrackFragmentHeader = { box, flags, trackId: buf.readUInt32BE(o) };
   o += 4;
   if (flags & TFHD_BASE_DATA_OFFSET) { need(box, o, 8); h.baseDataOffset = Number(buf.readBigUInt64BE(o)); o += 8; }
-  if (flags & TFHD_SAMPLE_DESCRIPTION_INDEX) o += 4;
+  if (flags & TFHD_SAMPLE_DESCRIPTION_INDEX) { need(box, o, 4); h.sampleDescriptionIndex = buf.readUInt32BE(o); o += 4; }
   if (flags & TFHD_DEFAULT_DURATION) o += 4;
   if (flags & TFHD_DEFAULT_SIZE) { need(box, o, 4); h.defaultSampleSize = buf.readUInt32BE(o); o += 4; }
   if (flags & TFHD_DEFAULT_FLAGS) o += 4;
@@ -57,20 +58,35 @@ export function parseTfhd(buf: Buffer, box: Box): TrackFragmentHeader {
   return h;
 }
 
-/** Size of the tfhd we write: the same, without base_data_offset. */
-export function rewrittenTfhdSize(h: TrackFragmentHeader): number {
-  return h.box.end - h.box.start - (h.flags & TFHD_BASE_DATA_OFFSET ? 8 : 0);
+/** Size of the tfhd we write: without base_data_offset, with a sample_description_index if one is set. */
+export function rewrittenTfhdSize(h: TrackFragmentHeader, sampleDescriptionIndex?: number): number {
+  const addSdi = sampleDescriptionIndex !== undefined && !(h.flags & TFHD_SAMPLE_DESCRIPTION_INDEX);
+  return h.box.end - h.box.start - (h.flags & TFHD_BASE_DATA_OFFSET ? 8 : 0) + (addSdi ? 4 : 0);
 }
 
-/** Write tfhd with default-base-is-moof instead of an absolute base_data_offset. */
-export function writeTfhd(buf: Buffer, h: TrackFragmentHeader, out: Buffer, at: number): number {
-  const size = rewrittenTfhdSize(h);
-  const flags = (h.flags & ~TFHD_BASE_DATA_OFFSET) | TFHD_DEFAULT_BASE_IS_MOOF;
+/**
+ * Write tfhd with default-base-is-moof instead of an absolute base_data_offset, and, when
+ * given, a sample_description_index (clear-lead fragments point at the clear sample entry).
+ */
+export function writeTfhd(buf: Buffer, h: TrackFragmentHeader, out: Buffer, at: number, sampleDescriptionIndex?: number): number {
+  const size = rewrittenTfhdSize(h, sampleDescriptionIndex);
+  let flags = (h.flags & ~TFHD_BASE_DATA_OFFSET) | TFHD_DEFAULT_BASE_IS_MOOF;
+  if (sampleDescriptionIndex !== undefined) flags |= TFHD_SAMPLE_DESCRIPTION_INDEX;
   let o = writeFullBoxHeader(out, at, size, 'tfhd', buf[h.box.bodyStart]!, flags);
   out.writeUInt32BE(h.trackId, o); o += 4;
-  const rest = h.box.bodyStart + 8 + (h.flags & TFHD_BASE_DATA_OFFSET ? 8 : 0);
-  o += buf.copy(out, o, rest, h.box.end);
+  let r = h.box.bodyStart + 8 + (h.flags & TFHD_BASE_DATA_OFFSET ? 8 : 0);
+  if (sampleDescriptionIndex !== undefined) {
+    out.writeUInt32BE(sampleDescriptionIndex, o); o += 4;
+    if (h.flags & TFHD_SAMPLE_DESCRIPTION_INDEX) r += 4;
+  }
+  o += buf.copy(out, o, r, h.box.end);
   return o;
+}
+
+/** tfdt baseMediaDecodeTime (14496-12 8.8.12). */
+export function readTfdt(buf: Buffer, box: Box): number {
+  if (box.bodyStart + 8 > box.end) throw new MediaError('ERR_BOX_TRUNCATED', `${box.path} at byte ${box.start} is too short`, { where: box.path });
+  return buf[box.bodyStart] === 1 ? Number(buf.readBigUInt64BE(box.bodyStart + 4)) : buf.readUInt32BE(box.bodyStart + 4);
 }
 
 export function parseTrun(buf: Buffer, box: Box): TrackRun {

@@ -9,12 +9,13 @@ import { EXIT } from '../exit-codes.js';
 const USAGE = `usage: segcrypt encrypt <input> -o <output> --scheme cenc|cbcs|cens|cbc1|aes-128|sample-aes --key KID:KEY [--key audio=KID:KEY] [--iv HEX] [--pool N] [--json]
   --key KID:KEY        32 hex digits each; a bare key applies to every track, video=/audio= pick a track type
   --iv HEX             base per-sample IV (16 or 32 hex digits) or, for cbcs, the constant IV (32 hex digits)
+  --clear-lead S       leave fragments that start in the first S seconds unencrypted
   --pool N             worker threads (0 = encrypt in this thread)
   --json               print the result as JSON on stdout`;
 
 const SCHEMES = new Set(['cenc', 'cbcs', 'cens', 'cbc1', 'aes-128', 'sample-aes']);
 
-export interface EncryptArgs { input: string; output: string; scheme: ProtectionScheme; keys: string[]; iv?: Buffer; pool?: number; json: boolean }
+export interface EncryptArgs { input: string; output: string; scheme: ProtectionScheme; keys: string[]; iv?: Buffer; clearLead?: number; pool?: number; json: boolean }
 
 export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
   let parsed;
@@ -23,7 +24,7 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
       args: argv,
       options: {
         output: { type: 'string', short: 'o' }, scheme: { type: 'string' }, key: { type: 'string', multiple: true },
-        iv: { type: 'string' }, pool: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        iv: { type: 'string' }, 'clear-lead': { type: 'string' }, pool: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: true,
     });
@@ -42,12 +43,17 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
     if (!/^([0-9a-fA-F]{16}|[0-9a-fA-F]{32})$/.test(hex)) throw new UsageError('ERR_IV_FORMAT', `--iv must be 16 or 32 hex digits, got ${hex.length} characters`, { where: '--iv' });
     iv = Buffer.from(hex, 'hex');
   }
+  let clearLead: number | undefined;
+  if (v['clear-lead'] !== undefined) {
+    clearLead = Number(v['clear-lead']);
+    if (!Number.isFinite(clearLead) || clearLead < 0) throw new UsageError('ERR_CLI_ARGS', `--clear-lead must be a number of seconds >= 0, got "${v['clear-lead'].slice(0, 10)}"`, { where: '--clear-lead' });
+  }
   let pool: number | undefined;
   if (v.pool !== undefined) {
     pool = Number(v.pool);
     if (!Number.isInteger(pool) || pool < 0 || pool > 64) throw new UsageError('ERR_CLI_ARGS', `--pool must be an integer from 0 to 64, got "${v.pool.slice(0, 10)}"`, { where: '--pool' });
   }
-  return { input: parsed.positionals[0]!, output: v.output, scheme: v.scheme as ProtectionScheme, keys: v.key, iv, pool, json: v.json ?? false };
+  return { input: parsed.positionals[0]!, output: v.output, scheme: v.scheme as ProtectionScheme, keys: v.key, iv, clearLead, pool, json: v.json ?? false };
 }
 
 function summary(r: EncryptResult): string {
@@ -63,7 +69,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const args = parseEncryptArgs(argv);
   if (args === 'help') { process.stdout.write(`${USAGE}\n`); return EXIT.ok; }
   const keys = new StaticKeys(args.keys.map(parseKeySpec));
-  const result = await encryptFile(args.input, args.output, { scheme: args.scheme, keys, iv: args.iv, poolSize: args.pool });
+  const result = await encryptFile(args.input, args.output, { scheme: args.scheme, keys, iv: args.iv, clearLead: args.clearLead, poolSize: args.pool });
   if (args.json) {
     const json = { ...result, pssh: result.pssh.map((p) => p.toString('base64')), drm: result.drm.map((d) => ({ ...d, kid: d.kid.toString('hex'), pssh: d.pssh?.toString('base64') })) };
     process.stdout.write(`${JSON.stringify(json)}\n`);
