@@ -19,6 +19,8 @@ const KID = '7e571d047e571d047e571d047e571d04';
 const KEY = '3c1ab0ddf00d3c1ab0ddf00d5eedfeed';
 const WRONG = '3c1ab0ddf00d3c1ab0ddf00d5eedfeee';
 const KEY_PATH = '/keys/content.key';
+const AUDIO_KID = 'a0d10a0da0d10a0da0d10a0da0d10a0d';
+const AUDIO_KEY = '0badc0de0badc0de0badc0de0badc0de';
 
 interface Case {
   name: string;
@@ -28,6 +30,8 @@ interface Case {
   manifest: string;
   /** The key reaches the player through an HLS key URI rather than the ClearKey config. */
   keyUri?: boolean;
+  /** Video and audio get their own KID and key (the player needs both). */
+  perTrack?: boolean;
 }
 
 const CASES: Case[] = [
@@ -35,6 +39,7 @@ const CASES: Case[] = [
   { name: 'shaka-player, DASH cbcs (Shaka Packager package, SegmentTimeline)', sample: 'dash-shaka', scheme: 'cbcs', player: 'shaka', manifest: 'manifest.mpd' },
   { name: 'shaka-player, DASH cbcs (ffmpeg package, SegmentTimeline)', sample: 'dash-timeline', scheme: 'cbcs', player: 'shaka', manifest: 'manifest.mpd' },
   { name: 'shaka-player, DASH cenc (Shaka Packager SegmentBase single files)', sample: 'dash-shaka-single', scheme: 'cenc', player: 'shaka', manifest: 'manifest.mpd' },
+  { name: 'shaka-player, DASH cbcs with per-track keys (video and audio KIDs differ)', sample: 'dash', scheme: 'cbcs', player: 'shaka', manifest: 'manifest.mpd', perTrack: true },
   { name: 'dash.js, DASH cenc (ffmpeg package)', sample: 'dash', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd' },
   { name: 'dash.js, DASH cenc (Shaka Packager package)', sample: 'dash-shaka', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd' },
   { name: 'hls.js, HLS TS AES-128 (ffmpeg package)', sample: 'hls-ts', scheme: 'aes-128', player: 'hlsjs', manifest: 'master.m3u8', keyUri: true },
@@ -45,14 +50,17 @@ async function check(t: Test, browser: Browser, server: StaticServer, c: Case): 
   const out = path.join(scratchDir(t, 'segcrypt-player-'), 'pkg');
   const keyUri = c.keyUri ? `${server.origin}${KEY_PATH}` : undefined;
   await encryptPackage(path.join(SAMPLES, c.sample), out, {
-    scheme: c.scheme, keys: { keys: [{ kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') }], drm: [] },
+    scheme: c.scheme,
+    keys: c.perTrack
+      ? { keys: [{ kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex'), trackTypes: ['video'] }, { kid: Buffer.from(AUDIO_KID, 'hex'), key: Buffer.from(AUDIO_KEY, 'hex'), trackTypes: ['audio'] }], drm: [] }
+      : { keys: [{ kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') }], drm: [] },
     ...(keyUri ? { keyUri } : {}),
   });
   const url = server.mount(`${c.sample}-${c.scheme}-${c.player}`, out) + c.manifest;
   const play = (key: string, negative: boolean) => {
     server.put(KEY_PATH, Buffer.from(key, 'hex'));
     return playInChromium(browser, server, {
-      player: c.player, url, ...(c.keyUri ? {} : { clearKeys: { [KID]: key } }),
+      player: c.player, url, ...(c.keyUri ? {} : { clearKeys: { [KID]: key, ...(c.perTrack ? { [AUDIO_KID]: AUDIO_KEY } : {}) } }),
       ...(negative ? { stopOnError: true, timeoutMs: 15_000 } : { timeoutMs: 40_000 }),
     });
   };
