@@ -15,10 +15,9 @@ import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { parseInit } from '../isobmff/index.js';
 import {
   addKeysToMediaPlaylist, addSessionKeysToMaster, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
-  type AttributeEdit, type EncryptSignaling,
+  checkSchemeFits, mergeJobs, planDash, planHls, type AttributeEdit, type DashPlan, type EncryptSignaling, type HlsPlan, type PackageJob,
 } from '../signaling/index.js';
-import { planDash, planHls, type DashPlan, type HlsPlan, type PackageJob } from '../signaling/package-plan.js';
-import { checkEncryptOptions } from './encrypt-options.js';
+import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
 import { encryptFile } from './encrypt-file.js';
 import { encryptTsSegment } from './encrypt-ts.js';
 import { scanTopLevelBoxes } from './file-boxes.js';
@@ -46,8 +45,6 @@ export interface PackageResult {
   signaling: EncryptSignaling;
 }
 
-const CENC_SCHEMES = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
-
 export async function encryptPackage(inDir: string, outDir: string, options: PackageOptions): Promise<PackageResult> {
   checkEncryptOptions(options);
   const src = path.resolve(inDir);
@@ -68,7 +65,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
   const dash = mpds.map((m) => planDash(m, texts.get(m)!, fileSet));
   const hls = playlists.length > 0 ? planHls(new Map(playlists.map((p) => [p, texts.get(p)!])), fileSet) : undefined;
   const format = mpds.length > 0 ? 'dash' : 'hls';
-  const jobs = dedupeJobs([...dash.flatMap((d) => d.jobs), ...(hls?.jobs ?? [])]);
+  const jobs = mergeJobs([...dash.flatMap((d) => d.jobs), ...(hls?.jobs ?? [])]);
   checkSchemeFits(options.scheme, jobs);
   if (options.scheme === 'aes-128' && options.keyUri === undefined) {
     throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri: the URI players fetch the key from (segcrypt never writes the key into the package)', { where: 'keyUri' });
@@ -82,6 +79,8 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     let done = 0;
     const tick = () => options.onProgress?.(++done, total);
     const work = new PackageWork(src, tmp, options, keys, texts);
+    const mediaBytes = (await Promise.all(jobs.map((j) => stat(path.join(src, j.path))))).reduce((n, st) => n + st.size, 0);
+    work.poolSize = defaultPoolSize(mediaBytes, options.poolSize);
     await work.run(jobs, tick);
     const manifests = [...mpds, ...playlists];
     for (const d of dash) await writeOut(tmp, d.manifest, work.rewriteDash(d));
@@ -117,6 +116,8 @@ function optionalSignaling(o: PackageOptions): { keyUri?: string; clearKeyLicens
 class PackageWork {
   readonly initTrack = new Map<string, TrackType>();
   readonly rangeEdits = new Map<string, { init: string; index: string }>();
+  /** Workers for the segment encryptors: as asked, else by the package's media bytes (small packages stay in-thread). */
+  poolSize = 0;
   constructor(readonly src: string, readonly tmp: string, readonly options: PackageOptions, readonly keys: KeySet, readonly texts: Map<string, string>) {}
 
   async run(jobs: PackageJob[], tick: () => void): Promise<void> {
@@ -138,13 +139,13 @@ class PackageWork {
     if (type) this.initTrack.set(initPath, type);
     const enc = createSegmentEncryptor({
       init, scheme: this.options.scheme, keys: this.keys,
-      ...(this.options.iv ? { iv: this.options.iv } : {}), ...(this.options.poolSize !== undefined ? { poolSize: this.options.poolSize } : {}),
+      ...(this.options.iv ? { iv: this.options.iv } : {}), poolSize: this.poolSize,
     });
     try {
       await writeOut(this.tmp, initPath, enc.encryptInit());
       tick();
       // A bounded window of segments in flight: the encryptor spreads them over its pool.
-      const window = Math.max(2, this.options.poolSize ?? 2);
+      const window = Math.max(2, this.poolSize * 2);
       let next = 0;
       const worker = async () => {
         while (next < segments.length) {
@@ -245,19 +246,6 @@ class PackageWork {
     const drm = this.keys.drm.filter((d) => d.kid.equals(kid));
     return drm.length > 0 ? drm : [{ systemId: SYSTEM_IDS.common, kid, pssh: buildCommonPssh([kid]) }];
   }
-}
-
-function checkSchemeFits(scheme: string, jobs: PackageJob[]): void {
-  const ts = jobs.find((j) => j.kind === 'ts-segment');
-  const mp4 = jobs.find((j) => j.kind !== 'ts-segment');
-  if (ts && CENC_SCHEMES.has(scheme)) throw new UsageError('ERR_SCHEME', `scheme '${scheme}' applies to fMP4; ${ts.path} is MPEG-TS: use 'aes-128' or 'sample-aes'`, { where: 'scheme' });
-  if (mp4 && !CENC_SCHEMES.has(scheme)) throw new UsageError('ERR_SCHEME', `scheme '${scheme}' applies to MPEG-TS; ${mp4.path} is fMP4: use cenc, cbcs, cens or cbc1`, { where: 'scheme' });
-}
-
-function dedupeJobs(jobs: PackageJob[]): PackageJob[] {
-  const seen = new Map<string, PackageJob>();
-  for (const j of jobs) if (!seen.has(j.path)) seen.set(j.path, j);
-  return [...seen.values()];
 }
 
 async function resolveKeys(options: PackageOptions, contentId: string, jobs: PackageJob[]): Promise<KeySet> {

@@ -7,3 +7,4 @@ export { rewriteMpd, type AttributeEdit } from './mpd-rewrite.js';
 export { parsePlaylist, tagAttribute, type MediaPlaylistModel, type MasterPlaylistModel, type MediaSegmentRef } from './hls-playlist.js';
 export { addKeysToMediaPlaylist, addSessionKeysToMaster } from './playlist-rewrite.js';
 export { encryptSignaling, type EncryptSignaling, type SignalingOptions } from './result-signaling.js';
+export { planDash, planHls, packagePath, checkSchemeFits, mergeJobs, CENC_SCHEMES, type PackageJob, type DashPlan, type HlsPlan } from './package-plan.js';

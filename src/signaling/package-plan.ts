@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { MediaError } from '../errors.js';
+import { MediaError, UsageError } from '../errors.js';
 import type { TrackType } from '../keys/content-key.js';
 import { parsePlaylist, type MediaPlaylistModel } from './hls-playlist.js';
 import { parseMpd, type MpdModel } from './mpd-model.js';
@@ -15,6 +15,8 @@ export type PackageJob =
   /** A whole fragmented file (DASH SegmentBase / on-demand profile). */
   | { kind: 'fmp4-file'; path: string; trackType?: TrackType; representation: string }
   | { kind: 'ts-segment'; path: string; sequenceNumber: number };
+
+export const CENC_SCHEMES: ReadonlySet<string> = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
 
 export interface DashPlan {
   manifest: string;
@@ -152,4 +154,19 @@ function dedupe(jobs: PackageJob[]): PackageJob[] {
     }
   }
   return [...byPath.values()];
+}
+
+/** fMP4 takes the Common Encryption schemes, MPEG-TS the two HLS methods. */
+export function checkSchemeFits(scheme: string, jobs: PackageJob[]): void {
+  const ts = jobs.find((j) => j.kind === 'ts-segment');
+  const mp4 = jobs.find((j) => j.kind !== 'ts-segment');
+  if (ts && CENC_SCHEMES.has(scheme)) throw new UsageError('ERR_SCHEME', `scheme '${scheme}' applies to fMP4; ${ts.path} is MPEG-TS: use 'aes-128' or 'sample-aes'`, { where: 'scheme' });
+  if (mp4 && !CENC_SCHEMES.has(scheme)) throw new UsageError('ERR_SCHEME', `scheme '${scheme}' applies to MPEG-TS; ${mp4.path} is fMP4: use cenc, cbcs, cens or cbc1`, { where: 'scheme' });
+}
+
+/** Jobs of several manifests: a file named by two of them is done once. */
+export function mergeJobs(jobs: PackageJob[]): PackageJob[] {
+  const seen = new Map<string, PackageJob>();
+  for (const j of jobs) if (!seen.has(j.path)) seen.set(j.path, j);
+  return [...seen.values()];
 }
