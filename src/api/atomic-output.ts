@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IoError } from '../errors.js';
+
+/** Temp files being written now, for removal if the process is interrupted. */
+const active = new Set<string>();
+
+/** Remove every temp output still being written (for SIGINT/SIGTERM handlers, which must be synchronous). */
+export function removeTempOutputsSync(): void {
+  for (const p of active) rmSync(p, { force: true });
+  active.clear();
+}
 
 /**
  * An output written to `<output>.tmp-<random>` in the same directory and renamed into place on
@@ -15,7 +25,9 @@ export class AtomicOutput {
   static async create(path: string): Promise<AtomicOutput> {
     const tmp = join(dirname(path), `${basename(path)}.tmp-${randomBytes(6).toString('hex')}`);
     try {
-      return new AtomicOutput(path, await open(tmp, 'wx'), tmp);
+      const out = new AtomicOutput(path, await open(tmp, 'wx'), tmp);
+      active.add(tmp);
+      return out;
     } catch (e) {
       throw new IoError('ERR_OUTPUT', `cannot create the output next to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: path, cause: e });
     }
@@ -41,6 +53,7 @@ export class AtomicOutput {
   }
 
   async commit(): Promise<void> {
+    active.delete(this.tmpPath);
     await this.fh.close();
     try {
       await rename(this.tmpPath, this.path);
@@ -51,6 +64,7 @@ export class AtomicOutput {
   }
 
   async abort(): Promise<void> {
+    active.delete(this.tmpPath);
     await this.fh.close().catch(() => undefined);
     await rm(this.tmpPath, { force: true });
   }

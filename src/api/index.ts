@@ -3,3 +3,4 @@ export { encryptFile } from './encrypt-file.js';
 export { createSegmentEncryptor, type SegmentEncryptor, type SegmentEncryptorOptions } from './segment-encryptor.js';
 export type { EncryptOptions, EncryptResult, EncryptedTrack } from './types.js';
 export { encryptTsFile, encryptTsSegment, extXKeyLine, type TsEncryptOptions, type TsEncryptResult, type TsScheme, type TsSegmentOptions } from './encrypt-ts.js';
+export { removeTempOutputsSync } from './atomic-output.js';

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.js';
 import { parseKeySpec, StaticKeys } from '../../keys/static-keys.js';
-import { encryptFile } from '../../api/index.js';
+import { encryptFile, removeTempOutputsSync } from '../../api/index.js';
 import type { EncryptResult } from '../../api/index.js';
 import type { ProtectionScheme } from '../../keys/content-key.js';
 import { EXIT } from '../exit-codes.js';
@@ -69,7 +70,32 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const args = parseEncryptArgs(argv);
   if (args === 'help') { process.stdout.write(`${USAGE}\n`); return EXIT.ok; }
   const keys = new StaticKeys(args.keys.map(parseKeySpec));
-  const result = await encryptFile(args.input, args.output, { scheme: args.scheme, keys, iv: args.iv, clearLead: args.clearLead, poolSize: args.pool });
+  const bar = !args.json && process.stderr.isTTY
+    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'encrypt [{bar}] {percentage}% {value}/{total} MB', hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  // An interrupted run leaves no temp file behind (the output itself only appears on success).
+  const interrupted = (signal: NodeJS.Signals) => {
+    bar?.stop();
+    removeTempOutputsSync();
+    process.stderr.write(`segcrypt: interrupted by ${signal}\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  let result: EncryptResult;
+  try {
+    result = await encryptFile(args.input, args.output, {
+      scheme: args.scheme, keys, iv: args.iv, clearLead: args.clearLead, poolSize: args.pool,
+      onProgress: bar && ((done, total) => {
+        if (!bar.isActive) bar.start(Math.ceil(total / 1e6), 0);
+        bar.update(Math.floor(done / 1e6));
+      }),
+    });
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  }
   if (args.json) {
     const json = { ...result, pssh: result.pssh.map((p) => p.toString('base64')), drm: result.drm.map((d) => ({ ...d, kid: d.kid.toString('hex'), pssh: d.pssh?.toString('base64') })) };
     process.stdout.write(`${JSON.stringify(json)}\n`);
