@@ -8,6 +8,8 @@ export const EXIT = {
   key: 69, // EX_UNAVAILABLE: key acquisition failed
   internal: 70, // EX_SOFTWARE: a bug
   io: 74, // EX_IOERR: reading or writing files failed
+  sigint: 130, // interrupted (128 + SIGINT); the temp output is removed first
+  sigterm: 143, // terminated (128 + SIGTERM)
 } as const;
 
 const BY_CATEGORY: Record<ErrorCategory, number> = {

@@ -50,6 +50,8 @@ interface TrafPlan {
   sencSize: number;
   extra: number; // bytes added: saiz + saio + senc
   newSize: number;
+  /** End of this traf's sample data: the base of the next traf without an explicit one. */
+  dataEnd: number;
 }
 
 /** Slice headers are measured from the avcC/hvcC parameter sets (and in-band ones). */
@@ -86,7 +88,7 @@ function planTraf(buf: Buffer, traf: Box, moofSize: number, fileOffset: number, 
   else if (tfhd.flags & TFHD_DEFAULT_BASE_IS_MOOF) base = 0;
   else base = prevEnd; // 14496-12 8.8.7.1: the end of the previous traf's data (the moof start for the first)
   const defSize = tfhd.defaultSampleSize ?? defaultSizes.get(tfhd.trackId) ?? 0;
-  const p: TrafPlan = { traf, children, tfhd, clearSdi, runs: [], track, starts: [], sizes: [], subs: null, subFrom: [], subCount: [], aux: [], auxUniform: true, sencSize: 0, extra: 0, newSize: 0 };
+  const p: TrafPlan = { traf, children, tfhd, clearSdi, runs: [], track, starts: [], sizes: [], subs: null, subFrom: [], subCount: [], aux: [], auxUniform: true, sencSize: 0, extra: 0, newSize: 0, dataEnd: base };
   let cursor = base;
   for (const c of children) {
     if (c.type !== 'trun') continue;
@@ -106,7 +108,7 @@ function planTraf(buf: Buffer, traf: Box, moofSize: number, fileOffset: number, 
     }
     cursor = o;
   }
-  (p as { dataEnd?: number }).dataEnd = cursor;
+  p.dataEnd = cursor;
   let size = 8;
   for (const c of children) size += c.type === 'tfhd' ? rewrittenTfhdSize(tfhd, clearSdi) : c.type === 'trun' ? rewrittenTrunSize(p.runs.find((r) => r.run.box === c)!.run) : c.end - c.start;
   if (track) {
@@ -153,7 +155,7 @@ export function encryptFragment(buf: Buffer, tracks: Map<number, FragmentTrack>,
   for (const c of moofChildren) {
     if (c.type === 'traf') {
       const p = planTraf(buf, c, moofSize, fileOffset, prevEnd, tracks, defaultSizes);
-      prevEnd = (p as { dataEnd?: number }).dataEnd!;
+      prevEnd = p.dataEnd;
       plans.push(p);
       newMoof += p.newSize;
     } else newMoof += c.end - c.start;

@@ -27,7 +27,7 @@ export interface InitInfo {
 
 const NOT_FRAGMENTED_HINT = 'fragment it first, e.g. `ffmpeg -i in.mp4 -c copy -movflags +frag_keyframe+empty_moov+default_base_moof out.mp4`';
 
-interface TrackBoxes { trak: Box; stsd: Box; chain: Box[]; entries: Box[]; info?: TrackInfo }
+interface TrackBoxes { trackId: number; trak: Box; stsd: Box; chain: Box[]; entries: Box[]; info?: TrackInfo }
 
 function walkTracks(buf: Buffer, moov: Box): TrackBoxes[] {
   const out: TrackBoxes[] = [];
@@ -45,16 +45,13 @@ function walkTracks(buf: Buffer, moov: Box): TrackBoxes[] {
     const stbl = requireChild(buf, minf, 'stbl');
     const stsd = requireChild(buf, stbl, 'stsd');
     const entries = childBoxes(buf, stsd, stsd.bodyStart + 8);
-    const t: TrackBoxes = { trak, stsd, chain: [moov, trak, mdia, minf, stbl, stsd], entries };
+    const t: TrackBoxes = { trackId, trak, stsd, chain: [moov, trak, mdia, minf, stbl, stsd], entries };
     const type: TrackType | undefined = handler === 'vide' ? 'video' : handler === 'soun' ? 'audio' : undefined;
     if (type) {
       if (entries.length === 0) throw new MediaError('ERR_BOX_MISSING', `${stsd.path} at byte ${stsd.start} has no sample entry`, { where: stsd.path });
       const first = readSampleEntry(buf, entries[0]!, type);
       for (const e of entries.slice(1)) readSampleEntry(buf, e, type);
       t.info = { trackId, type, codec: first.codec, nal: first.nal, timescale, defaultSampleSize: 0, defaultSampleDescriptionIndex: 1, sampleEntryCount: entries.length };
-    } else {
-      t.info = undefined;
-      (t as { otherId?: number }).otherId = trackId;
     }
     out.push(t);
   }
@@ -88,7 +85,7 @@ export function parseInit(buf: Buffer): InitInfo {
       if (d) { t.info.defaultSampleDescriptionIndex = d[0]; t.info.defaultSampleSize = d[1]; }
       tracks.push(t.info);
     }
-    else otherTrackIds.push((t as { otherId?: number }).otherId!);
+    else otherTrackIds.push(t.trackId);
   }
   if (tracks.length === 0) throw new MediaError('ERR_NO_TRACKS', 'the init segment has no video or audio track to encrypt', { where: 'moov/trak' });
   return { tracks, otherTrackIds };

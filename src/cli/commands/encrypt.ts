@@ -78,7 +78,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     bar?.stop();
     removeTempOutputsSync();
     process.stderr.write(`segcrypt: interrupted by ${signal}\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
