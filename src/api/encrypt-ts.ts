@@ -1,11 +1,11 @@
 /**
  * MPEG-TS segments for HLS: METHOD=AES-128 (whole segment, streamed file to file in ~1 MB chunks
- * with one cipher, constant memory) and METHOD=SAMPLE-AES (per-sample, in memory: a segment is a
- * few MB). Output goes to a temporary file in the output's directory and is renamed into place;
+ * with one cipher, constant memory) and METHOD=SAMPLE-AES (per sample, streamed through the
+ * SAMPLE-AES encryptor: memory bounded by the PES packets in flight). Output goes to a temporary file in the output's directory and is renamed into place;
  * on any error it is removed. The result carries the EXT-X-KEY line for the media playlist.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -14,7 +14,7 @@ import { IoError, KeyError, MediaError, SegcryptError, UsageError } from '../err
 import { type ContentKey, type DrmSignal, type KeyProvider, type KeySet, keyForTrack } from '../keys/content-key.js';
 import {
   checkAesParams, createAes128SegmentCipher, encryptAes128Segment, encryptSampleAesSegmentDetailed,
-  PACKET_SIZE, sequenceNumberIv, SYNC_BYTE,
+  PACKET_SIZE, SampleAesEncryptor, type SampleAesStreamInfo, sequenceNumberIv, SYNC_BYTE,
 } from '../ts/index.js';
 import type { EncryptedTrack, EncryptOptions, EncryptResult } from './types.js';
 
@@ -121,6 +121,39 @@ class PacketGridCheck extends Transform {
   }
 }
 
+/** SAMPLE-AES as a Transform over the streaming encryptor: memory bounded by the PES in flight. */
+class SampleAesTransform extends Transform {
+  constructor(readonly encryptor: SampleAesEncryptor) { super(); }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      const out = this.encryptor.push(chunk);
+      done(null, out.length > 0 ? out : undefined);
+    } catch (e) {
+      done(e as Error);
+    }
+  }
+  override _flush(done: TransformCallback): void {
+    try {
+      const out = this.encryptor.end();
+      done(null, out.length > 0 ? out : undefined);
+    } catch (e) {
+      done(e as Error);
+    }
+  }
+}
+
+async function streamSampleAes(input: string, tmp: string, key: Buffer, iv: Buffer, total: number, onProgress?: (done: number, total: number) => void): Promise<{ bytesOut: number; streams: SampleAesStreamInfo[] }> {
+  let done = 0;
+  let bytesOut = 0;
+  const source = createReadStream(input, { highWaterMark: 1 << 20 });
+  if (onProgress) source.on('data', (c) => { done += c.length; onProgress(done, total); });
+  const encryptor = new SampleAesEncryptor(key, iv);
+  const transform = new SampleAesTransform(encryptor);
+  transform.on('data', (c: Buffer) => { bytesOut += c.length; });
+  await pipeline(source, transform, createWriteStream(tmp));
+  return { bytesOut, streams: encryptor.streams() };
+}
+
 async function streamAes128(input: string, tmp: string, key: Buffer, iv: Buffer, total: number, onProgress?: (done: number, total: number) => void): Promise<void> {
   let done = 0;
   const source = createReadStream(input, { highWaterMark: 1 << 20 });
@@ -154,11 +187,9 @@ export async function encryptTsFile(input: string, output: string, options: TsEn
       await streamAes128(input, tmp, key.key, iv, size, options.onProgress);
       bytesOut = (Math.floor(size / 16) + 1) * 16;
     } else {
-      const { data, streams } = encryptSampleAesSegmentDetailed(await readFile(input), key.key, iv);
-      await writeFile(tmp, data);
-      bytesOut = data.length;
-      tracks = streams.map((s) => ({ trackId: s.pid, type: s.codec === 'h264' ? 'video' : 'audio', codec: s.codec, kid: key.kid.toString('hex') }));
-      options.onProgress?.(size, size);
+      const done = await streamSampleAes(input, tmp, key.key, iv, size, options.onProgress);
+      bytesOut = done.bytesOut;
+      tracks = done.streams.map((s) => ({ trackId: s.pid, type: s.codec === 'h264' ? 'video' : 'audio', codec: s.codec, kid: key.kid.toString('hex') }));
     }
     await rename(tmp, output);
   } catch (e) {

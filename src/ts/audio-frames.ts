@@ -58,3 +58,18 @@ export function readAc3Frame(es: Buffer, p: number, where: string): AudioFrame {
 export function readAudioFrame(codec: AudioCodec, es: Buffer, p: number, where: string): AudioFrame {
   return codec === 'aac' ? readAdtsFrame(es, p, where) : readAc3Frame(es, p, where);
 }
+
+/**
+ * Length of the frame starting at `p`, or undefined when its header is not all there yet; a bad
+ * sync word still throws. For deciding whether a stream so far ends on a frame boundary.
+ */
+export function audioFrameLength(codec: AudioCodec, es: Buffer, p: number, where: string): number | undefined {
+  if (p + 7 > es.length) return undefined;
+  if (codec === 'aac') {
+    if (es[p] !== 0xff || (es[p + 1] & 0xf0) !== 0xf0) throw new MediaError('ERR_ADTS_SYNC', `${where}: no ADTS sync word at byte ${p}`, { where });
+    return ((es[p + 3] & 0x03) << 11) | (es[p + 4] << 3) | (es[p + 5] >> 5);
+  }
+  if (es[p] !== 0x0b || es[p + 1] !== 0x77) throw new MediaError('ERR_AC3_SYNC', `${where}: no AC-3 sync word at byte ${p}`, { where });
+  const bsid = es[p + 5] >> 3;
+  return bsid <= 10 ? ac3FrameBytes(es[p + 4] >> 6, es[p + 4] & 0x3f) : ((((es[p + 2] & 0x07) << 8) | es[p + 3]) + 1) * 2;
+}

@@ -5,3 +5,4 @@ export { encryptAvcElementaryStream, decryptAvcElementaryStream, avcEncryptedBlo
 export { encryptAudioElementaryStream, decryptAudioElementaryStream } from './sample-aes-audio.js';
 export { PACKET_SIZE, SYNC_BYTE, checkPacketGrid } from './packet.js';
 export { crc32Mpeg2 } from './crc32-mpeg2.js';
+export { SampleAesEncryptor, type SampleAesStreamInfo } from './sample-aes-stream.js';
