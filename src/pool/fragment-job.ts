@@ -37,9 +37,11 @@ export function runFragmentJob(job: FragmentJob): FragmentJobResult {
     const out = job.kind === 'fragment'
       ? encryptFragment(input, tracks, sizes, job.sequence, job.fileOffset, new Map())
       : encryptMediaSegment(input, tracks, sizes, job.sequence);
-    // encryptFragment allocates its output with its own ArrayBuffer; a segment's concat may not.
-    const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : Buffer.from(out);
-    return { ok: owned.buffer as ArrayBuffer };
+    // encryptFragment allocates its output with its own ArrayBuffer; a segment's concat may not,
+    // and a small Buffer.from() copy would land in Node's shared 8 KiB pool slab: copy exactly
+    // the output's bytes into an ArrayBuffer of their own.
+    const whole = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
+    return { ok: (whole ? out.buffer : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength)) as ArrayBuffer };
   } catch (e) {
     if (e instanceof SegcryptError) return { error: e.toJSON() };
     const err = e as Error;
