@@ -1,6 +1,5 @@
 import t from 'tap';
-import { appendFileSync, createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encryptTsFile } from '../../src/api/encrypt-ts.js';
 import { runTool, SAMPLES } from '../oracles/run-tool.js';
@@ -11,12 +10,6 @@ const kid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const key = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
 const keys = { keys: [{ kid, key }], drm: [] };
 const segs = ['seg_000.ts', 'seg_001.ts', 'seg_002.ts'];
-
-async function sha256(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 t.test('AES-128: ffmpeg decodes our HLS segments to the clear frames; a wrong key does not', async (t) => {
   const dir = scratchDir(t);
@@ -53,23 +46,4 @@ t.test('AES-128: openssl enc -d gives back the exact clear bytes (explicit IV)',
   t.ok(readFileSync(path.join(dir, 'dec.ts')).equals(readFileSync(input)), 'byte-exact');
   const bad = await runTool('openssl', ['enc', '-d', '-aes-128-cbc', '-K', 'ffeeddccbbaa99887766554433221100', '-iv', iv.toString('hex'), '-in', path.join(dir, 'enc.ts'), '-out', path.join(dir, 'bad.ts')], { lenient: true });
   t.ok(bad.exitCode !== 0 || !readFileSync(path.join(dir, 'bad.ts')).equals(readFileSync(input)), 'wrong key: not the clear bytes');
-});
-
-t.test('AES-128 streams in chunks: a 100 MB input does not grow memory with its size and decrypts exactly', async (t) => {
-  const dir = scratchDir(t);
-  const one = readFileSync(path.join(SAMPLES, 'ts', 'avc-aac.ts'));
-  const big = path.join(dir, 'big.ts');
-  for (let n = 0; n < Math.ceil(100e6 / one.length); n++) appendFileSync(big, one);
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
-  let calls = 0;
-  await encryptTsFile(big, path.join(dir, 'big.enc'), { scheme: 'aes-128', keys, sequenceNumber: 7, onProgress: () => { calls++; } });
-  clearInterval(timer);
-  // GC slack of a few dozen 1 MB chunks is expected; holding the file would add 100 MB or more.
-  t.ok(peak - before < 60e6, `RSS grew by ${((peak - before) / 1e6).toFixed(1)} MB for a ${(statSync(big).size / 1e6).toFixed(0)} MB file`);
-  t.ok(calls >= 90, `progress reported per ~1 MB chunk (${calls} calls)`);
-  const iv = Buffer.alloc(16); iv[15] = 7;
-  await runTool('openssl', ['enc', '-d', '-aes-128-cbc', '-K', key.toString('hex'), '-iv', iv.toString('hex'), '-in', path.join(dir, 'big.enc'), '-out', path.join(dir, 'big.dec')]);
-  t.equal(await sha256(path.join(dir, 'big.dec')), await sha256(big), 'byte-exact after openssl decryption');
 });
