@@ -9,7 +9,7 @@ export interface EncryptOptions {
   iv?: Buffer;
   /** Per-sample IV size for cenc/cens/cbc1 (default 8). */
   ivSize?: 8 | 16;
-  /** Worker threads; 0 = encrypt in the calling thread. Default: a pool sized to the machine for large inputs. */
+  /** Worker threads; 0 = encrypt in the calling thread. Default: in-thread, or up to 4 workers for inputs of 256 MB and more on machines with more than 2 cores. */
   poolSize?: number;
   /**
    * Seconds at the start left unencrypted: fragments starting before it stay clear and use a
