@@ -29,7 +29,7 @@ export interface DashProtectionInput {
   defaultKid: Buffer;
   /** What the key server (or the static key model) gives for this KID, one entry per DRM system. */
   drm: DrmSignal[];
-  /** ClearKey license server (DASH-IF IOP 4.3 `clearkey:Laurl`, DASH-IF CPS `dashif:laurl`). */
+  /** ClearKey license server (DASH-IF IOP 4.3 `clearkey:Laurl`, DASH-IF CPS `dashif:Laurl`). */
   clearKeyLicenseUrl?: string;
 }
 
@@ -68,14 +68,16 @@ export function contentProtectionElements(input: DashProtectionInput): ContentPr
     out.push({ attrs, children });
   });
   if (input.clearKeyLicenseUrl && !seen.has(SYSTEM_IDS.clearkey)) {
-    out.push({ attrs: [['schemeIdUri', CLEARKEY_URN], ['value', 'ClearKey1.0']], children: clearKeyLaUrl(input.clearKeyLicenseUrl) });
+    // Right after mp4protection: players map the W3C common system and ClearKey to the same EME
+    // key system (org.w3.clearkey) and shaka-player keeps the first one's license URL.
+    out.splice(1, 0, { attrs: [['schemeIdUri', CLEARKEY_URN], ['value', 'ClearKey1.0']], children: clearKeyLaUrl(input.clearKeyLicenseUrl) });
   }
   return out;
 }
 
 function clearKeyLaUrl(url: string): string[] {
   const u = escapeXmlAttr(url);
-  return [`<clearkey:Laurl Lic_type="EME-1.0">${u}</clearkey:Laurl>`, `<dashif:laurl>${u}</dashif:laurl>`];
+  return [`<clearkey:Laurl Lic_type="EME-1.0">${u}</clearkey:Laurl>`, `<dashif:Laurl>${u}</dashif:Laurl>`];
 }
 
 /** Render elements, one per line, each line prefixed with `indent`; children one `unit` deeper. */

@@ -32,7 +32,7 @@ t.test('encrypts a DASH package with per-track static keys and prints JSON', asy
   const mpd = readFileSync(path.join(out, 'manifest.mpd'), 'utf8');
   t.match(mpd, 'cenc:default_KID="01234567-89ab-cdef-0123-456789abcdef"');
   t.match(mpd, 'cenc:default_KID="fedcba98-7654-3210-fedc-ba9876543210"');
-  t.match(mpd, '<dashif:laurl>https://lic.example/ck</dashif:laurl>');
+  t.match(mpd, '<dashif:Laurl>https://lic.example/ck</dashif:Laurl>');
   t.match(json.signaling.dash, 'value="cbcs"');
 });
 

@@ -32,6 +32,8 @@ interface Case {
   keyUri?: boolean;
   /** Video and audio get their own KID and key (the player needs both). */
   perTrack?: boolean;
+  /** No keys in the player config: it reads the ClearKey license URL from our MPD and asks that server. */
+  license?: boolean;
 }
 
 const CASES: Case[] = [
@@ -40,6 +42,8 @@ const CASES: Case[] = [
   { name: 'shaka-player, DASH cbcs (ffmpeg package, SegmentTimeline)', sample: 'dash-timeline', scheme: 'cbcs', player: 'shaka', manifest: 'manifest.mpd' },
   { name: 'shaka-player, DASH cenc (Shaka Packager SegmentBase single files)', sample: 'dash-shaka-single', scheme: 'cenc', player: 'shaka', manifest: 'manifest.mpd' },
   { name: 'shaka-player, DASH cbcs with per-track keys (video and audio KIDs differ)', sample: 'dash', scheme: 'cbcs', player: 'shaka', manifest: 'manifest.mpd', perTrack: true },
+  { name: 'shaka-player, DASH cenc, keys from the ClearKey license server our MPD names (dashif:Laurl)', sample: 'dash-shaka', scheme: 'cenc', player: 'shaka', manifest: 'manifest.mpd', license: true },
+  { name: 'dash.js, DASH cenc, keys from the ClearKey license server our MPD names', sample: 'dash-shaka', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd', license: true },
   { name: 'dash.js, DASH cenc (ffmpeg package)', sample: 'dash', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd' },
   { name: 'dash.js, DASH cenc (Shaka Packager package)', sample: 'dash-shaka', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd' },
   { name: 'hls.js, HLS TS AES-128 (ffmpeg package)', sample: 'hls-ts', scheme: 'aes-128', player: 'hlsjs', manifest: 'master.m3u8', keyUri: true },
@@ -49,18 +53,21 @@ const CASES: Case[] = [
 async function check(t: Test, browser: Browser, server: StaticServer, c: Case): Promise<void> {
   const out = path.join(scratchDir(t, 'segcrypt-player-'), 'pkg');
   const keyUri = c.keyUri ? `${server.origin}${KEY_PATH}` : undefined;
+  const licensePath = `/license/${c.sample}-${c.scheme}-${c.player}`;
+  const clearKeyLicenseUrl = c.license ? `${server.origin}${licensePath}` : undefined;
   await encryptPackage(path.join(SAMPLES, c.sample), out, {
     scheme: c.scheme,
     keys: c.perTrack
       ? { keys: [{ kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex'), trackTypes: ['video'] }, { kid: Buffer.from(AUDIO_KID, 'hex'), key: Buffer.from(AUDIO_KEY, 'hex'), trackTypes: ['audio'] }], drm: [] }
       : { keys: [{ kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') }], drm: [] },
-    ...(keyUri ? { keyUri } : {}),
+    ...(keyUri ? { keyUri } : {}), ...(clearKeyLicenseUrl ? { clearKeyLicenseUrl } : {}),
   });
   const url = server.mount(`${c.sample}-${c.scheme}-${c.player}`, out) + c.manifest;
   const play = (key: string, negative: boolean) => {
     server.put(KEY_PATH, Buffer.from(key, 'hex'));
+    server.clearKeyLicense(licensePath, { [KID]: key });
     return playInChromium(browser, server, {
-      player: c.player, url, ...(c.keyUri ? {} : { clearKeys: { [KID]: key, ...(c.perTrack ? { [AUDIO_KID]: AUDIO_KEY } : {}) } }),
+      player: c.player, url, ...(c.keyUri || c.license ? {} : { clearKeys: { [KID]: key, ...(c.perTrack ? { [AUDIO_KID]: AUDIO_KEY } : {}) } }),
       ...(negative ? { stopOnError: true, timeoutMs: 15_000 } : { timeoutMs: 40_000 }),
     });
   };
@@ -69,6 +76,7 @@ async function check(t: Test, browser: Browser, server: StaticServer, c: Case): 
     currentTime: good.last.currentTime, frames: good.frameCounts.slice(-4), errors: good.errors, warnings: good.warnings,
   });
   t.ok(good.last.totalVideoFrames > 50, `decoded ${good.last.totalVideoFrames} video frames`);
+  if (c.license) t.ok(server.requests.includes(licensePath), 'the player asked the license server named in the MPD');
   const bad = await play(WRONG, true);
   t.notOk(bad.played, 'wrong key: does not play');
   t.ok(bad.errors.length > 0 || bad.last.totalVideoFrames === 0, 'wrong key: an error event or no decoded frame',

@@ -45,15 +45,16 @@ t.test('ContentProtectionData from the key server is used as returned', async (t
   t.notOk(xml.includes(widevine.toString('base64')), 'our own pssh is not added next to the server data');
 });
 
-t.test('ClearKey with its license URL (DASH-IF laurl, both spellings), escaped', async (t) => {
+t.test('ClearKey with its license URL (clearkey:Laurl and DASH-IF CPS dashif:Laurl), escaped', async (t) => {
   const url = 'https://lic.example/ck?a=1&b=2';
   const xml = renderContentProtection(contentProtectionElements({
     scheme: 'cenc', defaultKid: kid, drm: [{ systemId: SYSTEM_IDS.common, kid, pssh: buildCommonPssh([kid]) }], clearKeyLicenseUrl: url,
   }));
   t.match(xml, /<ContentProtection schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" value="ClearKey1.0">/);
   t.match(xml, '<clearkey:Laurl Lic_type="EME-1.0">https://lic.example/ck?a=1&amp;b=2</clearkey:Laurl>');
-  t.match(xml, '<dashif:laurl>https://lic.example/ck?a=1&amp;b=2</dashif:laurl>');
+  t.match(xml, '<dashif:Laurl>https://lic.example/ck?a=1&amp;b=2</dashif:Laurl>');
   t.match(xml, `urn:uuid:${SYSTEM_IDS.common}`, 'the W3C common pssh element stays');
+  t.ok(xml.indexOf('e2719d58') < xml.indexOf(SYSTEM_IDS.common), 'ClearKey (with its URL) comes before the common pssh element: players keep the first org.w3.clearkey entry');
   const none = renderContentProtection(contentProtectionElements({ scheme: 'cenc', defaultKid: kid, drm: [] }));
   t.notMatch(none, 'e2719d58', 'no ClearKey element without a license URL');
 });
