@@ -107,15 +107,17 @@ t.test('sidx referenced sizes follow the grown fragments', async (t) => {
   t.same((await framemd5Pipe(out, 'v', V.key)).digests, clear.digests);
 });
 
-t.test('absolute tfhd base offsets (no default-base-is-moof) are rewritten', async (t) => {
+t.test('absolute (no default-base-is-moof) and implicit (omit_tfhd_offset) base offsets are rewritten', async (t) => {
   const dir = scratch(t);
   const { execFileSync } = await import('node:child_process');
-  const src = join(dir, 'abs.mp4');
-  execFileSync('nice', ['-n', '10', 'ffmpeg', '-v', 'error', '-i', sample('muxed.mp4'), '-c', 'copy', '-movflags', '+frag_keyframe+empty_moov', src]);
-  const out = join(dir, 'abs-enc.mp4');
-  await encryptFile(src, out, { scheme: 'cenc', keys: keySet(), poolSize: 0 });
-  for (const [s, k] of [['v', V.key], ['a', A.key]] as const) {
-    t.same((await framemd5Pipe(out, s, k)).digests, (await framemd5Pipe(src, s)).digests, `track ${s}`);
+  for (const flags of ['+frag_keyframe+empty_moov', '+frag_keyframe+empty_moov+omit_tfhd_offset']) {
+    const src = join(dir, 'src.mp4');
+    execFileSync('nice', ['-n', '10', 'ffmpeg', '-y', '-v', 'error', '-i', sample('muxed.mp4'), '-c', 'copy', '-movflags', flags, src]);
+    const out = join(dir, 'enc.mp4');
+    await encryptFile(src, out, { scheme: 'cenc', keys: keySet(), poolSize: 0 });
+    for (const [s, k] of [['v', V.key], ['a', A.key]] as const) {
+      t.same((await framemd5Pipe(out, s, k)).digests, (await framemd5Pipe(src, s)).digests, `${flags}: track ${s}`);
+    }
   }
 });
 
