@@ -147,7 +147,8 @@ async function streamSampleAes(input: string, tmp: string, key: Buffer, iv: Buff
   let bytesOut = 0;
   const source = createReadStream(input, { highWaterMark: 1 << 20 });
   if (onProgress) source.on('data', (c) => { done += c.length; onProgress(done, total); });
-  const encryptor = new SampleAesEncryptor(key, iv);
+  // The read stream's chunks are ours: encrypt inside them.
+  const encryptor = new SampleAesEncryptor(key, iv, { inPlace: true });
   const transform = new SampleAesTransform(encryptor);
   transform.on('data', (c: Buffer) => { bytesOut += c.length; });
   await pipeline(source, transform, createWriteStream(tmp));

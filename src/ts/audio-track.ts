@@ -21,13 +21,15 @@ export interface AudioTrack {
  * (for the audio setup information), if any.
  */
 export function joinAudioTrack(track: AudioTrack, chains: BlockChain[]): Buffer | undefined {
+  // One part (the usual case: whole frames per PES) is encrypted where it is, without a copy.
+  const single = track.parts.length === 1;
   let total = 0;
   for (const p of track.parts) total += p.es.length;
-  const joined = Buffer.allocUnsafe(total);
+  const joined = single ? track.parts[0].es : Buffer.allocUnsafe(total);
   const partEnds: number[] = [];
   let o = 0;
   for (const p of track.parts) {
-    o += p.es.copy(joined, o);
+    o += single ? p.es.length : p.es.copy(joined, o);
     partEnds.push(o);
   }
   track.joined = joined;
@@ -46,6 +48,7 @@ export function joinAudioTrack(track: AudioTrack, chains: BlockChain[]): Buffer 
 
 /** After the chains ran: copy the encrypted stream back into each PES payload. */
 export function scatterAudioTrack(track: AudioTrack): void {
+  if (track.parts.length === 1 && track.joined === track.parts[0].es) return;
   let o = 0;
   for (const p of track.parts) o += track.joined!.copy(p.es, 0, o, o + p.es.length);
 }

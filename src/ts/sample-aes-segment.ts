@@ -13,8 +13,8 @@ export function encryptSampleAesSegment(input: Buffer, key: Buffer, iv: Buffer):
 
 /** Same, also reporting which elementary streams were encrypted. */
 export function encryptSampleAesSegmentDetailed(input: Buffer, key: Buffer, iv: Buffer): { data: Buffer; streams: SampleAesStream[] } {
-  const encryptor = new SampleAesEncryptor(key, iv);
-  const head = encryptor.push(input);
+  const encryptor = new SampleAesEncryptor(key, iv, { inPlace: true });
+  const head = encryptor.push(Buffer.from(input));
   const tail = encryptor.end();
   return { data: tail.length === 0 ? head : Buffer.concat([head, tail]), streams: encryptor.streams() };
 }

@@ -21,7 +21,6 @@ import { packetizePes } from './pes-packetizer.js';
 import { type PesLayout, readPesLayout, rebuildPes } from './pes.js';
 import { classifyPmtStreams, hex } from './program-tables.js';
 import { buildPmtSection, parsePat, parsePmt, type Pmt, writeSectionPacket } from './psi.js';
-import { nextStartCode } from './sample-aes-h264.js';
 import { type EncryptedStreamType, encryptedStreamDescriptors } from './stream-types.js';
 import { joinVideoTrack, splitVideoTrack } from './video-track.js';
 
@@ -31,8 +30,13 @@ interface Slot {
   index: number;
   pid: number;
   ready: boolean;
-  /** Replacement packets once resolved; undefined = the input packet unchanged. */
-  out?: Buffer[];
+  /**
+   * Replacement once resolved: `outLen` bytes (whole packets, possibly none) at `outOff` in
+   * `outBuf`; undefined = the input packet unchanged.
+   */
+  outBuf?: Buffer;
+  outOff?: number;
+  outLen?: number;
   /** Offset of the payload in `buf` (PES packets). */
   payloadStart?: number;
 }
@@ -48,6 +52,10 @@ export interface SampleAesStreamInfo {
   codec: EncryptedStreamType['codec'];
   /** PES packets encrypted on this PID. */
   pesCount: number;
+}
+
+function startsWithStartCode(es: Buffer): boolean {
+  return es.length >= 3 && es[0] === 0 && es[1] === 0 && (es[2] === 1 || (es[2] === 0 && es.length >= 4 && es[3] === 1));
 }
 
 /** Byte loop for packet-sized copies, where Buffer#copy's per-call cost dominates. */
@@ -75,7 +83,12 @@ export class SampleAesEncryptor {
   private readonly cc = new Map<number, number>();
   private ended = false;
 
-  constructor(private readonly key: Buffer, private readonly iv: Buffer) {
+  /**
+   * With `inPlace`, the buffers given to push() become the encryptor's: unchanged-size PES packets
+   * are encrypted inside them and emitted as views, which saves a copy of every packet. Without
+   * it the input is never modified.
+   */
+  constructor(private readonly key: Buffer, private readonly iv: Buffer, private readonly options: { inPlace?: boolean } = {}) {
     checkAesParams(key, iv);
   }
 
@@ -202,7 +215,7 @@ export class SampleAesEncryptor {
     track.pesCount++;
     if (track.type.codec === 'h264') {
       // NAL units may continue into the next PES; a PES starting with a start code closes the ones before.
-      if (track.pending.length > 0 && nextStartCode(done.es, 0) === 0) {
+      if (track.pending.length > 0 && startsWithStartCode(done.es)) {
         this.markReady(track, track.pending);
         track.pending = [];
       }
@@ -238,8 +251,10 @@ export class SampleAesEncryptor {
   private drain(): Buffer {
     if (this.ready.length > 0) this.encryptReady();
     this.resolvePmts();
-    const parts: Buffer[] = [];
-    while (this.head < this.queue.length && this.queue[this.head].ready) this.emit(this.queue[this.head++], parts);
+    const out: OutputPieces = { parts: [], start: 0, end: 0 };
+    while (this.head < this.queue.length && this.queue[this.head].ready) this.emit(this.queue[this.head++], out);
+    if (out.buf) out.parts.push(out.buf.subarray(out.start, out.end));
+    const parts = out.parts;
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
@@ -278,6 +293,14 @@ export class SampleAesEncryptor {
     const n = m.slots.length;
     if (newEs.length === m.es.length) {
       if (newEs !== m.es) newEs.copy(m.es);
+      if (this.options.inPlace) {
+        let q = 0;
+        for (const s of m.slots) {
+          q += copyBytes(m.pes, q, q + s.off + PACKET_SIZE - s.payloadStart!, s.buf, s.payloadStart!);
+          s.ready = true;
+        }
+        return;
+      }
       const block = Buffer.allocUnsafe(n * PACKET_SIZE);
       let p = 0;
       m.slots.forEach((s, k) => {
@@ -285,7 +308,9 @@ export class SampleAesEncryptor {
         const payloadAt = s.payloadStart! - s.off;
         copyBytes(s.buf, s.off, s.payloadStart!, block, o);
         p += copyBytes(m.pes, p, p + PACKET_SIZE - payloadAt, block, o + payloadAt);
-        s.out = [block.subarray(o, o + PACKET_SIZE)];
+        s.outBuf = block;
+        s.outOff = o;
+        s.outLen = PACKET_SIZE;
         s.ready = true;
       });
       return;
@@ -294,8 +319,14 @@ export class SampleAesEncryptor {
     const src = Buffer.allocUnsafe(n * PACKET_SIZE);
     m.slots.forEach((s, k) => s.buf.copy(src, k * PACKET_SIZE, s.off, s.off + PACKET_SIZE));
     const packets = packetizePes(src, m.slots.map((_, k) => k * PACKET_SIZE), rebuildPes(m.pes, m.layout, newEs, m.where));
+    const all = Buffer.concat(packets);
     m.slots.forEach((s, k) => {
-      s.out = k < n - 1 ? packets.slice(k, k + 1) : packets.slice(k);
+      // One packet each; the last slot also carries the extra packets (or fewer, if it shrank).
+      const first = Math.min(k, packets.length);
+      const last = k < n - 1 ? Math.min(k + 1, packets.length) : packets.length;
+      s.outBuf = all;
+      s.outOff = first * PACKET_SIZE;
+      s.outLen = (last - first) * PACKET_SIZE;
       s.ready = true;
     });
   }
@@ -320,7 +351,9 @@ export class SampleAesEncryptor {
       }
       const pkt = Buffer.from(slot.buf.subarray(slot.off, slot.off + PACKET_SIZE));
       writeSectionPacket(pkt, 0, section, `PMT packet ${slot.index}`);
-      slot.out = [pkt];
+      slot.outBuf = pkt;
+      slot.outOff = 0;
+      slot.outLen = PACKET_SIZE;
       slot.ready = true;
       this.pmtWaiting.shift();
     }
@@ -328,21 +361,39 @@ export class SampleAesEncryptor {
 
   /**
    * Continuity counters of encrypted PIDs are renumbered as packets leave (§2.4.3.3: +1 per packet
-   * with payload), since re-packetizing may add packets. Other PIDs pass untouched.
+   * with payload), since re-packetizing may add packets. Other PIDs pass untouched. Adjacent
+   * pieces of one buffer are coalesced so the output is a few large copies.
    */
-  private emit(slot: Slot, parts: Buffer[]): void {
-    const packets = slot.out ?? [slot.buf.subarray(slot.off, slot.off + PACKET_SIZE)];
-    if (!this.tracks.has(slot.pid)) {
-      for (const p of packets) parts.push(p);
+  private emit(slot: Slot, out: OutputPieces): void {
+    let buf = slot.outBuf;
+    let start = slot.outOff ?? 0;
+    let len = slot.outLen ?? PACKET_SIZE;
+    if (!buf) {
+      buf = slot.buf;
+      start = slot.off;
+      if (this.tracks.has(slot.pid) && !this.options.inPlace) {
+        buf = Buffer.from(buf.subarray(start, start + PACKET_SIZE)); // the input is not ours and its CC may change
+        start = 0;
+      }
+    }
+    if (this.tracks.has(slot.pid)) {
+      for (let p = start; p < start + len; p += PACKET_SIZE) {
+        const prev = this.cc.get(slot.pid);
+        const cc = prev === undefined ? buf[p + 3] & 0x0f : (buf[p + 3] & 0x10) !== 0 ? (prev + 1) & 0x0f : prev;
+        buf[p + 3] = (buf[p + 3] & 0xf0) | cc;
+        this.cc.set(slot.pid, cc);
+      }
+    }
+    if (len === 0) return;
+    if (out.buf === buf && out.end === start) {
+      out.end += len;
       return;
     }
-    for (let p of packets) {
-      if (!slot.out) p = Buffer.from(p);
-      const prev = this.cc.get(slot.pid);
-      const cc = prev === undefined ? p[3] & 0x0f : (p[3] & 0x10) !== 0 ? (prev + 1) & 0x0f : prev;
-      p[3] = (p[3] & 0xf0) | cc;
-      this.cc.set(slot.pid, cc);
-      parts.push(p);
-    }
+    if (out.buf) out.parts.push(out.buf.subarray(out.start, out.end));
+    out.buf = buf;
+    out.start = start;
+    out.end = start + len;
   }
 }
+
+interface OutputPieces { parts: Buffer[]; buf?: Buffer; start: number; end: number }

@@ -17,7 +17,8 @@ export interface VideoTrack {
 
 /** Join the parts, find the NAL units and register the CBC chain of every protected one. */
 export function joinVideoTrack(track: VideoTrack, chains: BlockChain[]): void {
-  const joined = Buffer.concat(track.parts.map((p) => p.es));
+  // One part (the usual case: a PES per access unit) is encrypted where it is, without a copy.
+  const joined = track.parts.length === 1 ? track.parts[0].es : Buffer.concat(track.parts.map((p) => p.es));
   track.joined = joined;
   track.nals = avcNalUnits(joined, track.parts[0]?.where ?? 'video');
   for (const c of avcBlockChains(joined, track.nals)) chains.push(c);
