@@ -58,6 +58,9 @@ function startsWithStartCode(es: Buffer): boolean {
   return es.length >= 3 && es[0] === 0 && es[1] === 0 && (es[2] === 1 || (es[2] === 0 && es.length >= 4 && es[3] === 1));
 }
 
+/** Packets held while looking for the PAT and PMT (about 19 MB): HLS segments start with them. */
+const MAX_PACKETS_BEFORE_TABLES = 100_000;
+
 /** Byte loop for packet-sized copies, where Buffer#copy's per-call cost dominates. */
 function copyBytes(src: Buffer, start: number, end: number, dst: Buffer, at: number): number {
   for (let i = start, o = at; i < end; i++, o++) dst[o] = src[i];
@@ -151,6 +154,9 @@ export class SampleAesEncryptor {
   private findTables(slot: Slot): void {
     const held = this.held!;
     held.push(slot);
+    if (held.length > MAX_PACKETS_BEFORE_TABLES) {
+      throw new MediaError('ERR_TS_NO_PMT', `no ${this.pmtPids ? 'PMT' : 'PAT'} in the first ${held.length} packets`, { where: `packet ${slot.index}` });
+    }
     const h = readPacketHeader(slot.buf, slot.off, slot.index);
     if (!h.payloadUnitStart || !h.hasPayload) return;
     let found = false;
