@@ -34,7 +34,8 @@ export interface PackageOptions extends EncryptOptions {
 }
 
 export interface PackageResult {
-  format: 'dash' | 'hls';
+  /** 'dash+hls': a CMAF package with both an MPD and HLS playlists over the same segments (each encrypted once). */
+  format: 'dash' | 'hls' | 'dash+hls';
   outDir: string;
   /** Package-relative paths written, manifests included. */
   written: string[];
@@ -64,7 +65,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
   for (const m of [...mpds, ...playlists]) texts.set(m, await readFile(path.join(src, m), 'utf8'));
   const dash = mpds.map((m) => planDash(m, texts.get(m)!, fileSet));
   const hls = playlists.length > 0 ? planHls(new Map(playlists.map((p) => [p, texts.get(p)!])), fileSet) : undefined;
-  const format = mpds.length > 0 ? 'dash' : 'hls';
+  const format = mpds.length > 0 ? (playlists.length > 0 ? 'dash+hls' : 'dash') : 'hls';
   const jobs = mergeJobs([...dash.flatMap((d) => d.jobs), ...(hls?.jobs ?? [])]);
   checkSchemeFits(options.scheme, jobs);
   if (options.scheme === 'aes-128' && options.keyUri === undefined) {

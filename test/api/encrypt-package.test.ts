@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runTool, SAMPLES } from '../oracles/run-tool.js';
+import { runTool, SAMPLES, SHAKA_PACKAGER } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
 import { frameContents, framemd5, framemd5Lenient } from '../oracles/ffmpeg.js';
 import { encryptPackage } from '../../src/api/encrypt-package.js';
@@ -134,4 +134,28 @@ t.test('hls-ts (SAMPLE-AES): ffmpeg\'s hls demuxer decodes our package to the cl
   }
   const bad = await decode(WRONG);
   t.not(bad.filter((l) => l.startsWith('0,')).map(md5).join(), clear.filter((l) => l.startsWith('0,')).map(md5).join(), 'a wrong key gives other video frames');
+});
+
+t.test('a CMAF package with an MPD and HLS playlists over the same segments (Shaka Packager)', async (t) => {
+  const work = scratchDir(t, 'segcrypt-pkg-cmaf-');
+  const input = path.join(work, 'in');
+  const media = path.join(SAMPLES, 'media');
+  await runTool(SHAKA_PACKAGER, [
+    `in=${media}/avc.mp4,stream=video,init_segment=${input}/v/init.mp4,segment_template=${input}/v/$Number$.m4s,playlist_name=v.m3u8`,
+    `in=${media}/aac.mp4,stream=audio,init_segment=${input}/a/init.mp4,segment_template=${input}/a/$Number$.m4s,playlist_name=a.m3u8,hls_group_id=audio`,
+    '--segment_duration', '2', '--generate_static_live_mpd', '--mpd_output', `${input}/manifest.mpd`,
+    '--hls_master_playlist_output', `${input}/master.m3u8`, '--hls_playlist_type', 'VOD', '--quiet']);
+  const out = path.join(work, 'out');
+  const r = await encryptPackage(input, out, { scheme: 'cbcs', keys: keys(), keyUri: 'https://keys.example/k' });
+  t.equal(r.format, 'dash+hls');
+  t.same([...r.manifests].sort(), ['a.m3u8', 'manifest.mpd', 'master.m3u8', 'v.m3u8']);
+  t.equal(new Set(r.encrypted).size, r.encrypted.length, 'each segment encrypted once');
+  t.equal(r.encrypted.length, listAll(input).filter((f) => f.endsWith('.mp4') || f.endsWith('.m4s')).length, 'every media file encrypted');
+  t.match(readFileSync(path.join(out, 'manifest.mpd'), 'utf8'), 'value="cbcs"');
+  t.match(readFileSync(path.join(out, 'v.m3u8'), 'utf8'), '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="https://keys.example/k"\n#EXT-X-MAP');
+  t.match(readFileSync(path.join(out, 'master.m3u8'), 'utf8'), '#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES');
+  const v = ['v/init.mp4', ...listAll(out).filter((f) => /^v\/\d+\.m4s$/.test(f)).sort(byNumber)];
+  const clear = await framemd5(joined(input, v, path.join(work, 'v-clear.mp4')), { stream: 'video' });
+  const dec = await framemd5(joined(out, v, path.join(work, 'v-enc.mp4')), { stream: 'video', decryptionKey: VIDEO.key });
+  t.same(frameContents(dec), frameContents(clear), 'video decrypts to the clear frames');
 });
