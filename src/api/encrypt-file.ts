@@ -91,22 +91,23 @@ async function writeAll(fh: FileHandle, out: AtomicOutput, pool: FragmentPool, b
   const growth: { at: number; by: number }[] = [];
   const sidxs: { buf: Buffer; sidx: SegmentIndex; end: number; outAt: number }[] = [];
   const window = Math.max(1, pool.size * 2);
-  const queue: { piece: TopLevelPiece; result: Promise<Buffer> }[] = [];
+  const queue: { piece: TopLevelPiece; result: Promise<Buffer[]> }[] = [];
   let done = 0;
   let sequence = 0;
   const progress = (n: number) => { done += n; options.onProgress?.(done, size); };
   const flushOne = async () => {
     const { piece, result } = queue.shift()!;
-    const enc = await result;
-    growth.push({ at: piece.start, by: enc.length - (piece.end - piece.start) });
-    await out.write(enc);
+    const parts = await result;
+    let len = 0;
+    for (const p of parts) { len += p.length; await out.write(p); }
+    growth.push({ at: piece.start, by: len - (piece.end - piece.start) });
     progress(piece.end - piece.start);
   };
   for (const piece of splitPieces(boxes)) {
     const len = piece.end - piece.start;
     if (piece.fragment) {
       const buf = await readExact(fh, piece.start, len, `fragment at byte ${piece.start}`);
-      const result = pool.run({ kind: 'fragment', input: buf.buffer as ArrayBuffer, tracks: prepared.fragmentTracks, defaultSizes: prepared.defaultSizes, sequence: sequence++, fileOffset: piece.start });
+      const result = pool.runParts({ kind: 'fragment', input: buf.buffer as ArrayBuffer, tracks: prepared.fragmentTracks, defaultSizes: prepared.defaultSizes, sequence: sequence++, fileOffset: piece.start });
       result.catch(() => undefined); // awaited in order by flushOne; avoid an unhandled rejection meanwhile
       queue.push({ piece, result });
       if (queue.length >= window) await flushOne();

@@ -137,14 +137,22 @@ function planTraf(buf: Buffer, traf: Box, moofSize: number, fileOffset: number, 
   return p;
 }
 
+/** An encrypted fragment in two parts: the rewritten moof, and the media data after it. */
+export interface FragmentParts {
+  /** The grown moof, in a buffer of its own. */
+  moof: Buffer;
+  /** The input bytes after the moof (mdat...), encrypted in place: a view of the input buffer. */
+  media: Buffer;
+}
+
 /**
  * Encrypt one fragment: `buf` holds a moof at byte 0 followed by its media data (mdat...);
- * `fileOffset` is where buf[0] sits in its file (for absolute tfhd base offsets). Returns a new
- * buffer: the grown moof (senc/saiz/saio per protected traf, trun offsets fixed, tfhd made
- * default-base-is-moof) and the media data encrypted in place. `counters` holds, per track, the
- * index of the next sample within the segment and is advanced.
+ * `fileOffset` is where buf[0] sits in its file (for absolute tfhd base offsets). The samples are
+ * encrypted in place in `buf` (no copy of the media data); the moof is rebuilt in a new buffer
+ * (senc/saiz/saio per protected traf, trun offsets fixed, tfhd made default-base-is-moof).
+ * `counters` holds, per track, the index of the next sample within the segment and is advanced.
  */
-export function encryptFragment(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number, fileOffset: number, counters: Map<number, number>): Buffer {
+export function encryptFragmentInPlace(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number, fileOffset: number, counters: Map<number, number>): FragmentParts {
   const moof = readBox(buf, 0, buf.length, '', true);
   if (moof.type !== 'moof') throw new MediaError('ERR_BOX_MISSING', `expected moof at byte ${fileOffset}, found ${moof.type}`, { where: moof.type });
   const moofSize = moof.end - moof.start;
@@ -161,8 +169,7 @@ export function encryptFragment(buf: Buffer, tracks: Map<number, FragmentTrack>,
     } else newMoof += c.end - c.start;
   }
   const delta = newMoof - moofSize;
-  const out = Buffer.allocUnsafeSlow(buf.length + delta);
-  buf.copy(out, newMoof, moofSize);
+  const out = Buffer.allocUnsafeSlow(newMoof);
   let o = writeBoxHeader(out, 0, newMoof, 'moof');
   let pi = 0;
   const enc = new SampleEncryptor();
@@ -177,13 +184,24 @@ export function encryptFragment(buf: Buffer, tracks: Map<number, FragmentTrack>,
       else if (b.type === 'trun') { const r = p.runs.find((x) => x.run.box === b)!; o = writeTrun(buf, r.run, r.dataStart + delta, out, o); }
       else o += buf.copy(out, o, b.start, b.end);
     }
-    if (p.track) o = writeSampleEncryption(out, o, p, delta, enc, iv16, sequence, counters);
+    if (p.track) o = writeSampleEncryption(out, o, buf, p, enc, iv16, sequence, counters);
     if (o !== trafStart + p.newSize) throw new MediaError('ERR_INTERNAL_LAYOUT', `traf at byte ${fileOffset + p.traf.start}: wrote ${o - trafStart} bytes, planned ${p.newSize}`);
   }
+  return { moof: out, media: buf.subarray(moofSize) };
+}
+
+/** Same as encryptFragmentInPlace, as one new buffer (moof + media); `buf` is left unchanged. */
+export function encryptFragment(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number, fileOffset: number, counters: Map<number, number>): Buffer {
+  const copy = Buffer.allocUnsafeSlow(buf.length);
+  buf.copy(copy);
+  const { moof, media } = encryptFragmentInPlace(copy, tracks, defaultSizes, sequence, fileOffset, counters);
+  const out = Buffer.allocUnsafeSlow(moof.length + media.length);
+  moof.copy(out);
+  media.copy(out, moof.length);
   return out;
 }
 
-function writeSampleEncryption(out: Buffer, at: number, p: TrafPlan, delta: number, enc: SampleEncryptor, iv16: Buffer, sequence: number, counters: Map<number, number>): number {
+function writeSampleEncryption(out: Buffer, at: number, media: Buffer, p: TrafPlan, enc: SampleEncryptor, iv16: Buffer, sequence: number, counters: Map<number, number>): number {
   const t = p.track!;
   const n = p.starts.length;
   let o = at;
@@ -219,8 +237,8 @@ function writeSampleEncryption(out: Buffer, at: number, p: TrafPlan, delta: numb
         o += 6;
       }
     }
-    const s = p.starts[i]! + delta;
-    enc.encrypt(out, s, s + p.sizes[i]!, p.subs, subFrom, subCount, t, iv16);
+    const s = p.starts[i]!;
+    enc.encrypt(media, s, s + p.sizes[i]!, p.subs, subFrom, subCount, t, iv16);
   }
   return o;
 }

@@ -4,7 +4,7 @@ export { parseInit, protectInit, NOT_FRAGMENTED_HINT, type InitInfo, type TrackI
 export { writeSinf, parseSinf, type TrackEncryption, type ProtectionInfo } from './sinf.js';
 export { parseSenc, findSenc, type SampleEncryptionEntry } from './sample-encryption.js';
 export { parseSidx, patchSidx, type SegmentIndex } from './segment-index.js';
-export { encryptFragment, type FragmentTrack } from './encrypt-fragment.js';
+export { encryptFragment, encryptFragmentInPlace, type FragmentParts, type FragmentTrack } from './encrypt-fragment.js';
 export { encryptMediaSegment, splitPieces, growthIn, type TopLevelPiece } from './media-segment.js';
 export { PROTECTED_ENTRIES } from './sample-entry.js';
 export { patchMfra } from './fragment-random-access.js';

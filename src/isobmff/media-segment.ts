@@ -1,5 +1,5 @@
 import { readBox, type Box } from './box.js';
-import { encryptFragment, type FragmentTrack } from './encrypt-fragment.js';
+import { encryptFragmentInPlace, type FragmentTrack } from './encrypt-fragment.js';
 import { patchMfra } from './fragment-random-access.js';
 import { parseSidx, patchSidx, type SegmentIndex } from './segment-index.js';
 
@@ -29,7 +29,7 @@ export function growthIn(growth: { at: number; by: number }[], from: number, to:
 
 /**
  * Encrypt a whole media segment held in memory (optional styp/sidx/emsg, then one or more
- * moof+mdat). Samples are counted per track across the segment's moofs, so the IVs depend only
+ * moof+mdat); the media data in `buf` is encrypted in place (the caller hands over a copy). Samples are counted per track across the segment's moofs, so the IVs depend only
  * on (sequence, sample index). sidx boxes inside the segment are fixed for the grown moofs.
  */
 export function encryptMediaSegment(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number): Buffer {
@@ -44,8 +44,11 @@ export function encryptMediaSegment(buf: Buffer, tracks: Map<number, FragmentTra
   for (const p of pieces) {
     let piece: Buffer;
     if (p.fragment) {
-      piece = encryptFragment(buf.subarray(p.start, p.end), tracks, defaultSizes, sequence, p.start, counters);
-      growth.push({ at: p.start, by: piece.length - (p.end - p.start) });
+      const { moof, media } = encryptFragmentInPlace(buf.subarray(p.start, p.end), tracks, defaultSizes, sequence, p.start, counters);
+      growth.push({ at: p.start, by: moof.length + media.length - (p.end - p.start) });
+      outs.push(moof);
+      outLen += moof.length;
+      piece = media;
     } else {
       piece = buf.subarray(p.start, p.end);
       if (p.type === 'sidx') {

@@ -1,5 +1,5 @@
 import { SegcryptError, type SerializedError } from '../errors.js';
-import { encryptFragment, encryptMediaSegment, type FragmentTrack } from '../isobmff/index.js';
+import { encryptFragmentInPlace, encryptMediaSegment, type FragmentTrack } from '../isobmff/index.js';
 
 /**
  * A self-contained unit of work: input bytes + track crypto params + sequence number ->
@@ -18,7 +18,10 @@ export interface FragmentJob {
   fileOffset: number;
 }
 
-export type FragmentJobResult = { ok: ArrayBuffer } | { error: SerializedError };
+/** Output bytes as views: [ArrayBuffer, byteOffset, byteLength], each ArrayBuffer owned (transferable). */
+export type OutputPart = [buffer: ArrayBuffer, offset: number, length: number];
+
+export type FragmentJobResult = { ok: OutputPart[] } | { error: SerializedError };
 
 /** Structured clone turns Buffers into plain Uint8Arrays: make them Buffers again, no copy. */
 function asBuffer(u: Uint8Array): Buffer {
@@ -34,14 +37,17 @@ export function runFragmentJob(job: FragmentJob): FragmentJobResult {
     }
     const sizes = new Map(job.defaultSizes);
     const input = Buffer.from(job.input);
-    const out = job.kind === 'fragment'
-      ? encryptFragment(input, tracks, sizes, job.sequence, job.fileOffset, new Map())
-      : encryptMediaSegment(input, tracks, sizes, job.sequence);
-    // encryptFragment allocates its output with its own ArrayBuffer; a segment's concat may not,
-    // and a small Buffer.from() copy would land in Node's shared 8 KiB pool slab: copy exactly
-    // the output's bytes into an ArrayBuffer of their own.
+    if (job.kind === 'fragment') {
+      // The media data is encrypted in place and travels back in the input's own ArrayBuffer.
+      const { moof, media } = encryptFragmentInPlace(input, tracks, sizes, job.sequence, job.fileOffset, new Map());
+      return { ok: [[moof.buffer as ArrayBuffer, moof.byteOffset, moof.length], [job.input, media.byteOffset, media.length]] };
+    }
+    const out = encryptMediaSegment(input, tracks, sizes, job.sequence);
+    // A segment's concat may share Node's 8 KiB pool slab when small: copy exactly the output's
+    // bytes into an ArrayBuffer of their own before it is transferred.
     const whole = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
-    return { ok: (whole ? out.buffer : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength)) as ArrayBuffer };
+    const own = (whole ? out.buffer : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength)) as ArrayBuffer;
+    return { ok: [[own, 0, own.byteLength]] };
   } catch (e) {
     if (e instanceof SegcryptError) return { error: e.toJSON() };
     const err = e as Error;

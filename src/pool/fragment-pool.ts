@@ -26,16 +26,19 @@ export class FragmentPool {
     if (size > 0) this.pool = new Piscina({ filename: workerPath(), minThreads: size, maxThreads: size, idleTimeout: 1000 });
   }
 
-  async run(job: FragmentJob): Promise<Buffer> {
-    let r: FragmentJobResult;
-    if (!this.pool) {
-      r = runFragmentJob(job);
-    } else {
-      r = await this.pool.run(job, { transferList: [job.input] }) as FragmentJobResult;
-      if (r instanceof ArrayBuffer) r = { ok: r };
-    }
+  /** The output as parts to write in order (an encrypted fragment: its moof, then its media data). */
+  async runParts(job: FragmentJob): Promise<Buffer[]> {
+    const r: FragmentJobResult = this.pool
+      ? await this.pool.run(job, { transferList: [job.input] }) as FragmentJobResult
+      : runFragmentJob(job);
     if ('error' in r) throw reviveError(r.error);
-    return Buffer.from(r.ok);
+    return r.ok.map(([buffer, offset, length]) => Buffer.from(buffer, offset, length));
+  }
+
+  /** The output as one buffer. */
+  async run(job: FragmentJob): Promise<Buffer> {
+    const parts = await this.runParts(job);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   async close(): Promise<void> {

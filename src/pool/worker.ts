@@ -1,8 +1,11 @@
 // Worker entry (compiled to dist/pool/worker.js): runs fragment jobs, moves the output back.
-import { move } from 'piscina';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { runFragmentJob, type FragmentJob } from './fragment-job.js';
 
 export default function work(job: FragmentJob): unknown {
   const r = runFragmentJob(job);
-  return 'ok' in r ? move(r.ok) : r;
+  if (!('ok' in r)) return r;
+  // Transfer every distinct ArrayBuffer of the output (the new moof's, the input's) back.
+  const buffers = [...new Set(r.ok.map((p) => p[0]))];
+  return move({ [transferableSymbol]: buffers, [valueSymbol]: r } as unknown as ArrayBuffer);
 }
