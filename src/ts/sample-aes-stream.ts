@@ -17,33 +17,14 @@ import { audioSetupInformation } from './audio-setup-info.js';
 import { joinAudioTrack, scatterAudioTrack } from './audio-track.js';
 import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
 import { PACKET_SIZE, PID_PAT, readPacketHeader, SYNC_BYTE } from './packet.js';
-import { packetizePes } from './pes-packetizer.js';
-import { type PesLayout, readPesLayout, rebuildPes } from './pes.js';
+import { readPesLayout } from './pes.js';
+import { type CompletePes, copyBytes, resolvePesSlots, type Slot, SlotOutput } from './slot-output.js';
 import { classifyPmtStreams, hex } from './program-tables.js';
 import { buildPmtSection, parsePat, parsePmt, type Pmt, writeSectionPacket } from './psi.js';
 import { type EncryptedStreamType, encryptedStreamDescriptors } from './stream-types.js';
 import { joinVideoTrack, splitVideoTrack } from './video-track.js';
 
-interface Slot {
-  buf: Buffer;
-  off: number;
-  index: number;
-  pid: number;
-  ready: boolean;
-  /**
-   * Replacement once resolved: `outLen` bytes (whole packets, possibly none) at `outOff` in
-   * `outBuf`; undefined = the input packet unchanged.
-   */
-  outBuf?: Buffer;
-  outOff?: number;
-  outLen?: number;
-  /** Offset of the payload in `buf` (PES packets). */
-  payloadStart?: number;
-}
-
 interface PesInProgress { firstIndex: number; slots: Slot[]; size: number }
-
-interface CompletePes { where: string; slots: Slot[]; pes: Buffer; layout: PesLayout; es: Buffer }
 
 interface Track { pid: number; type: EncryptedStreamType; pending: CompletePes[]; pesCount: number }
 
@@ -60,12 +41,6 @@ function startsWithStartCode(es: Buffer): boolean {
 
 /** Packets held while looking for the PAT and PMT (about 19 MB): HLS segments start with them. */
 const MAX_PACKETS_BEFORE_TABLES = 100_000;
-
-/** Byte loop for packet-sized copies, where Buffer#copy's per-call cost dominates. */
-function copyBytes(src: Buffer, start: number, end: number, dst: Buffer, at: number): number {
-  for (let i = start, o = at; i < end; i++, o++) dst[o] = src[i];
-  return end - start;
-}
 
 export class SampleAesEncryptor {
   private rest: Buffer | undefined;
@@ -257,15 +232,16 @@ export class SampleAesEncryptor {
   private drain(): Buffer {
     if (this.ready.length > 0) this.encryptReady();
     this.resolvePmts();
-    const out: OutputPieces = { parts: [], start: 0, end: 0 };
-    while (this.head < this.queue.length && this.queue[this.head].ready) this.emit(this.queue[this.head++], out);
-    if (out.buf) out.parts.push(out.buf.subarray(out.start, out.end));
-    const parts = out.parts;
+    const out = new SlotOutput(this.cc, this.options.inPlace === true);
+    while (this.head < this.queue.length && this.queue[this.head].ready) {
+      const slot = this.queue[this.head++];
+      out.emit(slot, this.tracks.has(slot.pid));
+    }
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    return out.finish();
   }
 
   private encryptReady(): void {
@@ -280,61 +256,18 @@ export class SampleAesEncryptor {
       if (track.type.codec === 'h264') {
         const video = { parts };
         joinVideoTrack(video, chains);
-        return () => splitVideoTrack(video).forEach((es, i) => this.resolvePes(group[i], es));
+        return () => splitVideoTrack(video).forEach((es, i) => resolvePesSlots(group[i], es, this.options.inPlace === true));
       }
       const audio = { codec: track.type.codec as AudioCodec, parts };
       const first = joinAudioTrack(audio, chains);
       if (first && !this.audioSetup.has(track.pid)) this.audioSetup.set(track.pid, audioSetupInformation(audio.codec, first, parts[0].where));
       return () => {
         scatterAudioTrack(audio);
-        for (const m of group) this.resolvePes(m, m.es);
+        for (const m of group) resolvePesSlots(m, m.es, this.options.inPlace === true);
       };
     });
     cbcEncryptChains(chains, this.key, this.iv);
     for (const finish of jobs) finish();
-  }
-
-  /** Give each packet of a PES its output: same payload layout when the size held, else re-packetized. */
-  private resolvePes(m: CompletePes, newEs: Buffer): void {
-    const n = m.slots.length;
-    if (newEs.length === m.es.length) {
-      if (newEs !== m.es) newEs.copy(m.es);
-      if (this.options.inPlace) {
-        let q = 0;
-        for (const s of m.slots) {
-          q += copyBytes(m.pes, q, q + s.off + PACKET_SIZE - s.payloadStart!, s.buf, s.payloadStart!);
-          s.ready = true;
-        }
-        return;
-      }
-      const block = Buffer.allocUnsafe(n * PACKET_SIZE);
-      let p = 0;
-      m.slots.forEach((s, k) => {
-        const o = k * PACKET_SIZE;
-        const payloadAt = s.payloadStart! - s.off;
-        copyBytes(s.buf, s.off, s.payloadStart!, block, o);
-        p += copyBytes(m.pes, p, p + PACKET_SIZE - payloadAt, block, o + payloadAt);
-        s.outBuf = block;
-        s.outOff = o;
-        s.outLen = PACKET_SIZE;
-        s.ready = true;
-      });
-      return;
-    }
-    // Emulation prevention grew this PES: spread it over packets again.
-    const src = Buffer.allocUnsafe(n * PACKET_SIZE);
-    m.slots.forEach((s, k) => s.buf.copy(src, k * PACKET_SIZE, s.off, s.off + PACKET_SIZE));
-    const packets = packetizePes(src, m.slots.map((_, k) => k * PACKET_SIZE), rebuildPes(m.pes, m.layout, newEs, m.where));
-    const all = Buffer.concat(packets);
-    m.slots.forEach((s, k) => {
-      // One packet each; the last slot also carries the extra packets (or fewer, if it shrank).
-      const first = Math.min(k, packets.length);
-      const last = k < n - 1 ? Math.min(k + 1, packets.length) : packets.length;
-      s.outBuf = all;
-      s.outOff = first * PACKET_SIZE;
-      s.outLen = (last - first) * PACKET_SIZE;
-      s.ready = true;
-    });
   }
 
   /** A PMT is rewritten once every audio stream in it has its setup information (or input ended). */
@@ -365,41 +298,6 @@ export class SampleAesEncryptor {
     }
   }
 
-  /**
-   * Continuity counters of encrypted PIDs are renumbered as packets leave (§2.4.3.3: +1 per packet
-   * with payload), since re-packetizing may add packets. Other PIDs pass untouched. Adjacent
-   * pieces of one buffer are coalesced so the output is a few large copies.
-   */
-  private emit(slot: Slot, out: OutputPieces): void {
-    let buf = slot.outBuf;
-    let start = slot.outOff ?? 0;
-    let len = slot.outLen ?? PACKET_SIZE;
-    if (!buf) {
-      buf = slot.buf;
-      start = slot.off;
-      if (this.tracks.has(slot.pid) && !this.options.inPlace) {
-        buf = Buffer.from(buf.subarray(start, start + PACKET_SIZE)); // the input is not ours and its CC may change
-        start = 0;
-      }
-    }
-    if (this.tracks.has(slot.pid)) {
-      for (let p = start; p < start + len; p += PACKET_SIZE) {
-        const prev = this.cc.get(slot.pid);
-        const cc = prev === undefined ? buf[p + 3] & 0x0f : (buf[p + 3] & 0x10) !== 0 ? (prev + 1) & 0x0f : prev;
-        buf[p + 3] = (buf[p + 3] & 0xf0) | cc;
-        this.cc.set(slot.pid, cc);
-      }
-    }
-    if (len === 0) return;
-    if (out.buf === buf && out.end === start) {
-      out.end += len;
-      return;
-    }
-    if (out.buf) out.parts.push(out.buf.subarray(out.start, out.end));
-    out.buf = buf;
-    out.start = start;
-    out.end = start + len;
-  }
 }
 
-interface OutputPieces { parts: Buffer[]; buf?: Buffer; start: number; end: number }
+
