@@ -3,6 +3,6 @@ export { sequenceNumberIv, checkAesParams, createAes128SegmentCipher, encryptAes
 export { encryptSampleAesSegment, encryptSampleAesSegmentDetailed, type SampleAesStream } from './sample-aes-segment.js';
 export { encryptAvcElementaryStream, decryptAvcElementaryStream, avcEncryptedBlockOffsets } from './sample-aes-h264.js';
 export { encryptAudioElementaryStream, decryptAudioElementaryStream } from './sample-aes-audio.js';
-export { PACKET_SIZE, SYNC_BYTE, checkPacketGrid } from './packet.js';
+export { PACKET_SIZE, SYNC_BYTE } from './packet.js';
 export { crc32Mpeg2 } from './crc32-mpeg2.js';
 export { SampleAesEncryptor, type SampleAesStreamInfo } from './sample-aes-stream.js';

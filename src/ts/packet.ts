@@ -21,25 +21,6 @@ export interface PacketHeader {
   payloadOffset: number;
 }
 
-/** Throws ERR_TS_TRUNCATED / ERR_TS_SYNC naming the packet index when the buffer is not whole packets. */
-export function checkPacketGrid(buf: Buffer): number {
-  const count = Math.floor(buf.length / PACKET_SIZE);
-  if (buf.length === 0) throw new MediaError('ERR_TS_EMPTY', 'transport stream is empty', { where: 'packet 0' });
-  for (let i = 0; i < count; i++) {
-    if (buf[i * PACKET_SIZE] !== SYNC_BYTE) {
-      throw new MediaError('ERR_TS_SYNC',
-        `lost sync: packet ${i} at offset ${i * PACKET_SIZE} starts with 0x${buf[i * PACKET_SIZE].toString(16).padStart(2, '0')}, not 0x47`,
-        { where: `packet ${i}@${i * PACKET_SIZE}` });
-    }
-  }
-  if (buf.length % PACKET_SIZE !== 0) {
-    throw new MediaError('ERR_TS_TRUNCATED',
-      `truncated packet ${count} at offset ${count * PACKET_SIZE}: ${buf.length % PACKET_SIZE} of ${PACKET_SIZE} bytes`,
-      { where: `packet ${count}@${count * PACKET_SIZE}` });
-  }
-  return count;
-}
-
 export function readPacketHeader(buf: Buffer, offset: number, index: number): PacketHeader {
   const b1 = buf[offset + 1];
   const b3 = buf[offset + 3];

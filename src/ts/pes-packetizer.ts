@@ -3,7 +3,7 @@
  * its header and its adaptation field minus stuffing (so PCR, random_access_indicator and friends
  * stay on the same packet); payload fills the packets in order, extra packets follow the last one,
  * and the final packet is padded with adaptation-field stuffing. Continuity counters are
- * renumbered per PID afterwards (see renumberContinuity).
+ * renumbered per PID as packets leave (see slot-output.ts).
  */
 import { adaptationFieldCore, PACKET_SIZE } from './packet.js';
 
@@ -65,24 +65,4 @@ function adaptationOnlyPacket(src: Buffer, original: number, core: Buffer): Buff
   pkt[4] = 183;
   core.copy(pkt, 5);
   return pkt;
-}
-
-/**
- * Make continuity counters continuous for the given PIDs over a whole buffer of packets: each
- * PID starts at its first packet's counter and advances on every packet with payload
- * (§2.4.3.3: no increment when adaptation_field_control is '10').
- */
-export function renumberContinuity(buf: Buffer, pids: Set<number>): void {
-  const next = new Map<number, number>();
-  for (let o = 0; o + PACKET_SIZE <= buf.length; o += PACKET_SIZE) {
-    const pid = ((buf[o + 1] & 0x1f) << 8) | buf[o + 2];
-    if (!pids.has(pid)) continue;
-    const hasPayload = (buf[o + 3] & 0x10) !== 0;
-    const prev = next.get(pid);
-    let cc: number;
-    if (prev === undefined) cc = buf[o + 3] & 0x0f;
-    else cc = hasPayload ? (prev + 1) & 0x0f : prev;
-    buf[o + 3] = (buf[o + 3] & 0xf0) | cc;
-    next.set(pid, cc);
-  }
 }
