@@ -9,8 +9,14 @@ const VIDEO: Record<string, { nal: NalCodec; config: string }> = {
   avc3: { nal: 'avc', config: 'avcC' },
   hvc1: { nal: 'hevc', config: 'hvcC' },
   hev1: { nal: 'hevc', config: 'hvcC' },
+  // Dolby Vision over AVC/HEVC (ETSI TS 103 572 / Dolby's ISOBMFF spec): the base layer config box.
+  dva1: { nal: 'avc', config: 'avcC' },
+  dvav: { nal: 'avc', config: 'avcC' },
+  dvh1: { nal: 'hevc', config: 'hvcC' },
+  dvhe: { nal: 'hevc', config: 'hvcC' },
 };
-const AUDIO = new Set(['mp4a', 'ac-3', 'ec-3', 'Opus']);
+/** Full-sample audio (23001-7 10.x: no subsamples): AAC, AC-3, E-AC-3, Opus, FLAC. */
+const AUDIO = new Set(['mp4a', 'ac-3', 'ec-3', 'Opus', 'fLaC']);
 export const PROTECTED_ENTRIES = new Set(['encv', 'enca', 'encs', 'enct']);
 
 export interface SampleEntryInfo {

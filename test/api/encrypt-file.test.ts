@@ -132,3 +132,19 @@ t.test('progress reaches the input size; no temp file is left', async (t) => {
   t.equal(r.bytesOut, readFileSync(join(dir, 'a.mp4')).length);
   t.same(readdirSync(dir), ['a.mp4']);
 });
+
+t.test('full-sample audio beyond the samples: Opus and FLAC, generated with ffmpeg', async (t) => {
+  const dir = scratch(t);
+  const { execFileSync } = await import('node:child_process');
+  for (const [codec, extra] of [['libopus', []], ['flac', ['-strict', '-2']]] as const) {
+    const src = join(dir, `${codec}.mp4`);
+    execFileSync('nice', ['-n', '10', 'ffmpeg', '-y', '-v', 'error', '-f', 'lavfi', '-i', 'sine=f=440:d=3', '-c:a', codec, ...extra,
+      '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '1000000', src]);
+    for (const scheme of ['cenc', 'cbcs'] as const) {
+      const out = join(dir, `${codec}-${scheme}.mp4`);
+      const r = await encryptFile(src, out, { scheme, keys: keySet(), poolSize: 0 });
+      t.equal(r.tracks[0]!.codec, codec === 'flac' ? 'fLaC' : 'Opus');
+      t.same((await framemd5Pipe(out, 'a', A.key)).digests, (await framemd5Pipe(src, 'a')).digests, `${codec} ${scheme} decrypts`);
+    }
+  }
+});
