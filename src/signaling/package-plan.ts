@@ -36,7 +36,12 @@ export function packagePath(manifest: string, ref: string, where: string): strin
   if (/^[a-z][a-z0-9+.-]*:/i.test(ref) || ref.startsWith('/')) {
     throw new MediaError('ERR_PACKAGE_REFERENCE', `${where}: "${ref}" is an absolute URL; only files inside the package can be encrypted`, { where });
   }
-  const clean = decodeURIComponent(ref.split(/[?#]/)[0]!);
+  let clean: string;
+  try {
+    clean = decodeURIComponent(ref.split(/[?#]/)[0]!);
+  } catch {
+    throw new MediaError('ERR_PACKAGE_REFERENCE', `${where}: "${ref}" is not a valid URI reference (bad %-escape)`, { where });
+  }
   const p = posix.normalize(posix.join(posix.dirname(manifest), clean));
   if (p.startsWith('../') || p === '..') {
     throw new MediaError('ERR_PACKAGE_REFERENCE', `${where}: "${ref}" points outside the package directory`, { where });

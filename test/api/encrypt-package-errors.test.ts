@@ -77,7 +77,9 @@ t.test('a reference outside the package is refused', async (t) => {
   const p = path.join(input, 'index.m3u8');
   writeFileSync(p, readFileSync(p, 'utf8').replace('seg_001.ts', '../../etc/passwd'));
   await t.rejects(encryptPackage(input, out, { scheme: 'aes-128', keys, keyUri: 'k' }), { code: 'ERR_PACKAGE_REFERENCE', message: /outside the package/ });
-  writeFileSync(p, readFileSync(p, 'utf8').replace('../../etc/passwd', 'https://cdn.example/seg_001.ts'));
+  writeFileSync(p, readFileSync(p, 'utf8').replace('../../etc/passwd', 'seg_%zz.ts'));
+  await t.rejects(encryptPackage(input, out, { scheme: 'aes-128', keys, keyUri: 'k' }), { code: 'ERR_PACKAGE_REFERENCE', message: /%-escape/ });
+  writeFileSync(p, readFileSync(p, 'utf8').replace('seg_%zz.ts', 'https://cdn.example/seg_001.ts'));
   await t.rejects(encryptPackage(input, out, { scheme: 'aes-128', keys, keyUri: 'k' }), { code: 'ERR_PACKAGE_REFERENCE', message: /absolute URL/ });
   nothingWritten(t, work);
 });
