@@ -26,9 +26,9 @@ export interface Slot {
 
 export interface CompletePes { where: string; slots: Slot[]; pes: Buffer; layout: PesLayout; es: Buffer }
 
-/** Byte loop for packet-sized copies, where Buffer#copy's per-call cost dominates. */
+/** Packet-sized copy (TypedArray#set over a view: measured faster than a byte loop and Buffer#copy). */
 export function copyBytes(src: Buffer, start: number, end: number, dst: Buffer, at: number): number {
-  for (let i = start, o = at; i < end; i++, o++) dst[o] = src[i];
+  dst.set(src.subarray(start, end), at);
   return end - start;
 }
 
