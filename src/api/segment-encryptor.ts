@@ -11,7 +11,11 @@ export interface SegmentEncryptorOptions {
   init: Buffer;
   scheme: ProtectionScheme;
   keys: KeySet;
-  /** Base per-sample IV (cenc/cens/cbc1, 8 or 16 bytes) or constant IV (cbcs, 16 bytes); random when absent, then fixed for the encryptor's life. */
+  /**
+   * Base per-sample IV (cenc/cens/cbc1, 8 or 16 bytes) or constant IV (cbcs, 16 bytes); random
+   * when absent, then fixed for the encryptor's life. With CTR schemes never give two encryptors
+   * (e.g. two representations) the same key *and* the same base IV: their keystreams would repeat.
+   */
   iv?: Buffer;
   ivSize?: 8 | 16;
   /** Seconds at the start left clear (segments whose tfdt is before it). */

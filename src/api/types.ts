@@ -5,7 +5,10 @@ export interface EncryptOptions {
   keys: KeyProvider | KeySet;
   /** Content id sent to a key provider; defaults to the input file name. */
   contentId?: string;
-  /** Base per-sample IV (8 or 16 bytes) for cenc/cens/cbc1, or the constant IV (16 bytes) for cbcs. Random when absent. */
+  /**
+   * Base per-sample IV (8 or 16 bytes) for cenc/cens/cbc1, or the constant IV (16 bytes) for
+   * cbcs. Random when absent. With cenc/cens never reuse a (key, base IV) pair for other content.
+   */
   iv?: Buffer;
   /** Per-sample IV size for cenc/cens/cbc1 (default 8). */
   ivSize?: 8 | 16;
