@@ -26,7 +26,7 @@ export async function prepareProtection(init: Buffer, scheme: CencScheme, keys: 
   return prepareWithKeySet(info, set, scheme, options);
 }
 
-export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'>): PreparedProtection {
+export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'> & { streamIndex?: number }): PreparedProtection {
   const plans = planTracks(info.tracks, set, scheme, options);
   const kids = [...new Set(plans.map((p) => p.summary.kid))];
   let drm = set.drm ?? [];

@@ -13,11 +13,17 @@ export interface SegmentEncryptorOptions {
   keys: KeySet;
   /**
    * Base per-sample IV (cenc/cens/cbc1, 8 or 16 bytes) or constant IV (cbcs, 16 bytes); random
-   * when absent, then fixed for the encryptor's life. With CTR schemes never give two encryptors
-   * (e.g. two representations) the same key *and* the same base IV: their keystreams would repeat.
+   * when absent, then fixed for the encryptor's life. With CTR schemes, two encryptors given the
+   * same key *and* the same base IV (e.g. two representations) need different `streamIndex`
+   * values, or their keystreams repeat.
    */
   iv?: Buffer;
   ivSize?: 8 | 16;
+  /**
+   * Keeps IVs apart between encryptors that share a key and a base IV (the representations of
+   * one package): the per-sample IV counter's top byte is streamIndex + track index (0..255).
+   */
+  streamIndex?: number;
   /** Seconds at the start left clear (segments whose tfdt is before it). */
   clearLead?: number;
   /** Worker threads; 0 (default) = in the calling thread. */
@@ -33,7 +39,7 @@ export interface SegmentEncryptor {
   encryptInit(): Buffer;
   /**
    * Encrypt one media segment (optional styp/sidx, one or more moof+mdat). Calls may overlap
-   * and complete in any order: per-sample IVs are base + trackOrdinal*2^56 + sequence*2^24 +
+   * and complete in any order: per-sample IVs are base + (streamIndex + track)*2^56 + sequence*2^24 +
    * sample index within the segment, so the bytes depend only on (segment, sequenceNumber).
    * encryptFile numbers the fragments of a file 0, 1, 2... the same way, so a file's fragment
    * encrypted here with its index is byte-identical to encryptFile's output for it.

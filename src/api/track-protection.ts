@@ -41,7 +41,11 @@ export async function resolveKeys(keys: KeyProvider | KeySet | undefined, conten
 }
 
 /** Decide, per track, key, KID, IVs and pattern. Pure apart from random IVs when none is given. */
-export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'>): TrackPlan[] {
+export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'> & { streamIndex?: number }): TrackPlan[] {
+  const stream = options.streamIndex ?? 0;
+  if (!Number.isInteger(stream) || stream < 0 || stream + tracks.length > 256) {
+    throw new UsageError('ERR_STREAM_INDEX', `streamIndex must be an integer from 0 to ${256 - tracks.length}, got ${String(options.streamIndex)}`, { where: 'streamIndex' });
+  }
   const clearLead = options.clearLead ?? 0;
   if (typeof clearLead !== 'number' || !Number.isFinite(clearLead) || clearLead < 0) {
     throw new UsageError('ERR_CLEAR_LEAD', `clearLead must be a number of seconds >= 0, got ${String(options.clearLead)}`, { where: 'clearLead' });
@@ -72,7 +76,7 @@ export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme,
     const encryption: TrackEncryption = { scheme, kid: key.kid, ivSize, constantIv: ivSize === 0 ? iv : undefined, cryptByteBlock: pattern.crypt, skipByteBlock: pattern.skip };
     const fragment: FragmentTrack = {
       trackId: info.trackId, type: info.type, nal: info.nal, scheme, key: key.key,
-      cryptByteBlock: pattern.crypt, skipByteBlock: pattern.skip, ivSize, iv, ordinal,
+      cryptByteBlock: pattern.crypt, skipByteBlock: pattern.skip, ivSize, iv, ordinal: stream + ordinal,
       sliceHeaderClear: scheme === 'cbcs' || scheme === 'cens' ? SLICE_HEADER_ALLOWANCE : 0,
     };
     if (clearLead > 0) {

@@ -54,3 +54,14 @@ t.test('per-sample IVs depend on the sequence number, so segments can be encrypt
   t.throws(() => createSegmentEncryptor({ init, scheme: 'sample-aes', keys }), { code: 'ERR_SCHEME' });
   t.throws(() => createSegmentEncryptor({ init: seg, scheme: 'cenc', keys }), { code: 'ERR_NO_MOOV' });
 });
+
+t.test('streamIndex keeps two encryptors with the same key and base IV apart', async (t) => {
+  const init = readFileSync(join(dash, 'init.mp4'));
+  const seg = readFileSync(join(dash, '1.m4s'));
+  const iv = Buffer.from('0102030405060708', 'hex');
+  const a = createSegmentEncryptor({ init, scheme: 'cenc', keys, iv });
+  const b = createSegmentEncryptor({ init, scheme: 'cenc', keys, iv, streamIndex: 1 });
+  t.teardown(async () => { await a.close(); await b.close(); });
+  t.notOk((await a.encryptSegment(seg, 1)).equals(await b.encryptSegment(seg, 1)), 'different IVs, different bytes');
+  t.throws(() => createSegmentEncryptor({ init, scheme: 'cenc', keys, streamIndex: 256 }), { code: 'ERR_STREAM_INDEX' });
+});
