@@ -20,13 +20,13 @@ export interface PreparedProtection {
   protect(init: Buffer): Buffer;
 }
 
-export async function prepareProtection(init: Buffer, scheme: CencScheme, keys: KeyProvider | KeySet, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'>, contentId: string): Promise<PreparedProtection> {
+export async function prepareProtection(init: Buffer, scheme: CencScheme, keys: KeyProvider | KeySet, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead' | 'streamIndex'>, contentId: string): Promise<PreparedProtection> {
   const info = parseInit(init);
   const set = await resolveKeys(keys, contentId, [...new Set(info.tracks.map((t) => t.type))], scheme);
   return prepareWithKeySet(info, set, scheme, options);
 }
 
-export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'> & { streamIndex?: number }): PreparedProtection {
+export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead' | 'streamIndex'>): PreparedProtection {
   const plans = planTracks(info.tracks, set, scheme, options);
   const kids = [...new Set(plans.map((p) => p.summary.kid))];
   let drm = set.drm ?? [];

@@ -41,7 +41,7 @@ export async function resolveKeys(keys: KeyProvider | KeySet | undefined, conten
 }
 
 /** Decide, per track, key, KID, IVs and pattern. Pure apart from random IVs when none is given. */
-export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead'> & { streamIndex?: number }): TrackPlan[] {
+export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead' | 'streamIndex'>): TrackPlan[] {
   const stream = options.streamIndex ?? 0;
   if (!Number.isInteger(stream) || stream < 0 || stream + tracks.length > 256) {
     throw new UsageError('ERR_STREAM_INDEX', `streamIndex must be an integer from 0 to ${256 - tracks.length}, got ${String(options.streamIndex)}`, { where: 'streamIndex' });

@@ -10,6 +10,11 @@ export interface EncryptOptions {
    * cbcs. Random when absent. With cenc/cens never reuse a (key, base IV) pair for other content.
    */
   iv?: Buffer;
+  /**
+   * Keeps IVs apart between runs that share a key and a base IV (e.g. the renditions of one
+   * package): the per-sample IV counter's top byte is streamIndex + track index (0..255).
+   */
+  streamIndex?: number;
   /** Per-sample IV size for cenc/cens/cbc1 (default 8). */
   ivSize?: 8 | 16;
   /** Worker threads; 0 = encrypt in the calling thread. Default: in-thread, or up to 4 workers for inputs of 256 MB and more on machines with more than 2 cores. */
