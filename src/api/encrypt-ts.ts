@@ -4,9 +4,8 @@
  * SAMPLE-AES encryptor: memory bounded by the PES packets in flight). Output goes to a temporary file in the output's directory and is renamed into place;
  * on any error it is removed. The result carries the EXT-X-KEY line for the media playlist.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,6 +15,7 @@ import {
   checkAesParams, createAes128SegmentCipher, encryptAes128Segment, encryptSampleAesSegmentDetailed,
   PACKET_SIZE, SampleAesEncryptor, type SampleAesStreamInfo, sequenceNumberIv, SYNC_BYTE,
 } from '../ts/index.js';
+import { AtomicOutput } from './atomic-output.js';
 import type { EncryptedTrack, EncryptOptions, EncryptResult } from './types.js';
 
 export type TsScheme = 'aes-128' | 'sample-aes';
@@ -142,7 +142,14 @@ class SampleAesTransform extends Transform {
   }
 }
 
-async function streamSampleAes(input: string, tmp: string, key: Buffer, iv: Buffer, total: number, onProgress?: (done: number, total: number) => void): Promise<{ bytesOut: number; streams: SampleAesStreamInfo[] }> {
+/** The last pipeline stage: chunks into the atomic output, in order. */
+function into(out: AtomicOutput): (source: AsyncIterable<Buffer>) => Promise<void> {
+  return async (source) => {
+    for await (const chunk of source) await out.write(chunk);
+  };
+}
+
+async function streamSampleAes(input: string, out: AtomicOutput, key: Buffer, iv: Buffer, total: number, onProgress?: (done: number, total: number) => void): Promise<{ bytesOut: number; streams: SampleAesStreamInfo[] }> {
   let done = 0;
   let bytesOut = 0;
   const source = createReadStream(input, { highWaterMark: 1 << 20 });
@@ -151,15 +158,15 @@ async function streamSampleAes(input: string, tmp: string, key: Buffer, iv: Buff
   const encryptor = new SampleAesEncryptor(key, iv, { inPlace: true });
   const transform = new SampleAesTransform(encryptor);
   transform.on('data', (c: Buffer) => { bytesOut += c.length; });
-  await pipeline(source, transform, createWriteStream(tmp));
+  await pipeline(source, transform, into(out));
   return { bytesOut, streams: encryptor.streams() };
 }
 
-async function streamAes128(input: string, tmp: string, key: Buffer, iv: Buffer, total: number, onProgress?: (done: number, total: number) => void): Promise<void> {
+async function streamAes128(input: string, out: AtomicOutput, key: Buffer, iv: Buffer, total: number, onProgress?: (done: number, total: number) => void): Promise<void> {
   let done = 0;
   const source = createReadStream(input, { highWaterMark: 1 << 20 });
   if (onProgress) source.on('data', (c) => { done += c.length; onProgress(done, total); });
-  await pipeline(source, new PacketGridCheck(), createAes128SegmentCipher(key, iv), createWriteStream(tmp));
+  await pipeline(source, new PacketGridCheck(), createAes128SegmentCipher(key, iv), into(out));
 }
 
 export async function encryptTsFile(input: string, output: string, options: TsEncryptOptions): Promise<TsEncryptResult> {
@@ -180,21 +187,22 @@ export async function encryptTsFile(input: string, output: string, options: TsEn
   if (!key) throw new KeyError('ERR_NO_KEY', 'no content key for the TS segment (video key or a key for every track)', { where: 'keys' });
   const iv = segmentIv(key, options.iv, options.sequenceNumber);
 
-  const tmp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // Written next to the output and renamed into place; removed on error (and by the CLI on SIGINT).
+  const out = await AtomicOutput.create(output);
   let tracks: EncryptedTrack[] = [];
   let bytesOut: number;
   try {
     if (options.scheme === 'aes-128') {
-      await streamAes128(input, tmp, key.key, iv, size, options.onProgress);
+      await streamAes128(input, out, key.key, iv, size, options.onProgress);
       bytesOut = (Math.floor(size / 16) + 1) * 16;
     } else {
-      const done = await streamSampleAes(input, tmp, key.key, iv, size, options.onProgress);
+      const done = await streamSampleAes(input, out, key.key, iv, size, options.onProgress);
       bytesOut = done.bytesOut;
       tracks = done.streams.map((s) => ({ trackId: s.pid, type: s.codec === 'h264' ? 'video' : 'audio', codec: s.codec, kid: key.kid.toString('hex') }));
     }
-    await rename(tmp, output);
+    await out.commit();
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
+    await out.abort();
     if (e instanceof SegcryptError) throw e;
     throw new IoError('ERR_WRITE', `encrypting ${input} to ${output} failed: ${(e as Error).message}`, { where: output, cause: e });
   }
