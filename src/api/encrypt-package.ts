@@ -6,21 +6,21 @@
  * so an error leaves no half-written package.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path, { posix } from 'node:path';
-import { IoError, MediaError, UsageError } from '../errors.js';
+import { MediaError, UsageError } from '../errors.js';
 import { keyForTrack, type KeyProvider, type KeySet, type TrackType } from '../keys/content-key.js';
 import { buildCommonPssh } from '../keys/drm/common-pssh.js';
 import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { parseInit } from '../isobmff/index.js';
 import {
   addKeysToMediaPlaylist, addSessionKeysToMaster, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
-  checkSchemeFits, mergeJobs, planDash, planHls, type AttributeEdit, type DashPlan, type EncryptSignaling, type HlsPlan, type PackageJob,
+  checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type EncryptSignaling, type HlsPlan, type PackageJob,
 } from '../signaling/index.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
 import { encryptFile } from './encrypt-file.js';
 import { encryptTsSegment } from './encrypt-ts.js';
-import { scanTopLevelBoxes } from './file-boxes.js';
+import { listFiles, refuseNonEmpty, topLevelBoxesOf, writeOut } from './encrypt-package-files.js';
 import { createSegmentEncryptor } from './segment-encryptor.js';
 import type { EncryptOptions } from './types.js';
 
@@ -117,6 +117,8 @@ function optionalSignaling(o: PackageOptions): { keyUri?: string; clearKeyLicens
 class PackageWork {
   readonly initTrack = new Map<string, TrackType>();
   readonly rangeEdits = new Map<string, { init: string; index: string }>();
+  /** Per encrypted whole file: input box start -> output box start (and input size -> output size). */
+  readonly boxStarts = new Map<string, Map<number, number>>();
   /** Workers for the segment encryptors: as asked, else by the package's media bytes (small packages stay in-thread). */
   poolSize = 0;
   constructor(readonly src: string, readonly tmp: string, readonly options: PackageOptions, readonly keys: KeySet, readonly texts: Map<string, string>) {}
@@ -172,21 +174,25 @@ class PackageWork {
   }
 
   private async runFile(j: Extract<PackageJob, { kind: 'fmp4-file' }>): Promise<void> {
+    const input = path.join(this.src, j.path);
     const out = path.join(this.tmp, j.path);
     await mkdir(path.dirname(out), { recursive: true });
     const { onProgress: _drop, ...fileOptions } = this.options;
-    await encryptFile(path.join(this.src, j.path), out, { ...fileOptions, keys: this.keys });
+    const result = await encryptFile(input, out, { ...fileOptions, keys: this.keys });
+    const type = result.tracks[0]?.type;
+    if (type) this.initTrack.set(j.path, type);
+    const [before, after] = await Promise.all([topLevelBoxesOf(input), topLevelBoxesOf(out)]);
     // The init grew (sinf, pssh): SegmentBase ranges in the MPD must follow (ISO/IEC 23009-1 5.3.9.2).
-    const fh = await open(out, 'r');
-    try {
-      const boxes = await scanTopLevelBoxes(fh, (await fh.stat()).size);
-      const sidx = boxes.find((b) => b.type === 'sidx');
-      const moov = boxes.find((b) => b.type === 'moov');
-      if (!moov) throw new MediaError('ERR_NO_MOOV', `${j.path}: no moov in the encrypted output`, { where: j.path });
-      const initEnd = sidx ? sidx.start : moov.end;
-      this.rangeEdits.set(j.path, { init: `0-${initEnd - 1}`, index: sidx ? `${sidx.start}-${sidx.end - 1}` : '' });
-    } finally {
-      await fh.close();
+    const sidx = after.boxes.find((b) => b.type === 'sidx');
+    const moov = after.boxes.find((b) => b.type === 'moov');
+    if (!moov) throw new MediaError('ERR_NO_MOOV', `${j.path}: no moov in the encrypted output`, { where: j.path });
+    const initEnd = sidx ? sidx.start : moov.end;
+    this.rangeEdits.set(j.path, { init: `0-${initEnd - 1}`, index: sidx ? `${sidx.start}-${sidx.end - 1}` : '' });
+    // HLS sub-ranges: every top-level box keeps its place in the order, so box starts map one to one.
+    if (before.boxes.map((b) => b.type).join() === after.boxes.map((b) => b.type).join()) {
+      const starts = new Map(before.boxes.map((b, i) => [b.start, after.boxes[i]!.start]));
+      starts.set(before.size, after.size);
+      this.boxStarts.set(j.path, starts);
     }
   }
 
@@ -224,7 +230,9 @@ class PackageWork {
       if (tags.media.length === 0) {
         throw new UsageError('ERR_NO_HLS_SIGNALING', `${p}: no EXT-X-KEY can be written: give keyUri or use a key server that returns DRM signaling`, { where: p });
       }
-      out.set(p, addKeysToMediaPlaylist(this.texts.get(p)!, tags.media, p));
+      let text = this.texts.get(p)!;
+      if (model.mapByteRange) text = rewriteByteRanges(text, p, (uri, range) => { const f = packagePath(p, uri, p); return remapByteRange(this.boxStarts.get(f), range, f, p); });
+      out.set(p, addKeysToMediaPlaylist(text, tags.media, p));
       session.push(...tags.master);
     }
     for (const m of plan.masters) out.set(m, addSessionKeysToMaster(this.texts.get(m)!, session, m));
@@ -257,34 +265,4 @@ async function resolveKeys(options: PackageOptions, contentId: string, jobs: Pac
     return (k as KeyProvider).getKeys({ contentId: options.contentId ?? contentId, trackTypes: [...types], scheme: options.scheme });
   }
   return k as KeySet;
-}
-
-async function listFiles(root: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(root, { recursive: true, withFileTypes: true });
-  } catch (e) {
-    throw new IoError('ERR_INPUT', `cannot read the package directory ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: root, cause: e });
-  }
-  return entries.filter((e) => e.isFile())
-    .map((e) => path.relative(root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split(path.sep).join('/'))
-    .sort();
-}
-
-async function refuseNonEmpty(dir: string): Promise<void> {
-  const st = await stat(dir).catch(() => undefined);
-  if (!st) return;
-  if (!st.isDirectory() || (await readdir(dir)).length > 0) {
-    throw new UsageError('ERR_OUTPUT_EXISTS', `the output ${dir} exists and is not an empty directory`, { where: 'outDir' });
-  }
-}
-
-async function writeOut(root: string, rel: string, data: Buffer | string): Promise<void> {
-  const file = path.join(root, rel);
-  await mkdir(path.dirname(file), { recursive: true });
-  try {
-    await writeFile(file, data, { flag: 'wx' });
-  } catch (e) {
-    throw new IoError('ERR_WRITE', `writing ${rel} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: rel, cause: e });
-  }
 }

@@ -23,8 +23,15 @@ export function joinPlaylist(p: PlaylistLines): string {
   return p.lines.join(p.newline) + (p.finalNewline ? p.newline : '');
 }
 
+/** A sub-range of a resource (EXT-X-BYTERANGE / EXT-X-MAP BYTERANGE), offset resolved. */
+export interface ByteRange {
+  length: number;
+  offset: number;
+}
+
 export interface MediaSegmentRef {
   uri: string;
+  byteRange?: ByteRange;
   /** EXT-X-MEDIA-SEQUENCE + index: the AES-128 IV when the key has none (RFC 8216 5.2). */
   sequenceNumber: number;
 }
@@ -33,6 +40,7 @@ export interface MediaPlaylistModel {
   kind: 'media';
   /** EXT-X-MAP URI (fMP4 init segment). */
   map?: string;
+  mapByteRange?: ByteRange;
   segments: MediaSegmentRef[];
   /** An EXT-X-KEY other than METHOD=NONE is present. */
   encrypted: boolean;
@@ -73,22 +81,47 @@ export function parsePlaylist(text: string, where: string): MediaPlaylistModel |
   let sequence = 0;
   const segments: MediaSegmentRef[] = [];
   let map: string | undefined;
+  let mapByteRange: ByteRange | undefined;
+  let pendingRange: { length: number; offset?: number; line: number } | undefined;
+  const at = (i: number) => ({ where: `${where} line ${i + 1}` });
   lines.forEach((l, i) => {
     if (l.startsWith('#EXT-X-MEDIA-SEQUENCE:')) sequence = Number(l.slice(22));
     else if (l.startsWith('#EXT-X-MAP:')) {
       const uri = tagAttribute(l, 'URI');
-      if (!uri) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: EXT-X-MAP at line ${i + 1} has no URI`, { where: `${where} line ${i + 1}` });
-      if (map !== undefined && map !== uri) throw new MediaError('ERR_HLS_UNSUPPORTED', `${where}: a second EXT-X-MAP at line ${i + 1} (several init segments) is not supported`, { where: `${where} line ${i + 1}` });
-      if (tagAttribute(l, 'BYTERANGE')) throw new MediaError('ERR_HLS_UNSUPPORTED', `${where}: EXT-X-MAP BYTERANGE at line ${i + 1} is not supported`, { where: `${where} line ${i + 1}` });
+      if (!uri) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: EXT-X-MAP at line ${i + 1} has no URI`, at(i));
+      if (map !== undefined && map !== uri) throw new MediaError('ERR_HLS_UNSUPPORTED', `${where}: a second EXT-X-MAP at line ${i + 1} (several init segments) is not supported`, at(i));
+      const br = tagAttribute(l, 'BYTERANGE');
+      if (br !== undefined) {
+        const r = parseByteRange(br, `${where} line ${i + 1}`);
+        mapByteRange = { length: r.length, offset: r.offset ?? 0 };
+      }
       map = uri;
-    } else if (l.startsWith('#EXT-X-BYTERANGE')) {
-      throw new MediaError('ERR_HLS_UNSUPPORTED', `${where}: EXT-X-BYTERANGE at line ${i + 1} (sub-range segments) is not supported`, { where: `${where} line ${i + 1}` });
+    } else if (l.startsWith('#EXT-X-BYTERANGE:')) {
+      pendingRange = { ...parseByteRange(l.slice(17), `${where} line ${i + 1}`), line: i };
     } else if (l.trim() !== '' && !l.startsWith('#')) {
-      segments.push({ uri: l.trim(), sequenceNumber: sequence + segments.length });
+      const seg: MediaSegmentRef = { uri: l.trim(), sequenceNumber: sequence + segments.length };
+      if (pendingRange) {
+        // Without @o the sub-range follows the previous segment's, in the same resource (RFC 8216 4.3.2.2).
+        const prev = segments[segments.length - 1];
+        if (pendingRange.offset === undefined && (!prev?.byteRange || prev.uri !== seg.uri)) {
+          throw new MediaError('ERR_HLS_PLAYLIST', `${where}: EXT-X-BYTERANGE at line ${pendingRange.line + 1} has no offset and no previous sub-range of ${seg.uri}`, at(pendingRange.line));
+        }
+        seg.byteRange = { length: pendingRange.length, offset: pendingRange.offset ?? prev!.byteRange!.offset + prev!.byteRange!.length };
+        pendingRange = undefined;
+      }
+      segments.push(seg);
     }
   });
   if (!Number.isSafeInteger(sequence)) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: EXT-X-MEDIA-SEQUENCE is not an integer`, { where });
   const model: MediaPlaylistModel = { kind: 'media', segments, encrypted };
   if (map !== undefined) model.map = map;
+  if (mapByteRange) model.mapByteRange = mapByteRange;
   return model;
+}
+
+/** `n[@o]` (EXT-X-BYTERANGE and the BYTERANGE attribute of EXT-X-MAP). */
+export function parseByteRange(v: string, where: string): { length: number; offset?: number } {
+  const m = /^\s*(\d+)(?:@(\d+))?\s*$/.exec(v);
+  if (!m) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: byte range "${v.slice(0, 40)}" is not n[@o]`, { where });
+  return m[2] !== undefined ? { length: Number(m[1]), offset: Number(m[2]) } : { length: Number(m[1]) };
 }

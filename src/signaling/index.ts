@@ -4,7 +4,7 @@ export { hlsKeyTags, type HlsKeyTags, type HlsSignalingInput } from './hls-key-t
 export { parseMpd, parseIsoDuration, type MpdModel, type MpdAdaptationSet, type MpdRepresentation, type SegmentTemplateModel } from './mpd-model.js';
 export { templateFiles, fillTemplate, templatePattern, type RepresentationFiles, type TemplateSegment } from './mpd-segments.js';
 export { rewriteMpd, type AttributeEdit } from './mpd-rewrite.js';
-export { parsePlaylist, tagAttribute, type MediaPlaylistModel, type MasterPlaylistModel, type MediaSegmentRef } from './hls-playlist.js';
-export { addKeysToMediaPlaylist, addSessionKeysToMaster } from './playlist-rewrite.js';
+export { parsePlaylist, parseByteRange, tagAttribute, type ByteRange, type MediaPlaylistModel, type MasterPlaylistModel, type MediaSegmentRef } from './hls-playlist.js';
+export { addKeysToMediaPlaylist, addSessionKeysToMaster, rewriteByteRanges, remapByteRange } from './playlist-rewrite.js';
 export { encryptSignaling, type EncryptSignaling, type SignalingOptions } from './result-signaling.js';
 export { planDash, planHls, packagePath, checkSchemeFits, mergeJobs, CENC_SCHEMES, type PackageJob, type DashPlan, type HlsPlan } from './package-plan.js';

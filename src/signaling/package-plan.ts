@@ -13,7 +13,7 @@ export type PackageJob =
   | { kind: 'fmp4-init'; path: string; trackType?: TrackType }
   | { kind: 'fmp4-segment'; path: string; init: string; sequenceNumber: number; trackType?: TrackType }
   /** A whole fragmented file (DASH SegmentBase / on-demand profile). */
-  | { kind: 'fmp4-file'; path: string; trackType?: TrackType; representation: string }
+  | { kind: 'fmp4-file'; path: string; trackType?: TrackType; representation?: string }
   | { kind: 'ts-segment'; path: string; sequenceNumber: number };
 
 export const CENC_SCHEMES: ReadonlySet<string> = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
@@ -137,6 +137,15 @@ export function planHls(playlists: Map<string, string>, files: Set<string>): Hls
     if (m.kind !== 'media') continue;
     if (m.encrypted) throw new MediaError('ERR_ALREADY_ENCRYPTED', `${path} already has an EXT-X-KEY: the package is already encrypted`, { where: path });
     media.set(path, m);
+    if (m.mapByteRange || m.segments.some((s) => s.byteRange)) {
+      // Sub-range playlist: whole fragmented files, encrypted as files; the ranges are remapped after.
+      const resources = new Set([...(m.map !== undefined ? [m.map] : []), ...m.segments.map((s) => s.uri)].map((u) => packagePath(path, u, path)));
+      if (m.map === undefined || !m.mapByteRange || m.segments.some((s) => !s.byteRange) || resources.size !== 1) {
+        throw new MediaError('ERR_HLS_UNSUPPORTED', `${path}: sub-ranges are supported for one fMP4 file holding the init (EXT-X-MAP BYTERANGE) and every segment`, { where: path });
+      }
+      for (const r of resources) { requireFile(files, r, path); jobs.push({ kind: 'fmp4-file', path: r }); }
+      continue;
+    }
     const init = m.map !== undefined ? packagePath(path, m.map, `${path} EXT-X-MAP`) : undefined;
     if (init) { requireFile(files, init, `${path} EXT-X-MAP`); jobs.push({ kind: 'fmp4-init', path: init }); }
     for (const s of m.segments) {

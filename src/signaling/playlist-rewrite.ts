@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import { joinPlaylist, splitPlaylist, tagAttribute, type PlaylistLines } from './hls-playlist.js';
+import { joinPlaylist, parseByteRange, splitPlaylist, tagAttribute, type ByteRange, type PlaylistLines } from './hls-playlist.js';
 
 /** Tags that belong to (come before) the first media segment. */
 const SEGMENT_TAGS = ['#EXTINF', '#EXT-X-MAP', '#EXT-X-BYTERANGE', '#EXT-X-DISCONTINUITY', '#EXT-X-PROGRAM-DATE-TIME', '#EXT-X-GAP', '#EXT-X-CUE', '#EXT-X-PART'];
@@ -50,4 +50,49 @@ function raiseVersion(p: PlaylistLines, added: string[]): void {
   }
   const current = Number(p.lines[i]!.slice(15));
   if (!(current >= needed)) p.lines[i] = `#EXT-X-VERSION:${needed}`;
+}
+
+/**
+ * Sub-range playlists (one file, EXT-X-BYTERANGE): after encryption the boxes moved, so every
+ * range is mapped to its new place. `remap(uri, range)` gives the new range of a resource's
+ * sub-range; every rewritten range carries its offset explicitly. Other lines are kept.
+ */
+export function rewriteByteRanges(text: string, where: string, remap: (uri: string, range: ByteRange) => ByteRange): string {
+  const p = splitPlaylist(text, where);
+  const lastEnd = new Map<string, number>();
+  let pending: { index: number; length: number; offset?: number } | undefined;
+  p.lines.forEach((l, i) => {
+    if (l.startsWith('#EXT-X-MAP:')) {
+      const br = tagAttribute(l, 'BYTERANGE');
+      const uri = tagAttribute(l, 'URI');
+      if (br === undefined || uri === undefined) return;
+      const r = parseByteRange(br, `${where} line ${i + 1}`);
+      const n = remap(uri, { length: r.length, offset: r.offset ?? 0 });
+      p.lines[i] = l.replace(/BYTERANGE="[^"]*"/, `BYTERANGE="${n.length}@${n.offset}"`);
+    } else if (l.startsWith('#EXT-X-BYTERANGE:')) {
+      pending = { index: i, ...parseByteRange(l.slice(17), `${where} line ${i + 1}`) };
+    } else if (pending && l.trim() !== '' && !l.startsWith('#')) {
+      const uri = l.trim();
+      const offset = pending.offset ?? lastEnd.get(uri);
+      if (offset === undefined) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: EXT-X-BYTERANGE at line ${pending.index + 1} has no offset and no previous sub-range of ${uri}`, { where: `${where} line ${pending.index + 1}` });
+      lastEnd.set(uri, offset + pending.length);
+      const n = remap(uri, { length: pending.length, offset });
+      p.lines[pending.index] = `#EXT-X-BYTERANGE:${n.length}@${n.offset}`;
+      pending = undefined;
+    }
+  });
+  return joinPlaylist(p);
+}
+
+/**
+ * A sub-range of a file after encryption: `starts` maps each input top-level box start (and the
+ * input size) to the output's. A range must start and end on box boundaries.
+ */
+export function remapByteRange(starts: Map<number, number> | undefined, range: ByteRange, file: string, where: string): ByteRange {
+  const from = starts?.get(range.offset);
+  const to = starts?.get(range.offset + range.length);
+  if (from === undefined || to === undefined) {
+    throw new MediaError('ERR_HLS_BYTERANGE', `${where}: byte range ${range.length}@${range.offset} of ${file} does not start and end on top-level box boundaries`, { where });
+  }
+  return { offset: from, length: to - from };
 }

@@ -13,6 +13,7 @@ import { frameContents, framemd5, framemd5Lenient } from '../oracles/ffmpeg.js';
 import { encryptPackage } from '../../src/api/encrypt-package.js';
 import { hlsFrames } from '../golden/ts-hls-oracle.js';
 import { topLevelBoxes } from '../../src/isobmff/index.js';
+import { protectionReportFromBuffer } from '../oracles/mp4box-js.js';
 import type { KeySet, ProtectionScheme } from '../../src/keys/content-key.js';
 
 const VIDEO = { kid: Buffer.from('0a0a0a0a0b0b0b0b0c0c0c0c0d0d0d0d', 'hex'), key: Buffer.from('5f1e2d3c4b5a69788796a5b4c3d2e1f0', 'hex') };
@@ -158,4 +159,31 @@ t.test('a CMAF package with an MPD and HLS playlists over the same segments (Sha
   const clear = await framemd5(joined(input, v, path.join(work, 'v-clear.mp4')), { stream: 'video' });
   const dec = await framemd5(joined(out, v, path.join(work, 'v-enc.mp4')), { stream: 'video', decryptionKey: VIDEO.key });
   t.same(frameContents(dec), frameContents(clear), 'video decrypts to the clear frames');
+});
+
+t.test('HLS sub-range playlists (Shaka Packager single files): ranges follow the grown boxes', async (t) => {
+  const work = scratchDir(t, 'segcrypt-pkg-br-');
+  const input = path.join(work, 'in');
+  const media = path.join(SAMPLES, 'media');
+  await runTool(SHAKA_PACKAGER, [
+    `in=${media}/avc.mp4,stream=video,output=${input}/video.mp4,playlist_name=video.m3u8`,
+    `in=${media}/aac.mp4,stream=audio,output=${input}/audio.mp4,playlist_name=audio.m3u8,hls_group_id=audio`,
+    '--segment_duration', '2', '--hls_master_playlist_output', `${input}/master.m3u8`, '--hls_playlist_type', 'VOD', '--quiet']);
+  const out = path.join(work, 'out');
+  await encryptPackage(input, out, { scheme: 'cenc', keys: keys(), keyUri: 'https://keys.example/k' });
+  for (const [track, file, key] of [['video', 'video.mp4', VIDEO.key], ['audio', 'audio.mp4', AUDIO.key]] as const) {
+    const playlist = readFileSync(path.join(out, `${track}.m3u8`), 'utf8');
+    const report = protectionReportFromBuffer(readFileSync(path.join(out, file))); // mp4box.js
+    const moofs = report.boxes.filter((b) => b.type === 'moof').map((b) => b.start);
+    const size = readFileSync(path.join(out, file)).length;
+    const map = /BYTERANGE="(\d+)@(\d+)"/.exec(playlist)!;
+    const moov = report.boxes.find((b) => b.type === 'moov')!;
+    t.same([Number(map[2]), Number(map[1])], [0, moov.start + moov.size], `${track}: EXT-X-MAP covers ftyp+moov of the encrypted file`);
+    const ranges = [...playlist.matchAll(/#EXT-X-BYTERANGE:(\d+)@(\d+)/g)].map((m) => [Number(m[2]), Number(m[1])] as const);
+    t.same(ranges.map(([o]) => o), moofs, `${track}: each sub-range starts at a moof`);
+    t.same(ranges.map(([o, n]) => o + n), [...moofs.slice(1), size], `${track}: and ends where the next one starts (or at the end)`);
+    const clear = await framemd5(path.join(input, file), { stream: track });
+    const dec = await framemd5(path.join(out, file), { stream: track, decryptionKey: key });
+    t.same(frameContents(dec), frameContents(clear), `${track}: the file decrypts to the clear frames`);
+  }
 });

@@ -7,7 +7,7 @@
  */
 import t, { type Test } from 'tap';
 import path from 'node:path';
-import { SAMPLES } from '../oracles/run-tool.js';
+import { runTool, SAMPLES, SHAKA_PACKAGER } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
 import { encryptPackage } from '../../src/api/encrypt-package.js';
 import type { ProtectionScheme } from '../../src/keys/content-key.js';
@@ -34,6 +34,17 @@ interface Case {
   perTrack?: boolean;
   /** No keys in the player config: it reads the ClearKey license URL from our MPD and asks that server. */
   license?: boolean;
+  /** Build the clear input into `dir` instead of using a sample. */
+  build?: (dir: string) => Promise<void>;
+}
+
+/** Shaka Packager HLS with single files and EXT-X-BYTERANGE sub-ranges (made at test time). */
+async function shakaSingleFileHls(dir: string): Promise<void> {
+  const media = path.join(SAMPLES, 'media');
+  await runTool(SHAKA_PACKAGER, [
+    `in=${media}/avc.mp4,stream=video,output=${dir}/video.mp4,playlist_name=video.m3u8`,
+    `in=${media}/aac.mp4,stream=audio,output=${dir}/audio.mp4,playlist_name=audio.m3u8,hls_group_id=audio`,
+    '--segment_duration', '2', '--hls_master_playlist_output', `${dir}/master.m3u8`, '--hls_playlist_type', 'VOD', '--quiet']);
 }
 
 const CASES: Case[] = [
@@ -47,15 +58,19 @@ const CASES: Case[] = [
   { name: 'dash.js, DASH cenc (ffmpeg package)', sample: 'dash', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd' },
   { name: 'dash.js, DASH cenc (Shaka Packager package)', sample: 'dash-shaka', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd' },
   { name: 'hls.js, HLS TS AES-128 (ffmpeg package)', sample: 'hls-ts', scheme: 'aes-128', player: 'hlsjs', manifest: 'master.m3u8', keyUri: true },
+  { name: 'shaka-player, HLS fMP4 cbcs with EXT-X-BYTERANGE sub-ranges of single files (Shaka Packager package)', sample: 'hls-byterange', scheme: 'cbcs', player: 'shaka', manifest: 'master.m3u8', keyUri: true, build: shakaSingleFileHls },
   { name: 'shaka-player, HLS fMP4 cenc SAMPLE-AES-CTR identity key (Shaka Packager package)', sample: 'hls-shaka', scheme: 'cenc', player: 'shaka', manifest: 'master.m3u8', keyUri: true },
 ];
 
 async function check(t: Test, browser: Browser, server: StaticServer, c: Case): Promise<void> {
-  const out = path.join(scratchDir(t, 'segcrypt-player-'), 'pkg');
+  const work = scratchDir(t, 'segcrypt-player-');
+  const out = path.join(work, 'pkg');
+  let input = path.join(SAMPLES, c.sample);
+  if (c.build) { input = path.join(work, 'in'); await c.build(input); }
   const keyUri = c.keyUri ? `${server.origin}${KEY_PATH}` : undefined;
   const licensePath = `/license/${c.sample}-${c.scheme}-${c.player}`;
   const clearKeyLicenseUrl = c.license ? `${server.origin}${licensePath}` : undefined;
-  await encryptPackage(path.join(SAMPLES, c.sample), out, {
+  await encryptPackage(input, out, {
     scheme: c.scheme,
     keys: c.perTrack
       ? { keys: [{ kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex'), trackTypes: ['video'] }, { kid: Buffer.from(AUDIO_KID, 'hex'), key: Buffer.from(AUDIO_KEY, 'hex'), trackTypes: ['audio'] }], drm: [] }

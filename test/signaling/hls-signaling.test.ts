@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Parser } from 'm3u8-parser';
 import { SAMPLES } from '../oracles/run-tool.js';
-import { addKeysToMediaPlaylist, addSessionKeysToMaster, hlsKeyTags, parsePlaylist } from '../../src/signaling/index.js';
+import { addKeysToMediaPlaylist, addSessionKeysToMaster, hlsKeyTags, parsePlaylist, remapByteRange, rewriteByteRanges } from '../../src/signaling/index.js';
 import { buildPlayReadyObject, buildPlayReadyPssh, buildWidevinePssh, buildWrmHeader, SYSTEM_IDS } from '../../src/keys/drm/index.js';
 
 const kid = Buffer.from('9eb4050de44b4802932e27d75083e266', 'hex');
@@ -105,4 +105,19 @@ t.test('refusals: already encrypted playlists, no segments, not a playlist', asy
   t.throws(() => parsePlaylist('<html>', 'x.m3u8'), { code: 'ERR_HLS_PLAYLIST' });
   const none = '#EXTM3U\n#EXT-X-KEY:METHOD=NONE\n#EXTINF:2,\na.ts\n';
   t.doesNotThrow(() => addKeysToMediaPlaylist(none, ['#EXT-X-KEY:METHOD=AES-128,URI="x"'], 'p'), 'METHOD=NONE is not protection');
+});
+
+t.test('sub-range playlists: ranges parsed (implicit offsets), remapped to explicit n@o', async (t) => {
+  const text = '#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-MAP:URI="v.mp4",BYTERANGE="840@0"\n#EXTINF:2.000,\n#EXT-X-BYTERANGE:100@908\nv.mp4\n#EXTINF:2.000,\n#EXT-X-BYTERANGE:50\nv.mp4\n#EXT-X-ENDLIST\n';
+  const m = parsePlaylist(text, 'v.m3u8');
+  t.equal(m.kind, 'media');
+  if (m.kind !== 'media') return;
+  t.same(m.mapByteRange, { length: 840, offset: 0 });
+  t.same(m.segments.map((s) => s.byteRange), [{ length: 100, offset: 908 }, { length: 50, offset: 1008 }], 'no @o: right after the previous sub-range');
+  const starts = new Map([[0, 0], [840, 972], [908, 1040], [1008, 1150], [1058, 1230]]);
+  const out = rewriteByteRanges(text, 'v.m3u8', (uri, r) => remapByteRange(starts, r, uri, 'v.m3u8'));
+  t.equal(out, text.replace('BYTERANGE="840@0"', 'BYTERANGE="972@0"').replace('100@908', '110@1040').replace('#EXT-X-BYTERANGE:50\n', '#EXT-X-BYTERANGE:80@1150\n'));
+  t.throws(() => remapByteRange(starts, { length: 10, offset: 900 }, 'v.mp4', 'v.m3u8'), { code: 'ERR_HLS_BYTERANGE', message: /10@900 of v\.mp4/ });
+  t.throws(() => parsePlaylist('#EXTM3U\n#EXTINF:2,\n#EXT-X-BYTERANGE:50\nv.mp4\n', 'x'), { code: 'ERR_HLS_PLAYLIST', message: /no offset/ });
+  t.throws(() => parsePlaylist('#EXTM3U\n#EXTINF:2,\n#EXT-X-BYTERANGE:5x\nv.mp4\n', 'x'), { code: 'ERR_HLS_PLAYLIST', message: /n\[@o\]/ });
 });

@@ -1,0 +1,53 @@
+/**
+ * File-system side of encryptPackage: the package's file list, the output directory checks and
+ * the writes into the temporary output directory (exclusive creates: nothing is overwritten).
+ */
+import { mkdir, open, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { IoError, UsageError } from '../errors.js';
+import type { Box } from '../isobmff/index.js';
+import { scanTopLevelBoxes } from './file-boxes.js';
+
+/** Every regular file under `root`, package-relative with '/' separators, sorted. */
+export async function listFiles(root: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(root, { recursive: true, withFileTypes: true });
+  } catch (e) {
+    throw new IoError('ERR_INPUT', `cannot read the package directory ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: root, cause: e });
+  }
+  return entries.filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+/** The output may be absent or an empty directory; anything else is refused. */
+export async function refuseNonEmpty(dir: string): Promise<void> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st) return;
+  if (!st.isDirectory() || (await readdir(dir)).length > 0) {
+    throw new UsageError('ERR_OUTPUT_EXISTS', `the output ${dir} exists and is not an empty directory`, { where: 'outDir' });
+  }
+}
+
+/** Top-level box headers of a file (no payload read) and its size. */
+export async function topLevelBoxesOf(file: string): Promise<{ boxes: Box[]; size: number }> {
+  const fh = await open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    return { boxes: await scanTopLevelBoxes(fh, size), size };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Write one output file under `root`, creating its folders; never overwrites. */
+export async function writeOut(root: string, rel: string, data: Buffer | string): Promise<void> {
+  const file = path.join(root, rel);
+  await mkdir(path.dirname(file), { recursive: true });
+  try {
+    await writeFile(file, data, { flag: 'wx' });
+  } catch (e) {
+    throw new IoError('ERR_WRITE', `writing ${rel} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: rel, cause: e });
+  }
+}
