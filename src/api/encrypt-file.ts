@@ -68,7 +68,7 @@ async function encryptFmp4(fh: FileHandle, size: number, input: string, output: 
   }
   const moov = boxes[moovIndex]!;
   const moovBuf = await readExact(fh, moov.start, moov.end - moov.start, 'moov');
-  const prepared = await prepareProtection(moovBuf, scheme, options.keys, options, options.contentId ?? basename(input));
+  const prepared = await prepareProtection(moovBuf, scheme, options.keys, options, options.contentId ?? basename(input), moov.start);
 
   const out = await AtomicOutput.create(output);
   const pool = new FragmentPool(defaultPoolSize(size, options.poolSize));

@@ -20,8 +20,8 @@ export interface PreparedProtection {
   protect(init: Buffer): Buffer;
 }
 
-export async function prepareProtection(init: Buffer, scheme: CencScheme, keys: KeyProvider | KeySet, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead' | 'streamIndex'>, contentId: string): Promise<PreparedProtection> {
-  const info = parseInit(init);
+export async function prepareProtection(init: Buffer, scheme: CencScheme, keys: KeyProvider | KeySet, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead' | 'streamIndex'>, contentId: string, initOffset = 0): Promise<PreparedProtection> {
+  const info = parseInit(init, initOffset);
   const set = await resolveKeys(keys, contentId, [...new Set(info.tracks.map((t) => t.type))], scheme);
   return prepareWithKeySet(info, set, scheme, options);
 }

@@ -12,6 +12,13 @@ export interface Box {
   end: number;
   /** The box path for error messages, e.g. `moov/trak/mdia`. */
   path: string;
+  /** File offset of byte 0 of the buffer the box was read from (for messages). */
+  base: number;
+}
+
+/** `moov/trak/mdia at byte 1234`: where a box is, in file offsets, for error messages. */
+export function boxPlace(b: Box): string {
+  return `${b.path} at byte ${b.base + b.start}`;
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -50,7 +57,7 @@ export function readBox(buf: Buffer, offset: number, limit: number, parentPath: 
     const what = isEof ? `the file ends at byte ${base + limit} (truncated)` : `its parent ${parentPath || 'file'} ends at byte ${base + limit}`;
     throw new MediaError(code, `box ${where(type)} declares size ${size} (to byte ${base + offset + size}) but ${what}`, { where: where(type) });
   }
-  return { type, start: offset, bodyStart: offset + headerSize, end: offset + size, path: parentPath ? `${parentPath}/${type}` : type };
+  return { type, start: offset, bodyStart: offset + headerSize, end: offset + size, path: parentPath ? `${parentPath}/${type}` : type, base };
 }
 
 /** The child boxes of `parent`, starting at `from` (defaults to the parent's body). */
@@ -58,7 +65,7 @@ export function childBoxes(buf: Buffer, parent: Box, from = parent.bodyStart): B
   const out: Box[] = [];
   let o = from;
   while (o < parent.end) {
-    const b = readBox(buf, o, parent.end, parent.path);
+    const b = readBox(buf, o, parent.end, parent.path, false, parent.base);
     out.push(b);
     o = b.end; // strictly increasing: readBox guarantees size >= 8
   }
@@ -66,11 +73,11 @@ export function childBoxes(buf: Buffer, parent: Box, from = parent.bodyStart): B
 }
 
 /** Top-level boxes of a buffer that holds whole boxes (an init segment, a media segment). */
-export function topLevelBoxes(buf: Buffer, name = ''): Box[] {
+export function topLevelBoxes(buf: Buffer, name = '', base = 0): Box[] {
   const out: Box[] = [];
   let o = 0;
   while (o < buf.length) {
-    const b = readBox(buf, o, buf.length, name, true);
+    const b = readBox(buf, o, buf.length, name, true, base);
     out.push(b);
     o = b.end;
   }
@@ -83,7 +90,7 @@ export function findChild(buf: Buffer, parent: Box, type: string, from?: number)
 
 export function requireChild(buf: Buffer, parent: Box, type: string, from?: number): Box {
   const b = findChild(buf, parent, type, from);
-  if (!b) throw new MediaError('ERR_BOX_MISSING', `${parent.path} at byte ${parent.start} has no ${type} box`, { where: `${parent.path}/${type}` });
+  if (!b) throw new MediaError('ERR_BOX_MISSING', `${boxPlace(parent)} has no ${type} box`, { where: `${parent.path}/${type}` });
   return b;
 }
 
@@ -107,5 +114,5 @@ export function writeFullBoxHeader(out: Buffer, offset: number, size: number, ty
  */
 export function readTopLevelHeader(head: Buffer, fileOffset: number, fileSize: number): Box {
   const b = readBox(head, 0, fileSize - fileOffset, '', true, fileOffset);
-  return { type: b.type, start: fileOffset, bodyStart: fileOffset + b.bodyStart, end: fileOffset + b.end, path: b.path };
+  return { type: b.type, start: fileOffset, bodyStart: fileOffset + b.bodyStart, end: fileOffset + b.end, path: b.path, base: 0 };
 }

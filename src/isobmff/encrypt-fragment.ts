@@ -153,7 +153,7 @@ export interface FragmentParts {
  * `counters` holds, per track, the index of the next sample within the segment and is advanced.
  */
 export function encryptFragmentInPlace(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number, fileOffset: number, counters: Map<number, number>): FragmentParts {
-  const moof = readBox(buf, 0, buf.length, '', true);
+  const moof = readBox(buf, 0, buf.length, '', true, fileOffset);
   if (moof.type !== 'moof') throw new MediaError('ERR_BOX_MISSING', `expected moof at byte ${fileOffset}, found ${moof.type}`, { where: moof.type });
   const moofSize = moof.end - moof.start;
   const plans: TrafPlan[] = [];

@@ -1,6 +1,6 @@
 import { MediaError } from '../errors.js';
 import type { TrackType } from '../keys/content-key.js';
-import { childBoxes, requireChild, topLevelBoxes, type Box } from './box.js';
+import { boxPlace, childBoxes, requireChild, topLevelBoxes, type Box } from './box.js';
 import { readSampleEntry, type SampleEntryInfo } from './sample-entry.js';
 import { writeSinf, type TrackEncryption } from './sinf.js';
 
@@ -48,7 +48,7 @@ function walkTracks(buf: Buffer, moov: Box): TrackBoxes[] {
     const t: TrackBoxes = { trackId, trak, stsd, chain: [moov, trak, mdia, minf, stbl, stsd], entries };
     const type: TrackType | undefined = handler === 'vide' ? 'video' : handler === 'soun' ? 'audio' : undefined;
     if (type) {
-      if (entries.length === 0) throw new MediaError('ERR_BOX_MISSING', `${stsd.path} at byte ${stsd.start} has no sample entry`, { where: stsd.path });
+      if (entries.length === 0) throw new MediaError('ERR_BOX_MISSING', `${boxPlace(stsd)} has no sample entry`, { where: stsd.path });
       const first = readSampleEntry(buf, entries[0]!, type);
       for (const e of entries.slice(1)) readSampleEntry(buf, e, type);
       t.info = { trackId, type, codec: first.codec, nal: first.nal, timescale, defaultSampleSize: 0, defaultSampleDescriptionIndex: 1, sampleEntryCount: entries.length };
@@ -58,18 +58,21 @@ function walkTracks(buf: Buffer, moov: Box): TrackBoxes[] {
   return out;
 }
 
-function findMoov(buf: Buffer): Box {
-  const moov = topLevelBoxes(buf, '').find((b) => b.type === 'moov');
+function findMoov(buf: Buffer, base = 0): Box {
+  const moov = topLevelBoxes(buf, '', base).find((b) => b.type === 'moov');
   if (!moov) throw new MediaError('ERR_NO_MOOV', 'no moov box in the init segment', { where: 'moov' });
   return moov;
 }
 
-/** Parse an init segment (ftyp + moov, or just moov). Rejects non-fragmented and protected input. */
-export function parseInit(buf: Buffer): InitInfo {
-  const moov = findMoov(buf);
+/**
+ * Parse an init segment (ftyp + moov, or just moov). Rejects non-fragmented and protected input.
+ * `base` is the file offset of buf[0], for error messages.
+ */
+export function parseInit(buf: Buffer, base = 0): InitInfo {
+  const moov = findMoov(buf, base);
   const mvex = childBoxes(buf, moov).find((b) => b.type === 'mvex');
   if (!mvex) {
-    throw new MediaError('ERR_NOT_FRAGMENTED', `the input is not a fragmented MP4 (moov at byte ${moov.start} has no mvex); ${NOT_FRAGMENTED_HINT}`, { where: 'moov/mvex' });
+    throw new MediaError('ERR_NOT_FRAGMENTED', `the input is not a fragmented MP4 (${boxPlace(moov)} has no mvex); ${NOT_FRAGMENTED_HINT}`, { where: 'moov/mvex' });
   }
   const defaults = new Map<number, [number, number]>();
   for (const trex of childBoxes(buf, mvex)) {

@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import { childBoxes, writeFullBoxHeader, type Box } from './box.js';
+import { boxPlace, childBoxes, writeFullBoxHeader, type Box } from './box.js';
 
 /**
  * Sample auxiliary information for Common Encryption (ISO/IEC 23001-7 7.2; 14496-12 8.7.8-8.7.9):
@@ -42,7 +42,7 @@ export function parseSenc(buf: Buffer, senc: Box, ivSize: number): SampleEncrypt
   const out: SampleEncryptionEntry[] = [];
   let o = senc.bodyStart + 8;
   for (let i = 0; i < count; i++) {
-    if (o + ivSize > senc.end) throw new MediaError('ERR_BOX_TRUNCATED', `${senc.path} at byte ${senc.start}: entry ${i} runs past the box`, { where: senc.path });
+    if (o + ivSize > senc.end) throw new MediaError('ERR_BOX_TRUNCATED', `${boxPlace(senc)}: entry ${i} runs past the box`, { where: senc.path });
     const iv = Buffer.from(buf.subarray(o, o + ivSize)); o += ivSize;
     const subsamples: [number, number][] = [];
     if (flags & SENC_USE_SUBSAMPLES) {

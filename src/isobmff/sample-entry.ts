@@ -1,7 +1,7 @@
 import { MediaError } from '../errors.js';
 import type { TrackType } from '../keys/content-key.js';
 import type { NalCodec } from '../cenc/index.js';
-import { childBoxes, type Box } from './box.js';
+import { boxPlace, childBoxes, type Box } from './box.js';
 
 /** Sample entry 4ccs we know how to protect, and what their samples look like. */
 const VIDEO: Record<string, { nal: NalCodec; config: string }> = {
@@ -36,7 +36,7 @@ export function sampleEntryChildrenStart(buf: Buffer, entry: Box, type: TrackTyp
 
 /** Read one sample entry of a `vide`/`soun` track; rejects protected and unknown codecs. */
 export function readSampleEntry(buf: Buffer, entry: Box, type: TrackType): SampleEntryInfo {
-  const where = `${entry.path} at byte ${entry.start}`;
+  const where = boxPlace(entry);
   if (PROTECTED_ENTRIES.has(entry.type)) {
     throw new MediaError('ERR_ALREADY_ENCRYPTED', `the input is already encrypted: sample entry ${where} is ${entry.type}`, { where });
   }
@@ -48,7 +48,7 @@ export function readSampleEntry(buf: Buffer, entry: Box, type: TrackType): Sampl
     if (!cfg) throw new MediaError('ERR_BOX_MISSING', `sample entry ${where} has no ${v.config} box`, { where });
     // avcC: lengthSizeMinusOne in byte 4; hvcC: in byte 21 (ISO/IEC 14496-15 5.3.3, 8.3.3).
     const at = cfg.bodyStart + (v.nal === 'avc' ? 4 : 21);
-    if (at >= cfg.end) throw new MediaError('ERR_BOX_TRUNCATED', `${cfg.path} at byte ${cfg.start} is too short`, { where: cfg.path });
+    if (at >= cfg.end) throw new MediaError('ERR_BOX_TRUNCATED', `${boxPlace(cfg)} is too short`, { where: cfg.path });
     return { box: entry, codec: entry.type, nal: { codec: v.nal, lengthSize: (buf[at]! & 3) + 1, config: Buffer.from(buf.subarray(cfg.bodyStart, cfg.end)) } };
   }
   if (!AUDIO.has(entry.type)) {

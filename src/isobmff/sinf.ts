@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import { childBoxes, writeBoxHeader, writeFullBoxHeader, type Box } from './box.js';
+import { boxPlace, childBoxes, writeBoxHeader, writeFullBoxHeader, type Box } from './box.js';
 
 /**
  * Protection scheme info (ISO/IEC 23001-7 8.1-8.2, ISO/IEC 14496-12 8.12): `sinf` =
@@ -56,9 +56,9 @@ export function parseSinf(buf: Buffer, sinf: Box): ProtectionInfo {
   const frma = kids.find((b) => b.type === 'frma');
   const schm = kids.find((b) => b.type === 'schm');
   const schi = kids.find((b) => b.type === 'schi');
-  if (!frma || !schm || !schi) throw new MediaError('ERR_BOX_MISSING', `${sinf.path} at byte ${sinf.start} lacks frma, schm or schi`, { where: sinf.path });
+  if (!frma || !schm || !schi) throw new MediaError('ERR_BOX_MISSING', `${boxPlace(sinf)} lacks frma, schm or schi`, { where: sinf.path });
   const tenc = childBoxes(buf, schi).find((b) => b.type === 'tenc');
-  if (!tenc) throw new MediaError('ERR_BOX_MISSING', `${schi.path} at byte ${schi.start} has no tenc`, { where: schi.path });
+  if (!tenc) throw new MediaError('ERR_BOX_MISSING', `${boxPlace(schi)} has no tenc`, { where: schi.path });
   const v = buf[tenc.bodyStart]!;
   const b = tenc.bodyStart + 4;
   const ivSize = buf[b + 3]! as 0 | 8 | 16;

@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import { writeFullBoxHeader, type Box } from './box.js';
+import { boxPlace, writeFullBoxHeader, type Box } from './box.js';
 
 /**
  * Track fragment header and run boxes (ISO/IEC 14496-12 8.8.7, 8.8.8): parse, and write back
@@ -40,7 +40,7 @@ export interface TrackRun {
 }
 
 function need(box: Box, at: number, n: number): void {
-  if (at + n > box.end) throw new MediaError('ERR_BOX_TRUNCATED', `${box.path} at byte ${box.start} is too short for its fields (flags say ${at + n - box.start} bytes, box has ${box.end - box.start})`, { where: box.path });
+  if (at + n > box.end) throw new MediaError('ERR_BOX_TRUNCATED', `${boxPlace(box)} is too short for its fields (flags say ${at + n - box.start} bytes, box has ${box.end - box.start})`, { where: box.path });
 }
 
 export function parseTfhd(buf: Buffer, box: Box): TrackFragmentHeader {
@@ -85,7 +85,7 @@ export function writeTfhd(buf: Buffer, h: TrackFragmentHeader, out: Buffer, at: 
 
 /** tfdt baseMediaDecodeTime (14496-12 8.8.12). */
 export function readTfdt(buf: Buffer, box: Box): number {
-  if (box.bodyStart + 8 > box.end) throw new MediaError('ERR_BOX_TRUNCATED', `${box.path} at byte ${box.start} is too short`, { where: box.path });
+  if (box.bodyStart + 8 > box.end) throw new MediaError('ERR_BOX_TRUNCATED', `${boxPlace(box)} is too short`, { where: box.path });
   return buf[box.bodyStart] === 1 ? Number(buf.readBigUInt64BE(box.bodyStart + 4)) : buf.readUInt32BE(box.bodyStart + 4);
 }
 
