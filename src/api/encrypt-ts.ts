@@ -1,8 +1,9 @@
 /**
  * MPEG-TS segments for HLS: METHOD=AES-128 (whole segment, streamed file to file in ~1 MB chunks
  * with one cipher, constant memory) and METHOD=SAMPLE-AES (per sample, streamed through the
- * SAMPLE-AES encryptor: memory bounded by the PES packets in flight). Output goes to a temporary file in the output's directory and is renamed into place;
- * on any error it is removed. The result carries the EXT-X-KEY line for the media playlist.
+ * SAMPLE-AES encryptor: memory bounded by the PES packets in flight). Output goes to a temporary
+ * file in the output's directory and is renamed into place; on any error it is removed. The
+ * result carries the EXT-X-KEY line for the media playlist.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -175,6 +176,9 @@ export async function encryptTsFile(input: string, output: string, options: TsEn
   if (!options.keys) throw new UsageError('ERR_NO_KEYS', 'options.keys is required (a KeyProvider or a KeySet)', { where: 'keys' });
   if (options.iv !== undefined && options.iv.length !== 16) {
     throw new UsageError('ERR_IV_LENGTH', `HLS IVs are 16 bytes, got ${options.iv.length}`, { where: 'iv' });
+  }
+  if (options.clearLead) {
+    throw new UsageError('ERR_CLEAR_LEAD', 'a clear lead applies to fMP4 fragments; for HLS TS leave the first segments unencrypted instead (no EXT-X-KEY before them)', { where: 'clearLead' });
   }
   let size: number;
   try {

@@ -22,6 +22,7 @@ t.test('encryptFile detects MPEG-TS and hands it to the TS engine', async (t) =>
   t.equal(again.iv, `0x${'0'.repeat(31)}9`, 'no IV given: the media sequence number (RFC 8216), for SAMPLE-AES too');
   t.equal(r.bytesOut, readFileSync(path.join(dir, 'out.ts')).length);
   await t.rejects(encryptFile(input, path.join(dir, 'cenc.ts'), { scheme: 'cenc', keys }), { code: 'ERR_SCHEME' }, 'cenc does not apply to TS');
+  await t.rejects(encryptFile(input, path.join(dir, 'lead.ts'), { scheme: 'aes-128', keys, clearLead: 2 }), { code: 'ERR_CLEAR_LEAD' }, 'no clear lead inside one TS segment');
   t.same(readdirSync(dir).sort(), ['out.ts', 'out2.ts']);
 });
 
