@@ -29,7 +29,7 @@ t.test('argument parsing', async (t) => {
   const a = parseEncryptArgs(['in.mp4', '-o', 'out.mp4', '--scheme', 'cbcs', '--key', `video=${KID}:${KEY}`, '--key', `audio=${KID}:${KEY}`, '--iv', '000102030405060708090a0b0c0d0e0f', '--pool', '2', '--json']);
   t.not(a, 'help');
   if (a === 'help') return;
-  t.same([a.input, a.output, a.scheme, a.keys.length, a.iv?.length, a.pool, a.json], ['in.mp4', 'out.mp4', 'cbcs', 2, 16, 2, true]);
+  t.same([a.input, a.output, a.scheme, a.keySource.keys!.length, a.iv?.length, a.pool, a.json], ['in.mp4', 'out.mp4', 'cbcs', 2, 16, 2, true]);
   t.throws(() => parseEncryptArgs(['in.mp4', '--scheme', 'cenc', '--key', `${KID}:${KEY}`]), { code: 'ERR_CLI_ARGS', message: /-o/ });
   t.throws(() => parseEncryptArgs(['in.mp4', '-o', 'x', '--scheme', 'rot13', '--key', `${KID}:${KEY}`]), { code: 'ERR_CLI_ARGS', message: /--scheme/ });
   t.throws(() => parseEncryptArgs(['in.mp4', '-o', 'x', '--scheme', 'cenc']), { code: 'ERR_CLI_ARGS', message: /--key/ });

@@ -35,5 +35,5 @@ t.test('prints the URL, serves SPEKE, stops on SIGTERM with exit code 0', async 
 t.test('a bad argument is exit code 2', async (t) => {
   const err = process.stderr.write.bind(process.stderr);
   (process.stderr as { write: unknown }).write = () => true;
-  try { t.equal(await keyServerCommand(['--port', 'x']), 2); } finally { (process.stderr as { write: unknown }).write = err; }
+  try { t.equal(await keyServerCommand(['--port', 'x']), 64); } finally { (process.stderr as { write: unknown }).write = err; }
 });

@@ -1,22 +1,24 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.js';
-import { parseKeySpec, StaticKeys } from '../../keys/static-keys.js';
+import { keyProviderFromOptions, type KeyProviderOptions } from '../../keys/index.js';
 import { encryptFile, removeTempOutputsSync } from '../../api/index.js';
 import type { EncryptResult } from '../../api/index.js';
 import type { ProtectionScheme } from '../../keys/content-key.js';
 import { EXIT } from '../exit-codes.js';
+import { parseIvHex, parsePool, parseScheme, requireKeySource } from '../common-args.js';
+import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keySourceFrom } from '../key-source.js';
 
-const USAGE = `usage: segcrypt encrypt <input> -o <output> --scheme cenc|cbcs|cens|cbc1|aes-128|sample-aes --key KID:KEY [--key audio=KID:KEY] [--iv HEX] [--pool N] [--json]
-  --key KID:KEY        32 hex digits each; a bare key applies to every track, video=/audio= pick a track type
+const USAGE = `usage: segcrypt encrypt <input> -o <output> --scheme cenc|cbcs|cens|cbc1|aes-128|sample-aes <key source> [options]
+  Encrypts a fragmented MP4/CMAF file (init + fragments) or an MPEG-TS segment (container from the bytes).
+${KEY_SOURCE_USAGE}
   --iv HEX             base per-sample IV (16 or 32 hex digits) or, for cbcs, the constant IV (32 hex digits)
   --clear-lead S       leave fragments that start in the first S seconds unencrypted
   --pool N             worker threads (0 = encrypt in this thread)
-  --json               print the result as JSON on stdout`;
+  --json               print the result as JSON on stdout
+  --quiet              print nothing on success (errors still go to stderr)`;
 
-const SCHEMES = new Set(['cenc', 'cbcs', 'cens', 'cbc1', 'aes-128', 'sample-aes']);
-
-export interface EncryptArgs { input: string; output: string; scheme: ProtectionScheme; keys: string[]; iv?: Buffer; clearLead?: number; pool?: number; json: boolean }
+export interface EncryptArgs { input: string; output: string; scheme: ProtectionScheme; keySource: KeyProviderOptions; iv?: Buffer; clearLead?: number; pool?: number; json: boolean; quiet: boolean }
 
 export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
   let parsed;
@@ -24,8 +26,8 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
     parsed = parseArgs({
       args: argv,
       options: {
-        output: { type: 'string', short: 'o' }, scheme: { type: 'string' }, key: { type: 'string', multiple: true },
-        iv: { type: 'string' }, 'clear-lead': { type: 'string' }, pool: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        ...KEY_SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, scheme: { type: 'string' },
+        iv: { type: 'string' }, 'clear-lead': { type: 'string' }, pool: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: true,
     });
@@ -36,25 +38,17 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
   if (v.help) return 'help';
   if (parsed.positionals.length !== 1) throw new UsageError('ERR_CLI_ARGS', `encrypt takes exactly one input file, got ${parsed.positionals.length}`, { where: '<input>' });
   if (!v.output) throw new UsageError('ERR_CLI_ARGS', 'the output file is required: -o <output>', { where: '-o' });
-  if (!v.scheme || !SCHEMES.has(v.scheme)) throw new UsageError('ERR_CLI_ARGS', `--scheme must be one of cenc, cbcs, cens, cbc1, aes-128, sample-aes${v.scheme ? `, got "${v.scheme.slice(0, 20)}"` : ''}`, { where: '--scheme' });
-  if (!v.key || v.key.length === 0) throw new UsageError('ERR_CLI_ARGS', 'at least one --key KID:KEY is required', { where: '--key' });
-  let iv: Buffer | undefined;
-  if (v.iv !== undefined) {
-    const hex = v.iv.replace(/^0x/i, '');
-    if (!/^([0-9a-fA-F]{16}|[0-9a-fA-F]{32})$/.test(hex)) throw new UsageError('ERR_IV_FORMAT', `--iv must be 16 or 32 hex digits, got ${hex.length} characters`, { where: '--iv' });
-    iv = Buffer.from(hex, 'hex');
-  }
+  const scheme = parseScheme(v.scheme);
+  const keySource = keySourceFrom(v);
+  const iv = v.iv !== undefined ? parseIvHex(v.iv) : undefined;
   let clearLead: number | undefined;
   if (v['clear-lead'] !== undefined) {
     clearLead = Number(v['clear-lead']);
     if (!Number.isFinite(clearLead) || clearLead < 0) throw new UsageError('ERR_CLI_ARGS', `--clear-lead must be a number of seconds >= 0, got "${v['clear-lead'].slice(0, 10)}"`, { where: '--clear-lead' });
   }
-  let pool: number | undefined;
-  if (v.pool !== undefined) {
-    pool = Number(v.pool);
-    if (!Number.isInteger(pool) || pool < 0 || pool > 64) throw new UsageError('ERR_CLI_ARGS', `--pool must be an integer from 0 to 64, got "${v.pool.slice(0, 10)}"`, { where: '--pool' });
-  }
-  return { input: parsed.positionals[0]!, output: v.output, scheme: v.scheme as ProtectionScheme, keys: v.key, iv, clearLead, pool, json: v.json ?? false };
+  const pool = v.pool !== undefined ? parsePool(v.pool) : undefined;
+  requireKeySource(keySource);
+  return { input: parsed.positionals[0]!, output: v.output, scheme, keySource, iv, clearLead, pool, json: v.json ?? false, quiet: v.quiet ?? false };
 }
 
 function summary(r: EncryptResult): string {
@@ -69,8 +63,8 @@ function summary(r: EncryptResult): string {
 export async function encryptCommand(argv: string[]): Promise<number> {
   const args = parseEncryptArgs(argv);
   if (args === 'help') { process.stdout.write(`${USAGE}\n`); return EXIT.ok; }
-  const keys = new StaticKeys(args.keys.map(parseKeySpec));
-  const bar = !args.json && process.stderr.isTTY
+  const keys = keyProviderFromOptions(args.keySource);
+  const bar = !args.json && !args.quiet && process.stderr.isTTY
     ? new cliProgress.SingleBar({ stream: process.stderr, format: 'encrypt [{bar}] {percentage}% {value}/{total} MB', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined;
   // An interrupted run leaves no temp file behind (the output itself only appears on success).
@@ -85,7 +79,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   let result: EncryptResult;
   try {
     result = await encryptFile(args.input, args.output, {
-      scheme: args.scheme, keys, iv: args.iv, clearLead: args.clearLead, poolSize: args.pool,
+      scheme: args.scheme, keys, iv: args.iv, ...(args.keySource.contentId ? { contentId: args.keySource.contentId } : {}), clearLead: args.clearLead, poolSize: args.pool,
       onProgress: bar && ((done, total) => {
         if (!bar.isActive) bar.start(Math.ceil(total / 1e6), 0);
         bar.update(Math.floor(done / 1e6));
@@ -99,7 +93,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   if (args.json) {
     const json = { ...result, pssh: result.pssh.map((p) => p.toString('base64')), drm: result.drm.map((d) => ({ ...d, kid: d.kid.toString('hex'), pssh: d.pssh?.toString('base64') })) };
     process.stdout.write(`${JSON.stringify(json)}\n`);
-  } else {
+  } else if (!args.quiet) {
     process.stdout.write(`${summary(result)}\n`);
   }
   return EXIT.ok;

@@ -1,10 +1,17 @@
 import { parseArgs } from 'node:util';
 import { SegcryptError, UsageError } from '../../errors.js';
 import { startKeyServer, type KeyServerOptions } from '../../key-server/index.js';
+import { fromConfigFile, fromEnv, mergeLayers } from '../config-layers.js';
+import { errorLine, exitCodeFor } from '../exit-codes.js';
 
-const USAGE = `usage: segcrypt key-server [--port N] [--host 127.0.0.1] [--auth basic:USER:PASS | --auth bearer:TOKEN] [--secret S] [--playready-la-url URL]
+const USAGE = `usage: segcrypt key-server [--port N] [--host 127.0.0.1] [--auth basic:USER:PASS | --auth bearer:TOKEN] [--secret S] [--playready-la-url URL] [--config FILE]
 Runs the built-in SPEKE v1/v2 reference key server until SIGINT/SIGTERM.
-Keys derive from --secret (default: random for this run), the content id and the KID.`;
+Keys derive from --secret (default: random for this run), the content id and the KID.
+Every option also comes from SEGCRYPT_<OPTION> environment variables (SEGCRYPT_PORT, SEGCRYPT_AUTH,
+SEGCRYPT_SECRET, ...) or a --config JSON file; the command line wins, then the environment.`;
+
+const OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, auth: { type: 'string' }, secret: { type: 'string' }, 'playready-la-url': { type: 'string' } } as const;
+const NAMES = Object.keys(OPTIONS);
 
 /** `segcrypt key-server`: returns the process exit code. */
 export async function keyServerCommand(argv: string[], signals: NodeJS.EventEmitter = process): Promise<number> {
@@ -12,7 +19,7 @@ export async function keyServerCommand(argv: string[], signals: NodeJS.EventEmit
   try {
     options = parseKeyServerArgs(argv);
   } catch (e) {
-    if (e instanceof SegcryptError) { process.stderr.write(`segcrypt key-server: ${e.message}\n${USAGE}\n`); return 2; }
+    if (e instanceof SegcryptError) { process.stderr.write(`${errorLine(e)}\n${USAGE}\n`); return exitCodeFor(e); }
     throw e;
   }
   if (options === HELP) { process.stdout.write(`${USAGE}\n`); return 0; }
@@ -36,22 +43,23 @@ export async function keyServerCommand(argv: string[], signals: NodeJS.EventEmit
 
 const HELP = Object.freeze({}) as KeyServerOptions;
 
-export function parseKeyServerArgs(argv: string[]): KeyServerOptions {
+export function parseKeyServerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): KeyServerOptions {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       options: {
-        port: { type: 'string' }, host: { type: 'string' }, auth: { type: 'string' }, secret: { type: 'string' },
-        'playready-la-url': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        ...OPTIONS, config: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: false,
     });
   } catch (e) {
     throw new UsageError('ERR_CLI_ARGS', (e as Error).message, { where: 'key-server' });
   }
-  const v = parsed.values;
-  if (v.help) return HELP;
+  if (parsed.values.help) return HELP;
+  const configFile = parsed.values.config ?? env.SEGCRYPT_CONFIG;
+  const { config: _config, help: _help, ...cli } = parsed.values;
+  const v = mergeLayers([configFile ? fromConfigFile(configFile, NAMES, new Set()) : {}, fromEnv(NAMES, new Set(), env), cli]) as Record<string, string | undefined>;
   const o: KeyServerOptions = {};
   if (v.port !== undefined) {
     const port = Number(v.port);

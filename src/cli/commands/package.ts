@@ -3,24 +3,22 @@ import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.js';
 import { encryptPackage, type PackageResult } from '../../api/encrypt-package.js';
 import type { ProtectionScheme } from '../../keys/content-key.js';
-import { keyProviderFromOptions, parseDrmSystems, parseSpekeVersion, type KeyProviderOptions } from '../../keys/provider-from-options.js';
+import { keyProviderFromOptions, type KeyProviderOptions } from '../../keys/provider-from-options.js';
 import { EXIT } from '../exit-codes.js';
+import { parseIvHex, parsePool, parseScheme, requireKeySource } from '../common-args.js';
+import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keySourceFrom } from '../key-source.js';
 
 const USAGE = `usage: segcrypt package <inDir> <outDir> --scheme cenc|cbcs|cens|cbc1|aes-128|sample-aes <key source> [options]
   Encrypts a whole DASH (MPD) or HLS (master + media playlists) package and rewrites its manifests.
-  key source (exactly one):
-    --key KID:KEY          static key, 32 hex digits each; video=KID:KEY / audio=KID:KEY per track type (repeatable)
-    --cpix FILE            a CPIX document
-    --speke-url URL        a SPEKE key server (with --content-id; --speke-version 1|2, --drm LIST, --auth SPEC,
-                           --delivery-cert FILE --delivery-key FILE for encrypted key delivery)
+${KEY_SOURCE_USAGE}
   --key-uri URI            HLS EXT-X-KEY URI of the key itself (required for aes-128; never written by segcrypt)
   --clearkey-laurl URL     ClearKey license URL for the DASH ContentProtection
   --iv HEX                 base per-sample IV (16 or 32 hex digits), or the constant IV for cbcs / the AES-128 IV
   --pool N                 worker threads (0 = encrypt in this thread)
   --json                   print the result as JSON on stdout
+  --quiet                  print nothing on success (errors still go to stderr)
   --no-progress            no progress bar (it is shown only when stderr is a terminal)`;
 
-const SCHEMES = new Set(['cenc', 'cbcs', 'cens', 'cbc1', 'aes-128', 'sample-aes']);
 
 export interface PackageArgs {
   inDir: string;
@@ -32,6 +30,7 @@ export interface PackageArgs {
   iv?: Buffer;
   pool?: number;
   json: boolean;
+  quiet: boolean;
   progress: boolean;
 }
 
@@ -41,11 +40,9 @@ export function parsePackageArgs(argv: string[]): PackageArgs | 'help' {
     parsed = parseArgs({
       args: argv,
       options: {
-        scheme: { type: 'string' }, key: { type: 'string', multiple: true }, cpix: { type: 'string' },
-        'speke-url': { type: 'string' }, 'content-id': { type: 'string' }, 'speke-version': { type: 'string' },
-        drm: { type: 'string' }, auth: { type: 'string' }, 'delivery-cert': { type: 'string' }, 'delivery-key': { type: 'string' },
+        ...KEY_SOURCE_OPTIONS, scheme: { type: 'string' },
         'key-uri': { type: 'string' }, 'clearkey-laurl': { type: 'string' }, iv: { type: 'string' }, pool: { type: 'string' },
-        json: { type: 'boolean' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: true,
     });
@@ -57,31 +54,17 @@ export function parsePackageArgs(argv: string[]): PackageArgs | 'help' {
   if (parsed.positionals.length !== 2) {
     throw new UsageError('ERR_CLI_ARGS', `package takes an input and an output directory, got ${parsed.positionals.length} arguments`, { where: '<inDir> <outDir>' });
   }
-  if (!v.scheme || !SCHEMES.has(v.scheme)) {
-    throw new UsageError('ERR_CLI_ARGS', `--scheme must be one of cenc, cbcs, cens, cbc1, aes-128, sample-aes${v.scheme ? `, got "${v.scheme.slice(0, 20)}"` : ''}`, { where: '--scheme' });
-  }
-  const keySource: KeyProviderOptions = {
-    ...(v.key ? { keys: v.key } : {}), ...(v.cpix ? { cpixFile: v.cpix } : {}), ...(v['speke-url'] ? { spekeUrl: v['speke-url'] } : {}),
-    ...(v['content-id'] ? { contentId: v['content-id'] } : {}), ...(v['speke-version'] ? { spekeVersion: parseSpekeVersion(v['speke-version']) } : {}),
-    ...(v.drm ? { drm: parseDrmSystems(v.drm) } : {}), ...(v.auth ? { auth: v.auth } : {}),
-    ...(v['delivery-cert'] ? { deliveryCert: v['delivery-cert'] } : {}), ...(v['delivery-key'] ? { deliveryKey: v['delivery-key'] } : {}),
-  };
+  const scheme = parseScheme(v.scheme);
+  const keySource = keySourceFrom(v);
   const out: PackageArgs = {
-    inDir: parsed.positionals[0]!, outDir: parsed.positionals[1]!, scheme: v.scheme as ProtectionScheme, keySource,
-    json: v.json ?? false, progress: !v['no-progress'],
+    inDir: parsed.positionals[0]!, outDir: parsed.positionals[1]!, scheme, keySource,
+    json: v.json ?? false, quiet: v.quiet ?? false, progress: !v['no-progress'] && !v.quiet,
   };
   if (v['key-uri'] !== undefined) out.keyUri = v['key-uri'];
   if (v['clearkey-laurl'] !== undefined) out.clearKeyLicenseUrl = v['clearkey-laurl'];
-  if (v.iv !== undefined) {
-    const hex = v.iv.replace(/^0x/i, '');
-    if (!/^([0-9a-fA-F]{16}|[0-9a-fA-F]{32})$/.test(hex)) throw new UsageError('ERR_IV_FORMAT', `--iv must be 16 or 32 hex digits, got ${hex.length} characters`, { where: '--iv' });
-    out.iv = Buffer.from(hex, 'hex');
-  }
-  if (v.pool !== undefined) {
-    const pool = Number(v.pool);
-    if (!Number.isInteger(pool) || pool < 0 || pool > 64) throw new UsageError('ERR_CLI_ARGS', `--pool must be an integer from 0 to 64, got "${v.pool.slice(0, 10)}"`, { where: '--pool' });
-    out.pool = pool;
-  }
+  if (v.iv !== undefined) out.iv = parseIvHex(v.iv);
+  if (v.pool !== undefined) out.pool = parsePool(v.pool);
+  requireKeySource(keySource);
   return out;
 }
 
@@ -112,7 +95,8 @@ export async function packageCommand(argv: string[]): Promise<number> {
       },
     });
     bar?.stop();
-    process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${summary(result)}\n`);
+    if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else if (!args.quiet) process.stdout.write(`${summary(result)}\n`);
     return EXIT.ok;
   } finally {
     if (started) bar?.stop();

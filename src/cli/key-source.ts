@@ -1,0 +1,53 @@
+/**
+ * The key-source options shared by `encrypt` and `package`: static keys, a CPIX file or a SPEKE
+ * server with its auth, from the command line, SEGCRYPT_* environment variables or --config.
+ */
+import { UsageError } from '../errors.js';
+import { parseDrmSystems, parseSpekeVersion, type KeyProviderOptions } from '../keys/index.js';
+import { fromConfigFile, fromEnv, mergeLayers, type OptionValues } from './config-layers.js';
+
+export const KEY_SOURCE_OPTIONS = {
+  key: { type: 'string', multiple: true }, cpix: { type: 'string' },
+  'speke-url': { type: 'string' }, 'content-id': { type: 'string' }, 'speke-version': { type: 'string' },
+  drm: { type: 'string' }, auth: { type: 'string' }, 'role-arn': { type: 'string' }, 'external-id': { type: 'string' },
+  signer: { type: 'string' }, 'delivery-cert': { type: 'string' }, 'delivery-key': { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
+export const KEY_SOURCE_USAGE = `  key source (exactly one; each option also from SEGCRYPT_<OPTION> env vars or a --config JSON file):
+    --key KID:KEY          static key, 32 hex digits each; video=KID:KEY / audio=KID:KEY per track type (repeatable)
+    --cpix FILE            a CPIX document
+    --speke-url URL        a SPEKE key server, with --content-id ID [--speke-version 1|2 (default 2)]
+                           [--drm widevine,playready,fairplay,clearkey] [--auth basic:USER:PASS | bearer:TOKEN |
+                           header:NAME:VALUE | sigv4:REGION] [--role-arn ARN --external-id ID] [--signer js|crt]
+                           [--delivery-cert FILE --delivery-key FILE] (encrypted key delivery)
+    --config FILE          JSON object of these options (e.g. {"spekeUrl": "...", "auth": "bearer:..."})`;
+
+const NAMES = Object.keys(KEY_SOURCE_OPTIONS).filter((n) => n !== 'config');
+const MULTIPLE = new Set(['key']);
+const SOURCES = ['key', 'cpix', 'speke-url'];
+
+/** Layer file < env < command line, then map to the key provider factory's options. */
+export function keySourceFrom(cli: OptionValues, env: NodeJS.ProcessEnv = process.env): KeyProviderOptions {
+  const configFile = (cli.config as string | undefined) ?? env.SEGCRYPT_CONFIG;
+  const layers = [configFile ? fromConfigFile(configFile, NAMES, MULTIPLE) : {}, fromEnv(NAMES, MULTIPLE, env), cli];
+  const v = mergeLayers(layers, SOURCES);
+  const s = (name: string) => v[name] as string | undefined;
+  const o: KeyProviderOptions = {};
+  if (v.key) o.keys = v.key as string[];
+  if (s('cpix')) o.cpixFile = s('cpix');
+  if (s('speke-url')) o.spekeUrl = s('speke-url');
+  if (s('content-id')) o.contentId = s('content-id');
+  if (s('speke-version')) o.spekeVersion = parseSpekeVersion(s('speke-version')!);
+  if (s('drm')) o.drm = parseDrmSystems(s('drm')!);
+  if (s('auth')) o.auth = s('auth');
+  if (s('role-arn')) o.roleArn = s('role-arn');
+  if (s('external-id')) o.externalId = s('external-id');
+  if (s('signer')) {
+    if (s('signer') !== 'js' && s('signer') !== 'crt') throw new UsageError('ERR_CLI_ARGS', '--signer must be js or crt', { where: '--signer' });
+    o.signer = s('signer') as 'js' | 'crt';
+  }
+  if (s('delivery-cert')) o.deliveryCert = s('delivery-cert');
+  if (s('delivery-key')) o.deliveryKey = s('delivery-key');
+  return o;
+}
