@@ -53,9 +53,9 @@ t.test('failures map to exit codes and leave nothing', async (t) => {
   t.equal((await run([path.join(SAMPLES, 'media'), out, '--scheme', 'cenc', '--key', KEY])).code, EXIT.input, 'no manifest: input error');
   t.equal((await run([path.join(dir, 'nope'), out, '--scheme', 'cenc', '--key', KEY])).code, EXIT.io, 'missing input directory: I/O error');
   t.notOk(existsSync(out));
-  t.throws(() => parsePackageArgs(['a', '--scheme', 'cenc']), { code: 'ERR_CLI_ARGS', message: /input and an output directory/ });
-  t.throws(() => parsePackageArgs(['a', 'b', '--scheme', 'rot13']), { code: 'ERR_CLI_ARGS', message: /--scheme/ });
-  t.throws(() => parsePackageArgs(['a', 'b', '--scheme', 'cenc', '--iv', 'xyz']), { code: 'ERR_IV_FORMAT' });
-  t.throws(() => parsePackageArgs(['a', 'b', '--scheme', 'cenc', '--pool', '99']), { code: 'ERR_CLI_ARGS', message: /--pool/ });
+  t.throws(() => parsePackageArgs(['a', '--scheme', 'cenc', '--key', KEY]), { code: 'ERR_CLI_ARGS', message: /input and an output directory/ });
+  t.throws(() => parsePackageArgs(['a', 'b', '--scheme', 'rot13', '--key', KEY]), { code: 'ERR_CLI_ARGS', message: /--scheme/ });
+  t.throws(() => parsePackageArgs(['a', 'b', '--scheme', 'cenc', '--key', KEY, '--iv', 'xyz']), { code: 'ERR_IV_FORMAT' });
+  t.throws(() => parsePackageArgs(['a', 'b', '--scheme', 'cenc', '--key', KEY, '--pool', '99']), { code: 'ERR_CLI_ARGS', message: /--pool/ });
   t.equal(parsePackageArgs(['-h']), 'help');
 });
