@@ -5,13 +5,15 @@ type Command = (argv: string[]) => Promise<number>;
 /** Commands load lazily: `segcrypt encrypt` does not pay for the key server's imports. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   encrypt: { summary: 'encrypt a fragmented MP4/CMAF file (or an MPEG-TS segment)', load: async () => (await import('./commands/encrypt.js')).encryptCommand },
+  package: { summary: 'encrypt a whole DASH or HLS package and rewrite its manifests', load: async () => (await import('./commands/package.js')).packageCommand },
   inspect: { summary: 'show what protection a file carries (schemes, KIDs, IVs, pssh, subsamples, TS stream types)', load: async () => (await import('./commands/inspect.js')).inspectCommand },
   'key-server': { summary: 'run the built-in SPEKE v1/v2 reference key server', load: async () => (await import('./commands/key-server.js')).keyServerCommand },
 };
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
-  return `usage: segcrypt <command> [options]\ncommands:\n${lines.join('\n')}\nRun \`segcrypt <command> --help\` for a command's options.`;
+  return `usage: segcrypt <command> [options]\ncommands:\n${lines.join('\n')}\nRun \`segcrypt <command> --help\` for a command's options.
+exit codes: 0 ok, 64 usage, 65 input media, 69 key acquisition, 70 internal, 74 I/O, 130/143 interrupted`;
 }
 
 /** CLI entry (bin/segcrypt.js): runs one command, returns the process exit code. */
