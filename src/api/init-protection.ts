@@ -1,3 +1,4 @@
+import { KeyError } from '../errors.js';
 import { buildCommonPssh } from '../keys/drm/common-pssh.js';
 import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import type { DrmSignal, KeyProvider, KeySet } from '../keys/content-key.js';
@@ -31,6 +32,12 @@ export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencSchem
   const kids = [...new Set(plans.map((p) => p.summary.kid))];
   let drm = set.drm ?? [];
   let pssh = drm.map((d) => d.pssh).filter((p): p is Buffer => Buffer.isBuffer(p));
+  for (const [i, p] of pssh.entries()) {
+    // A pssh goes into moov as is: it must be one whole, well-sized pssh box.
+    if (p.length < 32 || p.readUInt32BE(0) !== p.length || p.toString('latin1', 4, 8) !== 'pssh') {
+      throw new KeyError('ERR_PSSH_FORMAT', `pssh ${i} from the key provider is not a complete pssh box (${p.length} bytes, type "${p.toString('latin1', 4, 8)}")`, { where: `drm[${i}].pssh` });
+    }
+  }
   if (pssh.length === 0) {
     // No DRM system data from the provider: signal the KIDs with a W3C common pssh (ClearKey).
     const common = buildCommonPssh(kids.map((k) => Buffer.from(k, 'hex')));

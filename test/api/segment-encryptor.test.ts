@@ -65,3 +65,9 @@ t.test('streamIndex keeps two encryptors with the same key and base IV apart', a
   t.notOk((await a.encryptSegment(seg, 1)).equals(await b.encryptSegment(seg, 1)), 'different IVs, different bytes');
   t.throws(() => createSegmentEncryptor({ init, scheme: 'cenc', keys, streamIndex: 256 }), { code: 'ERR_STREAM_INDEX' });
 });
+
+t.test('a malformed pssh from the key provider is a KeyError', async (t) => {
+  const init = readFileSync(join(dash, 'init.mp4'));
+  const bad: KeySet = { ...keys, drm: [{ systemId: '1077efec-c0b2-4d02-ace3-3c1e52e2fb4b', kid: keys.keys[0]!.kid, pssh: Buffer.from('not a box at all, just some text') }] };
+  t.throws(() => createSegmentEncryptor({ init, scheme: 'cenc', keys: bad }), { code: 'ERR_PSSH_FORMAT', category: 'key' });
+});
