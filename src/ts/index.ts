@@ -6,3 +6,5 @@ export { encryptAudioElementaryStream, decryptAudioElementaryStream } from './sa
 export { PACKET_SIZE, SYNC_BYTE } from './packet.js';
 export { crc32Mpeg2 } from './crc32-mpeg2.js';
 export { SampleAesEncryptor, type SampleAesStreamInfo } from './sample-aes-stream.js';
+export { parsePat, parsePmt, buildPmtSection, type Pmt, type PmtStream } from './psi.js';
+export { ENCRYPTED_STREAM_TYPES, SAMPLE_AES_STREAM_TYPES } from './stream-types.js';
