@@ -225,7 +225,7 @@ class PackageWork {
       const key = this.keyFor(type, p);
       const tags = hlsKeyTags({
         scheme: this.options.scheme, kid: key.kid, drm: this.drmFor(key.kid),
-        ...(this.options.iv ? { iv: this.options.iv } : key.iv ? { iv: key.iv } : {}), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri } : {}),
+        ...this.tsIv(key.iv), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri } : {}),
       });
       if (tags.media.length === 0) {
         throw new UsageError('ERR_NO_HLS_SIGNALING', `${p}: no EXT-X-KEY can be written: give keyUri or use a key server that returns DRM signaling`, { where: p });
@@ -237,6 +237,13 @@ class PackageWork {
     }
     for (const m of plan.masters) out.set(m, addSessionKeysToMaster(this.texts.get(m)!, session, m));
     return out;
+  }
+
+  /** IV= belongs to TS methods only (RFC 8216 4.3.2.4); fMP4 carries its IVs in tenc/senc. */
+  private tsIv(keyIv: Buffer | undefined): { iv?: Buffer } {
+    if (this.options.scheme !== 'aes-128' && this.options.scheme !== 'sample-aes') return {};
+    const iv = this.options.iv ?? keyIv;
+    return iv ? { iv } : {};
   }
 
   private keyFor(type: TrackType, where: string) {

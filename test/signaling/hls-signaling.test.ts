@@ -121,3 +121,14 @@ t.test('sub-range playlists: ranges parsed (implicit offsets), remapped to expli
   t.throws(() => parsePlaylist('#EXTM3U\n#EXTINF:2,\n#EXT-X-BYTERANGE:50\nv.mp4\n', 'x'), { code: 'ERR_HLS_PLAYLIST', message: /no offset/ });
   t.throws(() => parsePlaylist('#EXTM3U\n#EXTINF:2,\n#EXT-X-BYTERANGE:5x\nv.mp4\n', 'x'), { code: 'ERR_HLS_PLAYLIST', message: /n\[@o\]/ });
 });
+
+t.test('SPEKE v1 style signals: URIExtXKey, KeyFormat and KeyFormatVersions as returned', async (t) => {
+  const tags = hlsKeyTags({ scheme: 'cbcs', kid, drm: [
+    { systemId: SYSTEM_IDS.fairplay, kid, uriExtXKey: 'skd://v1-server/abc', keyFormat: 'com.apple.streamingkeydelivery', keyFormatVersions: '1/2' },
+    { systemId: SYSTEM_IDS.widevine, kid, pssh: widevine, uriExtXKey: 'data:text/plain;base64,FROMSERVER' },
+  ] });
+  t.match(tags.media[0], 'URI="skd://v1-server/abc"');
+  t.match(tags.media[0], 'KEYFORMATVERSIONS="1/2"');
+  t.match(tags.media[1], 'URI="data:text/plain;base64,FROMSERVER"', 'the server URI wins over our pssh data URI');
+  t.same(hlsKeyTags({ scheme: 'cbcs', kid, drm: [{ systemId: SYSTEM_IDS.common, kid }] }).media, [], 'no line for a system we cannot signal on our own');
+});
