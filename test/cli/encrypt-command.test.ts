@@ -64,6 +64,9 @@ t.test('usage errors exit 64 with one line; unknown command; missing input exits
   t.equal(m.status, 74);
   t.match(m.stderr, /^segcrypt: ERR_INPUT: cannot open the input .*ENOENT/);
   t.notOk(existsSync(out));
+  const nodir = run(['encrypt', join(root, 'samples/media/aac.mp4'), '-o', join(dir, 'no/such/dir/out.mp4'), '--scheme', 'cenc', '--key', `${KID}:${KEY}`]);
+  t.equal(nodir.status, 74, 'an output directory that does not exist is an I/O error');
+  t.match(nodir.stderr, /^segcrypt: ERR_OUTPUT: /);
   const h = run(['encrypt', '--help']);
   t.equal(h.status, 0);
   t.match(h.stdout, /--scheme cenc\|cbcs\|cens\|cbc1/);
