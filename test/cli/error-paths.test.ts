@@ -1,0 +1,64 @@
+// Issue 6: each CLI error path prints one clear line and exits with its documented code.
+import t, { type Test } from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startKeyServer } from '../../src/key-server/index.js';
+
+const K = '00112233445566778899aabbccddeeff';
+const dir = mkdtempSync(join(tmpdir(), 'segcrypt-cli-errors-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run { status: number | null; stdout: string; stderr: string }
+
+/** Asynchronous on purpose: the key server under test lives in this process and must keep answering. */
+function segcrypt(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['bin/segcrypt.js', ...args], { timeout: 60_000 });
+    let stdout = ''; let stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+function expectOneLine(t: Test, r: Run, status: number, code: string, secret?: string): void {
+  t.equal(r.status, status, `exit ${status}`);
+  const lines = r.stderr.trim().split('\n');
+  t.equal(lines.length, 1, 'one line on stderr');
+  t.match(lines[0], new RegExp(`^segcrypt: ${code}: \\S`));
+  if (secret) t.notMatch(r.stderr + r.stdout, secret, 'the secret is not echoed');
+  t.same(readdirSync(dir), [], 'no output or temp file left');
+}
+
+/** A loopback port with nothing listening. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+t.test('missing input file: I/O error 74', async (t) => {
+  expectOneLine(t, await segcrypt(['encrypt', join(dir, 'missing.mp4'), '-o', join(dir, 'o.mp4'), '--scheme', 'cenc', '--key', `${K}:${K}`]), 74, 'ERR_INPUT');
+});
+
+t.test('bad key hex: usage error 64, the key not echoed', async (t) => {
+  const bad = `${K.slice(0, 30)}zz`;
+  expectOneLine(t, await segcrypt(['encrypt', 'samples/media/avc.mp4', '-o', join(dir, 'o.mp4'), '--scheme', 'cenc', '--key', `${K}:${bad}`]), 64, 'ERR_KEY_FORMAT', bad);
+});
+
+t.test('unreachable key server: key acquisition error 69', async (t) => {
+  const url = `http://127.0.0.1:${await closedPort()}/speke`;
+  expectOneLine(t, await segcrypt(['encrypt', 'samples/media/avc.mp4', '-o', join(dir, 'o.mp4'), '--scheme', 'cenc', '--speke-url', url, '--content-id', 'c']), 69, 'ERR_SPEKE_NETWORK');
+});
+
+t.test('wrong credentials: key acquisition error 69, password not echoed', async (t) => {
+  const server = await startKeyServer({ port: 0, auth: { basic: { user: 'packager', pass: 'right-pass' } } });
+  t.teardown(() => server.close());
+  expectOneLine(t, await segcrypt(['package', 'samples/dash', join(dir, 'pkg'), '--scheme', 'cenc', '--speke-url', server.url, '--content-id', 'c', '--auth', 'basic:packager:wrong-pass']), 69, 'ERR_SPEKE_AUTH', 'wrong-pass');
+  t.notOk(existsSync(join(dir, 'pkg')));
+});
