@@ -4,3 +4,4 @@ export { createSegmentEncryptor, type SegmentEncryptor, type SegmentEncryptorOpt
 export type { EncryptOptions, EncryptResult, EncryptedTrack } from './types.js';
 export { encryptTsFile, encryptTsSegment, extXKeyLine, type TsEncryptOptions, type TsEncryptResult, type TsScheme, type TsSegmentOptions } from './encrypt-ts.js';
 export { removeTempOutputsSync } from './atomic-output.js';
+export { inspectFile, type InspectReport, type InspectedTrack, type InspectedSample, type InspectedTsStream } from './inspect.js';
