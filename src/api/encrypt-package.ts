@@ -121,6 +121,8 @@ class PackageWork {
   readonly boxStarts = new Map<string, Map<number, number>>();
   /** Workers for the segment encryptors: as asked, else by the package's media bytes (small packages stay in-thread). */
   poolSize = 0;
+  /** streamIndex of the next fMP4 stream (init group or whole file). */
+  private nextStream = 0;
   constructor(readonly src: string, readonly tmp: string, readonly options: PackageOptions, readonly keys: KeySet, readonly texts: Map<string, string>) {}
 
   async run(jobs: PackageJob[], tick: () => void): Promise<void> {
@@ -141,9 +143,10 @@ class PackageWork {
     const type = info.tracks[0]?.type;
     if (type) this.initTrack.set(initPath, type);
     const enc = createSegmentEncryptor({
-      init, scheme: this.options.scheme, keys: this.keys,
-      ...(this.options.iv ? { iv: this.options.iv } : {}), poolSize: this.poolSize,
+      init, scheme: this.options.scheme, keys: this.keys, poolSize: this.poolSize, ...this.ivOptions(),
+      ...(this.options.clearLead !== undefined ? { clearLead: this.options.clearLead } : {}),
     });
+    this.nextStream += Math.max(1, info.tracks.length);
     try {
       await writeOut(this.tmp, initPath, enc.encryptInit());
       tick();
@@ -178,7 +181,8 @@ class PackageWork {
     const out = path.join(this.tmp, j.path);
     await mkdir(path.dirname(out), { recursive: true });
     const { onProgress: _drop, ...fileOptions } = this.options;
-    const result = await encryptFile(input, out, { ...fileOptions, keys: this.keys });
+    const result = await encryptFile(input, out, { ...fileOptions, keys: this.keys, ...this.ivOptions() });
+    this.nextStream += Math.max(1, result.tracks.length);
     const type = result.tracks[0]?.type;
     if (type) this.initTrack.set(j.path, type);
     const [before, after] = await Promise.all([topLevelBoxesOf(input), topLevelBoxesOf(out)]);
@@ -237,6 +241,14 @@ class PackageWork {
     }
     for (const m of plan.masters) out.set(m, addSessionKeysToMaster(this.texts.get(m)!, session, m));
     return out;
+  }
+
+  /**
+   * A caller-given base IV is shared by every stream of the package: each stream gets its own
+   * streamIndex so CTR keystreams never repeat under a shared key (random IVs need none).
+   */
+  private ivOptions(): { iv?: Buffer; streamIndex?: number } {
+    return this.options.iv ? { iv: this.options.iv, streamIndex: this.nextStream } : {};
   }
 
   /** IV= belongs to TS methods only (RFC 8216 4.3.2.4); fMP4 carries its IVs in tenc/senc. */

@@ -187,3 +187,17 @@ t.test('HLS sub-range playlists (Shaka Packager single files): ranges follow the
     t.same(frameContents(dec), frameContents(clear), `${track}: the file decrypts to the clear frames`);
   }
 });
+
+t.test('cenc with one key and a caller-given IV for every stream: no per-sample IV repeats across streams', async (t) => {
+  const work = scratchDir(t, 'segcrypt-pkg-iv-');
+  const out = path.join(work, 'out');
+  const shared: KeySet = { keys: [{ kid: VIDEO.kid, key: VIDEO.key }], drm: [] };
+  await encryptPackage(path.join(SAMPLES, 'dash'), out, { scheme: 'cenc', keys: shared, iv: Buffer.from('a1a2a3a4a5a6a7a8', 'hex') });
+  const ivs: string[] = [];
+  for (const track of ['video', 'audio'] as const) {
+    const report = protectionReportFromBuffer(readFileSync(joined(out, trackFiles('dash', out, track), path.join(work, `${track}.mp4`))));
+    for (const f of report.fragments) for (const s of f.senc?.samples ?? []) ivs.push(s.iv);
+  }
+  t.ok(ivs.length > 400, `${ivs.length} sample IVs`);
+  t.equal(new Set(ivs).size, ivs.length, 'every (key, IV) pair is used once: the CTR keystream never repeats');
+});
