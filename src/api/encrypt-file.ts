@@ -10,6 +10,7 @@ import { looksLikeMp4, looksLikeMpegTs, readExact, scanTopLevelBoxes } from './f
 import { prepareProtection, type PreparedProtection } from './init-protection.js';
 import { checkScheme } from './track-protection.js';
 import type { EncryptOptions, EncryptResult } from './types.js';
+import { encryptSignaling } from '../signaling/index.js';
 
 const COPY_CHUNK = 1 << 20;
 
@@ -78,6 +79,7 @@ async function encryptFmp4(fh: FileHandle, size: number, input: string, output: 
     return {
       container: 'fmp4', scheme, tracks: prepared.tracks, kids: prepared.kids, pssh: prepared.pssh, drm: prepared.drm,
       bytesIn: size, bytesOut: out.position, fragments,
+      signaling: encryptSignaling({ scheme, keys: prepared.keySet, trackTypes: [...new Set(prepared.tracks.map((t) => t.type))] }),
     };
   } catch (e) {
     await out.abort();

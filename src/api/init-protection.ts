@@ -17,6 +17,8 @@ export interface PreparedProtection {
   drm: DrmSignal[];
   tracks: EncryptedTrack[];
   kids: string[];
+  /** The keys used, with the DRM signals actually written (for manifest signaling). */
+  keySet: KeySet;
   /** Rewrite a buffer holding the moov (and maybe ftyp) for protection. */
   protect(init: Buffer): Buffer;
 }
@@ -47,7 +49,7 @@ export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencSchem
   const encryption = new Map(plans.map((p) => [p.info.trackId, p.encryption]));
   const clearCopies = new Set(plans.filter((p) => p.fragment.clearBefore !== undefined).map((p) => p.info.trackId));
   return {
-    info, plans, pssh, drm, kids,
+    info, plans, pssh, drm, kids, keySet: { ...set, drm },
     fragmentTracks: plans.map((p) => p.fragment),
     defaultSizes: info.tracks.map((t) => [t.trackId, t.defaultSampleSize]),
     tracks: plans.map((p) => p.summary),
