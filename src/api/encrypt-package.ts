@@ -68,6 +68,10 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
   const format = mpds.length > 0 ? (playlists.length > 0 ? 'dash+hls' : 'dash') : 'hls';
   const jobs = mergeJobs([...dash.flatMap((d) => d.jobs), ...(hls?.jobs ?? [])]);
   checkSchemeFits(options.scheme, jobs);
+  if (options.clearLead && jobs.some((j) => j.kind === 'ts-segment')) {
+    // An HLS clear lead would be METHOD=NONE segments before the key: not written yet.
+    throw new UsageError('ERR_CLEAR_LEAD', 'clearLead is supported for fMP4 packages only, not for MPEG-TS HLS', { where: 'clearLead' });
+  }
   if (options.scheme === 'aes-128' && options.keyUri === undefined) {
     throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri: the URI players fetch the key from (segcrypt never writes the key into the package)', { where: 'keyUri' });
   }

@@ -61,6 +61,7 @@ t.test('usage errors: output exists, output inside input, scheme does not fit, A
   await t.rejects(encryptPackage(input, path.join(input, 'sub'), { scheme: 'aes-128', keys, keyUri: 'k' }), { code: 'ERR_OUTPUT_INSIDE_INPUT' });
   await t.rejects(encryptPackage(input, path.join(work, 'o2'), { scheme: 'cenc', keys }), { code: 'ERR_SCHEME', message: /seg_000\.ts/ });
   await t.rejects(encryptPackage(input, path.join(work, 'o3'), { scheme: 'aes-128', keys }), { code: 'ERR_KEY_URI_REQUIRED' });
+  await t.rejects(encryptPackage(input, path.join(work, 'o6'), { scheme: 'aes-128', keys, keyUri: 'k', clearLead: 2 }), { code: 'ERR_CLEAR_LEAD' });
   const dash = copySample(t, 'dash');
   await t.rejects(encryptPackage(dash.input, dash.out, { scheme: 'aes-128', keys, keyUri: 'k' }), { code: 'ERR_SCHEME' });
   const empty = scratchDir(t, 'segcrypt-empty-');
