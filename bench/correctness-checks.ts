@@ -133,3 +133,79 @@ export function checkPackage(name: string, inDir: string, outDir: string, kind: 
   const ok = signaled && outs.length === ins.length && changed === ins.length;
   return { name, ok, detail: `${outs.length}/${ins.length} segments, ${changed} changed, ${signaled ? 'protection signaled' : 'NO protection signaling'} in ${manifests.join(', ') || 'no manifest'}` };
 }
+
+/**
+ * A DASH package written from ffmpeg's `init-streamN.m4s` + `chunk-streamN-*.m4s`: each
+ * representation's init and segments, concatenated, decrypt through ffmpeg to the clear ones.
+ */
+export function checkDashPackageDecrypts(name: string, inDir: string, outDir: string, keyHex: string): CheckResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'segcrypt-bench-dash-'));
+  try {
+    const checks: CheckResult[] = [];
+    const inits = readdirSync(outDir).filter((f) => /^init-stream\d+\.m4s$/.test(f)).sort();
+    if (inits.length === 0) return [{ name: `${name}: representations`, ok: false, detail: `no init-stream*.m4s in ${outDir}` }];
+    for (const init of inits) {
+      const id = /\d+/.exec(init)![0];
+      const join1 = (d: string, out: string) => {
+        const parts = [init, ...readdirSync(d).filter((f) => f.startsWith(`chunk-stream${id}-`)).sort()];
+        writeFileSync(out, Buffer.concat(parts.map((f) => readFileSync(join(d, f)))));
+        return out;
+      };
+      checks.push(...checkFmp4Decrypts(`${name}, representation ${id}`, join1(outDir, join(dir, `enc${id}.mp4`)), join1(inDir, join(dir, `clear${id}.mp4`)), keyHex));
+    }
+    return checks;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An HLS TS package: every segment of every media playlist decrypts through ffmpeg, with the key
+ * (from a local file) and the IV its playlist signals (explicit, or the media sequence number,
+ * RFC 8216 5.2), to the clear segment's frames. Each segment is checked in a playlist of its own,
+ * listed twice under one explicit IV: ffmpeg 5.1 decrypts the access unit it flushes at a segment
+ * end with the next segment's key state (see checkTsSampleAes).
+ */
+export function checkHlsPackageDecrypts(name: string, inDir: string, outDir: string, keyHex: string): CheckResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'segcrypt-bench-hlspkg-'));
+  try {
+    const media = readdirSync(outDir).filter((f) => f.endsWith('.m3u8') && readFileSync(join(outDir, f), 'utf8').includes('#EXTINF'));
+    if (media.length === 0) return [{ name: `${name}: media playlists`, ok: false, detail: `none in ${outDir}` }];
+    const hls = ['-allowed_extensions', 'ALL', '-protocol_whitelist', 'file,crypto,data'];
+    const play = (seg: string, method: string, ivHex: string, k: string) => {
+      writeFileSync(join(dir, 'key.bin'), Buffer.from(k, 'hex'));
+      const entry = ['#EXTINF:10,', join(outDir, seg)];
+      writeFileSync(join(dir, 'one.m3u8'), ['#EXTM3U', '#EXT-X-VERSION:5', '#EXT-X-TARGETDURATION:10', '#EXT-X-MEDIA-SEQUENCE:0',
+        `#EXT-X-KEY:METHOD=${method},URI="key.bin",IV=0x${ivHex}`, ...entry, ...entry, '#EXT-X-ENDLIST', ''].join('\n'));
+      return framemd5(join(dir, 'one.m3u8'), hls);
+    };
+    const checks: CheckResult[] = [];
+    for (const m of media) {
+      let seq = 0;
+      let key: { method: string; iv?: string } | undefined;
+      let total = 0;
+      let bad = 0;
+      let segments = 0;
+      let wrongBad = -1;
+      for (const line of readFileSync(join(outDir, m), 'utf8').split('\n').map((l) => l.trim())) {
+        if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) seq = Number(line.slice(22));
+        else if (line.startsWith('#EXT-X-KEY:')) key = { method: /METHOD=([^,]+)/.exec(line)?.[1] ?? 'NONE', iv: /IV=0x([0-9a-fA-F]{32})/.exec(line)?.[1] };
+        else if (line && !line.startsWith('#')) {
+          const iv = key?.iv ?? seq.toString(16).padStart(32, '0');
+          const want = framemd5(join(inDir, line));
+          total += want?.length ?? 0;
+          bad += missingPrefixFrames(want, play(line, key?.method ?? 'NONE', iv, keyHex));
+          if (wrongBad < 0) wrongBad = missingPrefixFrames(want, play(line, key?.method ?? 'NONE', iv, keyHex.replace(/^./, (c) => (c === '0' ? '1' : '0')))) / Math.max(1, want?.length ?? 0);
+          segments++;
+          seq++;
+        }
+      }
+      checks.push({ name: `${name}, ${m}: every segment decrypts (ffmpeg, signaled key and IV) to the clear frames`, ok: segments > 0 && bad === 0,
+        detail: `${segments} segments, ${total} clear frames, ${bad} not reproduced` },
+      { name: `${name}, ${m}: a wrong key does not`, ok: wrongBad > 0.5, detail: `${Math.round(wrongBad * 100)} % of the first segment's frames differ` });
+    }
+    return checks;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -111,9 +111,10 @@ export function buildJobs(inputs: BenchInputs, tools: ToolPaths, outDir: string)
       inputBytes: ts.bytes, cmd: process.execPath, unavailable: need('encrypt'), outputs: [o(`segcrypt-${scheme}.ts`)],
       args: [segcryptBin, 'encrypt', ts.path, '-o', o(`segcrypt-${scheme}.ts`), '--scheme', scheme, '--iv', BENCH_IV, ...key] });
   }
-  const packages = [
+  const packages: { name: string; dir: string; bytes: number; scheme: string; extra?: string[] }[] = [
     { name: 'DASH', dir: dash.dir, bytes: dash.bytes, scheme: 'cenc' },
-    { name: 'HLS TS', dir: hls.dir, bytes: hls.bytes, scheme: 'sample-aes' },
+    // Static keys carry no HLS signaling: the EXT-X-KEY URI is given (segcrypt never writes the key).
+    { name: 'HLS TS', dir: hls.dir, bytes: hls.bytes, scheme: 'sample-aes', extra: ['--key-uri', 'key.bin'] },
   ];
   for (const p of packages) {
     for (const pool of [1, 2]) {
@@ -122,7 +123,7 @@ export function buildJobs(inputs: BenchInputs, tools: ToolPaths, outDir: string)
       cmdJob({ id: `segcrypt-package-${slug}-pool${pool}`, group: 'scaling', tool: 'segcrypt',
         job: `package ${p.name} ${p.scheme}, pool ${pool}`, inputBytes: p.bytes, cmd: process.execPath,
         unavailable: need('package'), outputs: [out],
-        args: [segcryptBin, 'package', p.dir, out, '--scheme', p.scheme, ...key, '--pool', String(pool)] });
+        args: [segcryptBin, 'package', p.dir, out, '--scheme', p.scheme, ...key, ...(p.extra ?? []), '--pool', String(pool)] });
     }
   }
   // The main input's row is segcrypt-cenc-fmp4 itself; the ladder adds the other sizes.

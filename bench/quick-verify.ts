@@ -7,7 +7,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkExists, checkFmp4Decrypts, checkPackage, checkTsAes128, checkTsSampleAes } from './correctness-checks.js';
+import {
+  checkDashPackageDecrypts, checkExists, checkFmp4Decrypts, checkHlsPackageDecrypts, checkPackage, checkTsAes128, checkTsSampleAes,
+} from './correctness-checks.js';
 import type { BenchInputs } from './inputs.js';
 import { BENCH_IV, BENCH_KEY, type Job } from './jobs.js';
 import type { CheckResult, RowResult } from './results-model.js';
@@ -34,9 +36,11 @@ export function runQuickChecks(inputs: BenchInputs, jobs: Job[], rows: RowResult
   for (const pool of [1, 2]) {
     if (ran(`segcrypt-package-dash-pool${pool}`)) {
       checks.push(checkPackage(`segcrypt package DASH pool ${pool}`, inputs.dash.dir, o(`segcrypt-package-dash-pool${pool}`), 'dash'));
+      checks.push(...checkDashPackageDecrypts(`segcrypt package DASH pool ${pool}`, inputs.dash.dir, o(`segcrypt-package-dash-pool${pool}`), BENCH_KEY));
     }
     if (ran(`segcrypt-package-hls-ts-pool${pool}`)) {
       checks.push(checkPackage(`segcrypt package HLS TS pool ${pool}`, inputs.hls.dir, o(`segcrypt-package-hls-ts-pool${pool}`), 'hls'));
+      checks.push(...checkHlsPackageDecrypts(`segcrypt package HLS TS pool ${pool}`, inputs.hls.dir, o(`segcrypt-package-hls-ts-pool${pool}`), BENCH_KEY));
     }
   }
   if (ran('ffmpeg-cenc-fmp4')) checks.push(...checkFmp4Decrypts('ffmpeg cenc (peer command line)', o('ffmpeg-cenc.mp4'), inputs.fmp4.path, BENCH_KEY, false).slice(0, 1));
