@@ -13,6 +13,8 @@ import type { EncryptOptions, EncryptResult } from './types.js';
 import { encryptSignaling } from '../signaling/index.js';
 
 const COPY_CHUNK = 1 << 20;
+/** A fragment is held in memory while it is encrypted: refuse absurd ones with a clear message. */
+const MAX_FRAGMENT = 1 << 30;
 
 async function openInput(path: string): Promise<FileHandle> {
   try {
@@ -108,6 +110,9 @@ async function writeAll(fh: FileHandle, out: AtomicOutput, pool: FragmentPool, b
   for (const piece of splitPieces(boxes)) {
     const len = piece.end - piece.start;
     if (piece.fragment) {
+      if (len > MAX_FRAGMENT) {
+        throw new MediaError('ERR_FRAGMENT_TOO_LARGE', `the fragment at byte ${piece.start} is ${len} bytes (limit ${MAX_FRAGMENT}); re-fragment with shorter fragments, e.g. \`ffmpeg -i in.mp4 -c copy -movflags +frag_keyframe+empty_moov+default_base_moof -frag_duration 2000000 out.mp4\``, { where: `moof at byte ${piece.start}` });
+      }
       const buf = await readExact(fh, piece.start, len, `fragment at byte ${piece.start}`);
       const result = pool.runParts({ kind: 'fragment', input: buf.buffer as ArrayBuffer, tracks: prepared.fragmentTracks, defaultSizes: prepared.defaultSizes, sequence: sequence++, fileOffset: piece.start });
       result.catch(() => undefined); // awaited in order by flushOne; avoid an unhandled rejection meanwhile

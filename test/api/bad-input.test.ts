@@ -122,3 +122,18 @@ t.test('an existing output is left untouched when encryption fails', async (t) =
   await t.rejects(encryptFile(input, output, { scheme: 'cenc', keys: keys() }), { code: 'ERR_NOT_FRAGMENTED' });
   t.equal(readFileSync(output, 'utf8'), 'previous');
 });
+
+t.test('a fragment too large to hold in memory is refused before it is read (sparse file)', async (t) => {
+  const { truncateSync } = await import('node:fs');
+  const file = sample('avc.mp4');
+  const boxes = topLevelBoxes(file);
+  const moof = boxes.find((b) => b.type === 'moof')!;
+  const mdatHeader = Buffer.alloc(8);
+  const mdatSize = 1.1 * 2 ** 30;
+  mdatHeader.writeUInt32BE(mdatSize, 0);
+  mdatHeader.write('mdat', 4, 'latin1');
+  const { input, output, dir: d } = caseDir('huge', Buffer.concat([file.subarray(0, moof.end), mdatHeader]));
+  truncateSync(input, moof.end + mdatSize); // sparse: no disk space used
+  await t.rejects(encryptFile(input, output, { scheme: 'cenc', keys: keys() }), { code: 'ERR_FRAGMENT_TOO_LARGE', message: new RegExp(`fragment at byte ${moof.start} `) });
+  t.same(readdirSync(d), ['in.mp4']);
+});
