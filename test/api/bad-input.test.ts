@@ -129,7 +129,7 @@ t.test('a fragment too large to hold in memory is refused before it is read (spa
   const boxes = topLevelBoxes(file);
   const moof = boxes.find((b) => b.type === 'moof')!;
   const mdatHeader = Buffer.alloc(8);
-  const mdatSize = 1.1 * 2 ** 30;
+  const mdatSize = Math.floor(1.1 * 2 ** 30);
   mdatHeader.writeUInt32BE(mdatSize, 0);
   mdatHeader.write('mdat', 4, 'latin1');
   const { input, output, dir: d } = caseDir('huge', Buffer.concat([file.subarray(0, moof.end), mdatHeader]));
