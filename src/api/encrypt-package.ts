@@ -127,6 +127,7 @@ class PackageWork {
   poolSize = 0;
   /** streamIndex of the next fMP4 stream (init group or whole file). */
   private nextStream = 0;
+  private readonly sampleAesIv = randomBytes(16);
   constructor(readonly src: string, readonly tmp: string, readonly options: PackageOptions, readonly keys: KeySet, readonly texts: Map<string, string>) {}
 
   async run(jobs: PackageJob[], tick: () => void): Promise<void> {
@@ -176,7 +177,7 @@ class PackageWork {
     if (!key) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `no key for video tracks (needed for ${j.path})`, { where: j.path });
     const scheme = this.options.scheme as 'aes-128' | 'sample-aes';
     const buf = await readFile(path.join(this.src, j.path));
-    const out = encryptTsSegment(buf, { scheme, key, sequenceNumber: j.sequenceNumber, ...(this.options.iv ? { iv: this.options.iv } : {}) });
+    const out = encryptTsSegment(buf, { scheme, key, sequenceNumber: j.sequenceNumber, ...this.tsIv(key.iv) });
     await writeOut(this.tmp, j.path, out);
   }
 
@@ -255,10 +256,16 @@ class PackageWork {
     return this.options.iv ? { iv: this.options.iv, streamIndex: this.nextStream } : {};
   }
 
-  /** IV= belongs to TS methods only (RFC 8216 4.3.2.4); fMP4 carries its IVs in tenc/senc. */
+  /**
+   * The IV of every TS segment of the package, written as IV= (RFC 8216 4.3.2.4; fMP4 carries its
+   * IVs in tenc/senc): the caller's, else the key server's 16-byte explicit IV. SAMPLE-AES always
+   * gets one package-wide IV (random when nobody fixed one): FairPlay keeps one IV across segments,
+   * and ffmpeg 5.1 decrypts PES data buffered at a segment boundary with the next segment's IV.
+   * AES-128 without one uses each segment's media sequence number.
+   */
   private tsIv(keyIv: Buffer | undefined): { iv?: Buffer } {
     if (this.options.scheme !== 'aes-128' && this.options.scheme !== 'sample-aes') return {};
-    const iv = this.options.iv ?? keyIv;
+    const iv = this.options.iv ?? (keyIv?.length === 16 ? keyIv : undefined) ?? (this.options.scheme === 'sample-aes' ? this.sampleAesIv : undefined);
     return iv ? { iv } : {};
   }
 

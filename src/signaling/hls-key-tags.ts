@@ -45,8 +45,8 @@ export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
     const systemId = d.systemId.toLowerCase();
     if (seen.has(systemId)) return;
     seen.add(systemId);
-    const media = splitLines(d.hlsSignalingDataMedia);
-    const master = splitLines(d.hlsSignalingDataMaster);
+    const media = splitLines(d.hlsSignalingDataMedia).map((l) => withIv(l, ivHex));
+    const master = splitLines(d.hlsSignalingDataMaster).map((l) => withIv(l, ivHex));
     if (media.length > 0 || master.length > 0) {
       out.media.push(...media);
       out.master.push(...master);
@@ -56,6 +56,16 @@ export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
     if (built) { out.media.push(built.media); out.master.push(built.master); }
   });
   return out;
+}
+
+/**
+ * A key server's EXT-X-KEY line is used as returned, but it cannot know the IV we encrypted with:
+ * when we used an explicit IV and the line names none, the IV is appended (else players would
+ * use the media sequence number).
+ */
+function withIv(line: string, ivHex: string | undefined): string {
+  if (!ivHex || !/^#EXT-X-(SESSION-)?KEY:/.test(line) || /[:,]IV=/i.test(line)) return line;
+  return `${line},IV=0x${ivHex}`;
 }
 
 function splitLines(s: string | undefined): string[] {

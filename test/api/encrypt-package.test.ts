@@ -109,12 +109,16 @@ t.test('hls-ts (AES-128): openssl decrypts each segment to the input bytes', asy
   t.notMatch(readdirSync(out).join(), /\.key/, 'no key file is written into the package');
 });
 
-t.test('hls-ts (SAMPLE-AES): ffmpeg\'s hls demuxer decodes our package to the clear frames', async (t) => {
+for (const fixed of [true, false]) t.test(`hls-ts (SAMPLE-AES, ${fixed ? 'caller\'s IV' : 'default package-wide IV'}): ffmpeg\'s hls demuxer decodes our package to the clear frames`, async (t) => {
   const work = scratchDir(t, 'segcrypt-pkg-sa-');
   const out = path.join(work, 'out');
-  const iv = Buffer.from('f0e1d2c3b4a5968778695a4b3c2d1e0f', 'hex');
-  await encryptPackage(path.join(SAMPLES, 'hls-ts'), out, { scheme: 'sample-aes', keys: keys(), keyUri: 'key.bin', iv });
+  const given = fixed ? Buffer.from('f0e1d2c3b4a5968778695a4b3c2d1e0f', 'hex') : undefined;
+  await encryptPackage(path.join(SAMPLES, 'hls-ts'), out, { scheme: 'sample-aes', keys: keys(), keyUri: 'key.bin', ...(given ? { iv: given } : {}) });
   const media = readFileSync(path.join(out, 'index.m3u8'), 'utf8');
+  // One IV for every segment of the package (FairPlay keeps one IV across segments), signaled once.
+  const ivs = [...media.matchAll(/IV=0x([0-9A-F]{32})/gi)].map((m) => m[1]!.toLowerCase());
+  t.equal(ivs.length, 1, 'one EXT-X-KEY with an explicit IV');
+  const iv = given ?? Buffer.from(ivs[0] ?? '', 'hex');
   t.match(media, `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="key.bin",IV=0x${iv.toString('hex').toUpperCase()}\n#EXTINF`);
   t.match(media, /^#EXT-X-VERSION:3$/m, 'no KEYFORMAT, so the version stays');
   // ffmpeg 5.1 leaves a playlist's final access unit encrypted (see test/golden/ts-sample-aes): the test

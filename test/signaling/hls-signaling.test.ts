@@ -132,3 +132,14 @@ t.test('SPEKE v1 style signals: URIExtXKey, KeyFormat and KeyFormatVersions as r
   t.match(tags.media[1], 'URI="data:text/plain;base64,FROMSERVER"', 'the server URI wins over our pssh data URI');
   t.same(hlsKeyTags({ scheme: 'cbcs', kid, drm: [{ systemId: SYSTEM_IDS.common, kid }] }).media, [], 'no line for a system we cannot signal on our own');
 });
+
+t.test('a key server line used as returned gets the IV we encrypted with, unless it names one', async (t) => {
+  const kid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+  const iv = Buffer.from('0f0e0d0c0b0a09080706050403020100', 'hex');
+  const line = '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://abc",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"';
+  const drm = [{ systemId: '94ce86fb-07ff-4f43-adb8-93d2fa968ca2', kid, hlsSignalingDataMedia: line }];
+  t.same(hlsKeyTags({ scheme: 'sample-aes', kid, iv, drm }).media, [`${line},IV=0x0f0e0d0c0b0a09080706050403020100`]);
+  t.same(hlsKeyTags({ scheme: 'sample-aes', kid, drm }).media, [line], 'no IV of ours: the line as returned');
+  const named = `${line},IV=0x11111111111111111111111111111111`;
+  t.same(hlsKeyTags({ scheme: 'sample-aes', kid, iv, drm: [{ ...drm[0]!, hlsSignalingDataMedia: named }] }).media, [named], 'the server\'s IV is kept');
+});
