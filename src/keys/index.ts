@@ -5,3 +5,4 @@ export * from './drm/index.js';
 export * from './cpix/index.js';
 export * from './speke/index.js';
 export { keyProviderFromOptions, parseDrmSystems, parseSpekeVersion, type KeyProviderOptions } from './provider-from-options.js';
+export { decodePredefinedEntities as decodeXmlEntities } from './cpix/xml-guard.js';

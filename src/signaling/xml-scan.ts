@@ -1,3 +1,4 @@
+import { decodeXmlEntities } from '../keys/index.js';
 import { MediaError } from '../errors.js';
 
 /**
@@ -86,18 +87,13 @@ function skipTo(text: string, terminator: string, from: number, where: string): 
   return text.indexOf('<', e + terminator.length);
 }
 
-/** Decode the five predefined entities and character references in an attribute value. */
+/**
+ * Decode the five predefined entities and character references in an attribute value: the same
+ * bounded, non-recursive decoder the CPIX reader uses (an out-of-range reference decodes to nothing
+ * instead of throwing).
+ */
 export function decodeXmlText(s: string): string {
-  return s.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_m, e: string) => {
-    switch (e) {
-      case 'lt': return '<';
-      case 'gt': return '>';
-      case 'amp': return '&';
-      case 'quot': return '"';
-      case 'apos': return "'";
-      default: return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
-    }
-  });
+  return decodeXmlEntities(s);
 }
 
 export function escapeXmlAttr(s: string): string {

@@ -91,3 +91,8 @@ t.test('SegmentTemplate: numbered, timeline with repeats and implicit t, $Number
   const tf = templateFiles(tm.representations[0]!, tm.representations[0]!.template!, tm.durationSeconds, 'v');
   t.same(tf.media.map((s) => [s.path, s.number]), [['v1/5-9.m4s', 7], ['v1/25-9.m4s', 8], ['v1/45-9.m4s', 9]], 'r=-1 repeats to the period end');
 });
+
+t.test('an out-of-range character reference in an MPD attribute decodes to nothing, it does not throw', async (t) => {
+  const { decodeXmlText } = await import('../../src/signaling/xml-scan.js');
+  t.equal(decodeXmlText('a&#x110000;b&amp;c&#65;'), 'ab&cA');
+});

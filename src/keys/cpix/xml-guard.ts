@@ -88,7 +88,7 @@ export function attrOf(node: unknown, name: string): string | undefined {
  * Entity processing is off in the parser; the five predefined entities and character
  * references are expanded here, one pass, no recursion (nothing can grow).
  */
-function decodePredefinedEntities(s: string): string {
+export function decodePredefinedEntities(s: string): string {
   if (!s.includes('&')) return s;
   return s.replace(/&(lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (_m, e: string) => {
     switch (e) {
