@@ -4,14 +4,18 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IoError } from '../errors.js';
 
-/** Temp files being written now, for removal if the process is interrupted. */
+/** Temp files and folders being written now, for removal if the process is interrupted. */
 const active = new Set<string>();
 
 /** Remove every temp output still being written (for SIGINT/SIGTERM handlers, which must be synchronous). */
 export function removeTempOutputsSync(): void {
-  for (const p of active) rmSync(p, { force: true });
+  for (const p of active) rmSync(p, { force: true, recursive: true });
   active.clear();
 }
+
+/** A temp folder (a package being written) joins the interrupt cleanup until it is renamed or removed. */
+export function trackTempPath(p: string): void { active.add(p); }
+export function untrackTempPath(p: string): void { active.delete(p); }
 
 /**
  * An output written to `<output>.tmp-<random>` in the same directory and renamed into place on

@@ -7,6 +7,7 @@ import { AtomicOutput } from './atomic-output.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
 import { encryptTsFile } from './encrypt-ts.js';
 import { looksLikeMp4, looksLikeMpegTs, readExact, scanTopLevelBoxes } from './file-boxes.js';
+import { openInput, refuseOutputOverInput } from './input-file.js';
 import { prepareProtection, type PreparedProtection } from './init-protection.js';
 import { checkScheme } from './track-protection.js';
 import type { EncryptOptions, EncryptResult } from './types.js';
@@ -16,14 +17,6 @@ const COPY_CHUNK = 1 << 20;
 /** A fragment is held in memory while it is encrypted: refuse absurd ones with a clear message. */
 const MAX_FRAGMENT = 1 << 30;
 
-async function openInput(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, 'r');
-  } catch (e) {
-    throw new IoError('ERR_INPUT', `cannot open the input ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: path, cause: e });
-  }
-}
-
 /**
  * Encrypt a fragmented MP4 / CMAF file (init + fragments in one file), fragment by fragment:
  * top-level boxes are read incrementally, fragments are encrypted concurrently on the pool and
@@ -31,6 +24,7 @@ async function openInput(path: string): Promise<FileHandle> {
  */
 export async function encryptFile(input: string, output: string, options: EncryptOptions): Promise<EncryptResult> {
   checkEncryptOptions(options);
+  await refuseOutputOverInput(input, output);
   const fh = await openInput(input);
   let size: number;
   let head: Buffer;

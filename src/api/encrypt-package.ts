@@ -23,6 +23,7 @@ import { encryptTsSegment } from './encrypt-ts.js';
 import { listFiles, refuseNonEmpty, topLevelBoxesOf, writeOut } from './encrypt-package-files.js';
 import { createSegmentEncryptor } from './segment-encryptor.js';
 import type { EncryptOptions } from './types.js';
+import { trackTempPath, untrackTempPath } from './atomic-output.js';
 
 export interface PackageOptions extends EncryptOptions {
   /** EXT-X-KEY URI of the key itself (KEYFORMAT identity): required for HLS AES-128. Never written by us. */
@@ -79,6 +80,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
   const keys = await resolveKeys(options, path.basename(src), jobs);
   const tmp = path.join(path.dirname(dst), `.${path.basename(dst)}.tmp-${randomBytes(6).toString('hex')}`);
   await mkdir(tmp, { recursive: true });
+  trackTempPath(tmp);
   try {
     const total = files.length;
     let done = 0;
@@ -99,6 +101,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     }
     await rmdir(dst).catch(() => undefined);
     await rename(tmp, dst);
+    untrackTempPath(tmp);
     const trackTypes = [...new Set([...jobs.map((j) => ('trackType' in j ? j.trackType : undefined)), ...work.initTrack.values()]
       .filter((t): t is TrackType => !!t))].sort();
     const kids: Partial<Record<TrackType, string>> = {};
@@ -109,6 +112,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
+    untrackTempPath(tmp);
     throw e;
   }
 }

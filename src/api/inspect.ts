@@ -4,8 +4,8 @@
  * MPEG-TS: PMT stream types (clear or SAMPLE-AES) per PID. Reads the init and only the first
  * fragments in full, so a large file inspects in constant memory.
  */
-import { open } from 'node:fs/promises';
-import { IoError, MediaError } from '../errors.js';
+import { MediaError } from '../errors.js';
+import { openInput } from './input-file.js';
 import { childBoxes, parseSenc, parseSinf, topLevelBoxes, PROTECTED_ENTRIES, type Box } from '../isobmff/index.js';
 import { SYSTEM_IDS, systemIdString } from '../keys/index.js';
 import { ENCRYPTED_STREAM_TYPES } from '../ts/stream-types.js';
@@ -116,7 +116,7 @@ function inspectTs(head: Buffer, report: InspectReport): void {
 }
 
 export async function inspectFile(file: string, options: { fragments?: number; samplesPerTrack?: number } = {}): Promise<InspectReport> {
-  const fh = await open(file, 'r').catch((e: NodeJS.ErrnoException) => { throw new IoError('ERR_OPEN', `cannot open ${file}: ${e.code ?? e.message}`, { where: file, cause: e }); });
+  const fh = await openInput(file);
   try {
     const size = (await fh.stat()).size;
     const head = await readExact(fh, 0, Math.min(size, 188 * 64), file);

@@ -9,7 +9,8 @@ const HEX32 = /^[0-9a-fA-F]{32}$/;
 export function parseHex16(value: string, what: string): Buffer {
   const clean = value.replace(/-/g, '');
   if (!HEX32.test(clean)) {
-    throw new UsageError('ERR_KEY_FORMAT', `${what} must be 32 hex digits (16 bytes), got ${clean.length} characters`, { where: what });
+    const why = clean.length === 32 ? 'has characters that are not hex digits' : `has ${clean.length} characters`;
+    throw new UsageError('ERR_KEY_FORMAT', `${what} must be 32 hex digits (16 bytes); it ${why}`, { where: what });
   }
   return Buffer.from(clean, 'hex');
 }
@@ -41,6 +42,19 @@ export class StaticKeys implements KeyProvider {
       if (k.kid.length !== 16) throw new UsageError('ERR_KEY_FORMAT', `KID must be 16 bytes, got ${k.kid.length}`, { where: 'kid' });
       if (k.key.length !== 16) throw new UsageError('ERR_KEY_FORMAT', `key must be 16 bytes, got ${k.key.length}`, { where: 'key' });
       if (k.iv && k.iv.length !== 8 && k.iv.length !== 16) throw new UsageError('ERR_IV_FORMAT', `IV must be 8 or 16 bytes, got ${k.iv.length}`, { where: 'iv' });
+    }
+    // One KID names one key (players map KID -> key), and each track type gets one key.
+    const byKid = new Map<string, Buffer>();
+    const labels = new Set<string>();
+    for (const [i, k] of keys.entries()) {
+      const hex = k.kid.toString('hex');
+      const seen = byKid.get(hex);
+      if (seen && !seen.equals(k.key)) throw new UsageError('ERR_KEY_CONFLICT', `key ${i + 1}: KID ${hex} is already given with a different key`, { where: '--key' });
+      byKid.set(hex, k.key);
+      for (const label of k.trackTypes?.length ? k.trackTypes : ['all']) {
+        if (labels.has(label)) throw new UsageError('ERR_KEY_CONFLICT', `key ${i + 1}: a key for ${label === 'all' ? 'every track (no video=/audio= label)' : `${label} tracks`} is already given`, { where: '--key' });
+        labels.add(label);
+      }
     }
     this.keys = keys;
   }

@@ -1,7 +1,7 @@
 // Issue 6: each CLI error path prints one clear line and exits with its documented code.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,4 +61,57 @@ t.test('wrong credentials: key acquisition error 69, password not echoed', async
   t.teardown(() => server.close());
   expectOneLine(t, await segcrypt(['package', 'samples/dash', join(dir, 'pkg'), '--scheme', 'cenc', '--speke-url', server.url, '--content-id', 'c', '--auth', 'basic:packager:wrong-pass']), 69, 'ERR_SPEKE_AUTH', 'wrong-pass');
   t.notOk(existsSync(join(dir, 'pkg')));
+});
+
+t.test('a directory as input is an I/O error 74, not an internal crash', async (t) => {
+  expectOneLine(t, await segcrypt(['encrypt', 'samples', '-o', join(dir, 'o.mp4'), '--scheme', 'cenc', '--key', `${K}:${K}`]), 74, 'ERR_INPUT_NOT_FILE');
+  expectOneLine(t, await segcrypt(['inspect', 'samples']), 74, 'ERR_INPUT_NOT_FILE');
+});
+
+t.test('the output may not be the input (nor a link to it): usage error 64, the input untouched', async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'segcrypt-same-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const input = join(work, 'in.ts');
+  copyFileSync('samples/ts/avc-aac.ts', input);
+  symlinkSync(input, join(work, 'link.ts'));
+  for (const out of [input, join(work, 'link.ts')]) {
+    const r = await segcrypt(['encrypt', input, '-o', out, '--scheme', 'aes-128', '--key', `${K}:${K}`]);
+    t.equal(r.status, 64);
+    t.match(r.stderr, /^segcrypt: ERR_OUTPUT_IS_INPUT: /);
+  }
+  t.ok(readFileSync(input).equals(readFileSync('samples/ts/avc-aac.ts')), 'the clear input is intact');
+  t.same(readdirSync(work).sort(), ['in.ts', 'link.ts'], 'no temp file');
+});
+
+t.test('SIGINT during package removes the temp package folder and exits 130', async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'segcrypt-int-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  let caught = false;
+  for (let attempt = 0; attempt < 8 && !caught; attempt++) {
+    const out = join(work, `out${attempt}`);
+    const p = spawn(process.execPath, ['bin/segcrypt.js', 'package', 'samples/dash-shaka', out, '--scheme', 'cbcs', '--key', `${K}:${K}`, '--pool', '2']);
+    const status = await new Promise<number | null>((resolve) => {
+      const poll = setInterval(() => {
+        if (readdirSync(work).some((f) => f.startsWith(`.out${attempt}.tmp-`))) { caught = true; clearInterval(poll); p.kill('SIGINT'); }
+      }, 2);
+      p.on('close', (code) => { clearInterval(poll); resolve(code); });
+    });
+    if (caught) {
+      t.equal(status, 130, 'exit 130');
+      t.same(readdirSync(work).filter((f) => f.includes('.tmp-')), [], 'no temp folder left');
+      t.notOk(existsSync(out), 'no half-written package');
+    } else {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+  t.ok(caught, 'the interrupt landed while the package was being written');
+});
+
+t.test('key-server on a port in use: one line, I/O exit 74', async (t) => {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => s.close(() => r())));
+  const r = await segcrypt(['key-server', '--port', String((s.address() as { port: number }).port)]);
+  t.equal(r.status, 74);
+  t.match(r.stderr.trim(), /^segcrypt: ERR_LISTEN: the key server cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/);
 });

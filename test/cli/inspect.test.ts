@@ -36,6 +36,6 @@ t.test('inspect CLI: TS stream types, and a missing file exits with the I/O code
   t.same(report.streams.map((s: { streamType: string }) => s.streamType), ['0x1b', '0x0f']);
   const missing = spawnSync(process.execPath, ['bin/segcrypt.js', 'inspect', '/nonexistent/file.mp4'], { encoding: 'utf8' });
   t.equal(missing.status, 74);
-  t.match(missing.stderr, /^segcrypt: ERR_OPEN: /);
+  t.match(missing.stderr, /^segcrypt: ERR_INPUT: /);
   t.equal(missing.stderr.trim().split('\n').length, 1, 'one line');
 });

@@ -32,7 +32,7 @@ t.test('prints the URL, serves SPEKE, stops on SIGTERM with exit code 0', async 
   await t.rejects(fetch(url, { method: 'POST', body }), 'closed after the signal');
 });
 
-t.test('a bad argument is exit code 2', async (t) => {
+t.test('a bad argument is exit code 64', async (t) => {
   const err = process.stderr.write.bind(process.stderr);
   (process.stderr as { write: unknown }).write = () => true;
   try { t.equal(await keyServerCommand(['--port', 'x']), 64); } finally { (process.stderr as { write: unknown }).write = err; }

@@ -29,3 +29,12 @@ t.test('static keys signal a W3C common pssh v1 with every KID', async (t) => {
   t.equal(pssh.readUInt32BE(28), 2, 'two KIDs');
   t.equal(pssh.subarray(32, 48).toString('hex'), KID);
 });
+
+t.test('one KID names one key, and each track type gets one key', async (t) => {
+  const OTHER = '0f0e0d0c0b0a09080706050403020100';
+  t.throws(() => StaticKeys.fromSpecs([`video=${KID}:${KEY}`, `${KID}:${OTHER}`]), { code: 'ERR_KEY_CONFLICT', message: /already given with a different key/ });
+  t.throws(() => StaticKeys.fromSpecs([`video=${KID}:${KEY}`, `video=${OTHER}:${KEY}`]), { code: 'ERR_KEY_CONFLICT', message: /video tracks/ });
+  t.throws(() => StaticKeys.fromSpecs([`${KID}:${KEY}`, `${OTHER}:${KEY}`]), { code: 'ERR_KEY_CONFLICT', message: /every track/ });
+  try { StaticKeys.fromSpecs([`video=${KID}:${KEY}`, `${KID}:${OTHER}`]); } catch (e) { t.notMatch((e as Error).message, new RegExp(`${KEY}|${OTHER}`), 'no key bytes'); }
+  t.doesNotThrow(() => StaticKeys.fromSpecs([`video=${KID}:${KEY}`, `audio=${KID}:${KEY}`]), 'the same key under one KID for both tracks is fine');
+});

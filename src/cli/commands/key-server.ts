@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SegcryptError, UsageError } from '../../errors.js';
+import { IoError, SegcryptError, UsageError } from '../../errors.js';
 import { startKeyServer, type KeyServerOptions } from '../../key-server/index.js';
 import { fromConfigFile, fromEnv, mergeLayers } from '../config-layers.js';
 import { errorLine, exitCodeFor } from '../exit-codes.js';
@@ -19,7 +19,7 @@ export async function keyServerCommand(argv: string[], signals: NodeJS.EventEmit
   try {
     options = parseKeyServerArgs(argv);
   } catch (e) {
-    if (e instanceof SegcryptError) { process.stderr.write(`${errorLine(e)}\n${USAGE}\n`); return exitCodeFor(e); }
+    if (e instanceof SegcryptError) { process.stderr.write(`${errorLine(e)}\n`); return exitCodeFor(e); }
     throw e;
   }
   if (options === HELP) { process.stdout.write(`${USAGE}\n`); return 0; }
@@ -27,8 +27,9 @@ export async function keyServerCommand(argv: string[], signals: NodeJS.EventEmit
   try {
     server = await startKeyServer(options);
   } catch (e) {
-    process.stderr.write(`segcrypt key-server: cannot listen: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
-    return 1;
+    if (e instanceof SegcryptError) throw e;
+    const where = `${options.host ?? '127.0.0.1'}:${options.port ?? 0}`;
+    throw new IoError('ERR_LISTEN', `the key server cannot listen on ${where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where, cause: e });
   }
   process.stdout.write(`${server.url}\n`);
   if (options.secret === undefined) process.stderr.write('segcrypt key-server: no --secret given: keys are random for this run\n');

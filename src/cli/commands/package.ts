@@ -6,6 +6,7 @@ import type { ProtectionScheme } from '../../keys/content-key.js';
 import { keyProviderFromOptions, type KeyProviderOptions } from '../../keys/provider-from-options.js';
 import { EXIT } from '../exit-codes.js';
 import { parseIvHex, parsePool, parseScheme, requireKeySource } from '../common-args.js';
+import { withInterruptCleanup } from '../interrupt.js';
 import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keySourceFrom } from '../key-source.js';
 
 const USAGE = `usage: segcrypt package <inDir> <outDir> --scheme cenc|cbcs|cens|cbc1|aes-128|sample-aes <key source> [options]
@@ -84,7 +85,7 @@ export async function packageCommand(argv: string[]): Promise<number> {
     : undefined;
   let started = false;
   try {
-    const result = await encryptPackage(args.inDir, args.outDir, {
+    const result = await withInterruptCleanup(() => encryptPackage(args.inDir, args.outDir, {
       scheme: args.scheme, keys,
       ...(args.keyUri !== undefined ? { keyUri: args.keyUri } : {}), ...(args.clearKeyLicenseUrl ? { clearKeyLicenseUrl: args.clearKeyLicenseUrl } : {}),
       ...(args.iv ? { iv: args.iv } : {}), ...(args.pool !== undefined ? { poolSize: args.pool } : {}),
@@ -93,7 +94,7 @@ export async function packageCommand(argv: string[]): Promise<number> {
         if (!started) { bar.start(total, 0); started = true; }
         bar.update(done);
       },
-    });
+    }), () => { if (started) bar?.stop(); });
     bar?.stop();
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else if (!args.quiet) process.stdout.write(`${summary(result)}\n`);
