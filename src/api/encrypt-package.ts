@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path, { posix } from 'node:path';
-import { MediaError, UsageError } from '../errors.js';
+import { MediaError, SegcryptError, UsageError } from '../errors.js';
 import { keyForTrack, type KeyProvider, type KeySet, type TrackType } from '../keys/content-key.js';
 import { buildCommonPssh } from '../keys/drm/common-pssh.js';
 import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
@@ -121,6 +121,16 @@ function optionalSignaling(o: PackageOptions): { keyUri?: string; clearKeyLicens
   return { ...(o.keyUri !== undefined ? { keyUri: o.keyUri } : {}), ...(o.clearKeyLicenseUrl ? { clearKeyLicenseUrl: o.clearKeyLicenseUrl } : {}) };
 }
 
+/** Errors about a package's media name the file: `video/seg_3.m4s: box mdat at byte 580 ...`. */
+function inFile<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof SegcryptError && !e.message.startsWith(`${file}: `)) e.message = `${file}: ${e.message}`;
+    throw e;
+  }
+}
+
 /** Runs the jobs and remembers what the manifests need (track types of HLS inits, SegmentBase ranges). */
 class PackageWork {
   readonly initTrack = new Map<string, TrackType>();
@@ -148,7 +158,7 @@ class PackageWork {
 
   private async runInitGroup(initPath: string, segments: Extract<PackageJob, { kind: 'fmp4-segment' }>[], tick: () => void): Promise<void> {
     const init = await readFile(path.join(this.src, initPath));
-    const info = parseInit(init);
+    const info = inFile(initPath, () => parseInit(init));
     const type = info.tracks[0]?.type;
     if (type) this.initTrack.set(initPath, type);
     const enc = createSegmentEncryptor({
@@ -157,7 +167,7 @@ class PackageWork {
     });
     this.nextStream += Math.max(1, info.tracks.length);
     try {
-      await writeOut(this.tmp, initPath, enc.encryptInit());
+      await writeOut(this.tmp, initPath, inFile(initPath, () => enc.encryptInit()));
       tick();
       // A bounded window of segments in flight: the encryptor spreads them over its pool.
       const window = Math.max(2, this.poolSize * 2);
@@ -166,7 +176,7 @@ class PackageWork {
         while (next < segments.length) {
           const s = segments[next++]!;
           const buf = await readFile(path.join(this.src, s.path));
-          await writeOut(this.tmp, s.path, await enc.encryptSegment(buf, s.sequenceNumber));
+          await writeOut(this.tmp, s.path, await enc.encryptSegment(buf, s.sequenceNumber).catch((e: unknown) => inFile(s.path, () => { throw e; })));
           tick();
         }
       };
@@ -181,7 +191,7 @@ class PackageWork {
     if (!key) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `no key for video tracks (needed for ${j.path})`, { where: j.path });
     const scheme = this.options.scheme as 'aes-128' | 'sample-aes';
     const buf = await readFile(path.join(this.src, j.path));
-    const out = encryptTsSegment(buf, { scheme, key, sequenceNumber: j.sequenceNumber, ...this.tsIv(key.iv) });
+    const out = inFile(j.path, () => encryptTsSegment(buf, { scheme, key, sequenceNumber: j.sequenceNumber, ...this.tsIv(key.iv) }));
     await writeOut(this.tmp, j.path, out);
   }
 

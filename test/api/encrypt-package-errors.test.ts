@@ -38,8 +38,9 @@ t.test('a corrupt segment fails mid-way: nothing written', async (t) => {
   const b = readFileSync(f);
   b.writeUInt32BE(b.length * 4, 24 + 52); // moof size past the end of the file
   writeFileSync(f, b);
-  const e = await encryptPackage(input, out, { scheme: 'cenc', keys }).then(() => undefined, (x: { category?: string; code?: string }) => x);
+  const e = await encryptPackage(input, out, { scheme: 'cenc', keys }).then(() => undefined, (x: { category?: string; code?: string; message?: string }) => x);
   t.equal(e?.category, 'input', `a typed input error (${e?.code})`);
+  t.match(e?.message, /^chunk-stream1-00002\.m4s: /, 'the message names the segment file');
   nothingWritten(t, work);
 });
 
