@@ -131,6 +131,7 @@ export async function inspectFile(file: string, options: { fragments?: number; s
     const ivSizes = inspectMoov(moovBuf, topLevelBoxes(moovBuf)[0]!, report);
     const moofs = boxes.filter((b) => b.type === 'moof');
     report.fragments = moofs.length;
+    if (moofs.length === 0) report.note = 'not fragmented (no moof): segcrypt encrypts fragmented MP4 only';
     report.samples = [];
     for (const [i, moof] of moofs.slice(0, options.fragments ?? 1).entries()) {
       const buf = await readExact(fh, moof.start, moof.end - moof.start, `moof ${i}`);
