@@ -1,7 +1,7 @@
 // Issue 6: each CLI error path prints one clear line and exits with its documented code.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,4 +114,15 @@ t.test('key-server on a port in use: one line, I/O exit 74', async (t) => {
   const r = await segcrypt(['key-server', '--port', String((s.address() as { port: number }).port)]);
   t.equal(r.status, 74);
   t.match(r.stderr.trim(), /^segcrypt: ERR_LISTEN: the key server cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/);
+});
+
+t.test('a TS segment that lost sync: input error 65 naming the packet, nothing left', async (t) => {
+  const bad = join(tmpdir(), `segcrypt-badsync-${process.pid}.ts`);
+  const b = readFileSync('samples/ts/avc-aac.ts');
+  b[188 * 5] = 0x00;
+  writeFileSync(bad, b);
+  t.teardown(() => rmSync(bad, { force: true }));
+  const r = await segcrypt(['encrypt', bad, '-o', join(dir, 'o.ts'), '--scheme', 'sample-aes', '--key', `${K}:${K}`]);
+  expectOneLine(t, r, 65, 'ERR_TS_SYNC');
+  t.match(r.stderr, /packet 5/);
 });
