@@ -52,6 +52,12 @@ export function toMarkdown(res: BenchResult, chartFile: string | null): string {
   if (res.checks.length) {
     out.push('## Correctness checks', '', ...table(['check', 'result', 'detail'], res.checks.map((c) => [c.name, c.ok ? 'ok' : '**FAILED**', c.detail])), '');
   }
+  out.push('## Notes on the jobs', '',
+    '- Shaka Packager writes one output per stream (it does not mux), so its fMP4 and TS jobs write a video and an audio file.',
+    '- ffmpeg writes a non-fragmented MP4: its fragmented cenc output (5.1, `empty_moov+frag_keyframe`) has a `saio` without `saiz` that neither ffmpeg nor Shaka Packager can read back.',
+    '- `openssl enc` encrypts the whole TS as one AES-128-CBC stream, the same job as HLS AES-128 with one segment.',
+    '- segcrypt runs with its defaults (in thread on a 2-core machine); `package` rows set `--pool`. Between runs, `sync` (untimed) flushes the previous job\'s writes.',
+    '- The per-segment API rows run in the bench process (dist/index.js), 2 MB segments cut from a 1080p30 8 Mbit/s fMP4, after a warm-up.', '');
   out.push('## Commands', '', ...res.rows.filter((r) => r.command).map((r) => `- ${r.tool}, ${r.job}: \`${r.command}\``), '');
   return out.join('\n');
 }
