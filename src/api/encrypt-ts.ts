@@ -11,7 +11,9 @@ import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IoError, KeyError, MediaError, SegcryptError, UsageError } from '../errors.js';
-import { type ContentKey, type DrmSignal, type KeyProvider, type KeySet, keyForTrack } from '../keys/content-key.js';
+import { type ContentKey, type KeyProvider, type KeySet, keyForTrack } from '../keys/content-key.js';
+import { fairPlaySkdUri } from '../keys/drm/index.js';
+import { hlsKeyTags } from '../signaling/index.js';
 import {
   checkAesParams, createAes128SegmentCipher, encryptAes128Segment, encryptSampleAesSegmentDetailed,
   PACKET_SIZE, SampleAesEncryptor, type SampleAesStreamInfo, sequenceNumberIv, SYNC_BYTE,
@@ -21,15 +23,20 @@ import type { EncryptedTrack, EncryptOptions, EncryptResult } from './types.js';
 
 export type TsScheme = 'aes-128' | 'sample-aes';
 
-export interface TsEncryptOptions extends EncryptOptions {
-  /** EXT-X-KEY URI. Default: `key.bin` for AES-128, `skd://<KID hex>` for SAMPLE-AES (or the key server's URIExtXKey). */
-  keyUri?: string;
-  /** Media sequence number: gives the IV when none is set (RFC 8216 §5.2). Default 0. */
-  sequenceNumber?: number;
-}
+/** keyUri and sequenceNumber are EncryptOptions (src/api/types.ts). */
+export type TsEncryptOptions = EncryptOptions;
+
+/**
+ * EXT-X-KEY URI of AES-128 when neither the caller (keyUri) nor the key server gave one: a
+ * placeholder for a key file next to the playlist, which the caller writes (or edits the line).
+ */
+export const AES128_PLACEHOLDER_KEY_URI = 'key.bin';
 
 export interface TsEncryptResult extends EncryptResult {
-  /** The `#EXT-X-KEY:...` line to put before this segment in the media playlist. */
+  /**
+   * The `#EXT-X-KEY:...` line(s) to put before this segment in the media playlist, from
+   * signaling/hlsKeyTags (one line per DRM system, joined with '\n'), with IV=.
+   */
   extXKey: string;
   /** The 16-byte IV used, as 0x-prefixed hex (also in extXKey). */
   iv: string;
@@ -41,8 +48,6 @@ export interface TsSegmentOptions {
   iv?: Buffer;
   sequenceNumber?: number;
 }
-
-const FAIRPLAY_SYSTEM_ID = '94ce86fb-07ff-4f43-adb8-93d2fa968ca2';
 
 function checkScheme(scheme: string): asserts scheme is TsScheme {
   if (scheme !== 'aes-128' && scheme !== 'sample-aes') {
@@ -82,18 +87,18 @@ async function resolveKeys(options: TsEncryptOptions, input: string): Promise<Ke
   return k as KeySet;
 }
 
-/** The EXT-X-KEY line (RFC 8216 §4.3.2.4). */
-export function extXKeyLine(scheme: TsScheme, key: ContentKey, iv: Buffer, keyUri: string | undefined, drm: DrmSignal[]): string {
-  const kidHex = key.kid.toString('hex');
-  const method = scheme === 'aes-128' ? 'AES-128' : 'SAMPLE-AES';
-  const signal = drm.find((d) => d.systemId === FAIRPLAY_SYSTEM_ID && d.kid.equals(key.kid) && d.uriExtXKey);
-  let uri = keyUri ?? (scheme === 'aes-128' ? 'key.bin' : signal?.uriExtXKey ?? `skd://${kidHex}`);
-  uri = uri.replace(/"/g, '%22');
-  let line = `#EXT-X-KEY:METHOD=${method},URI="${uri}",IV=0x${iv.toString('hex')}`;
-  if (scheme === 'sample-aes' && uri.startsWith('skd://')) {
-    line += `,KEYFORMAT="${signal?.keyFormat ?? 'com.apple.streamingkeydelivery'}",KEYFORMATVERSIONS="${signal?.keyFormatVersions ?? '1'}"`;
+/**
+ * The EXT-X-KEY line(s) (RFC 8216 §4.3.2.4) from signaling/hlsKeyTags: keyUri, else what the key
+ * server returned, always with our explicit IV. With neither: AES-128 gets the placeholder
+ * `key.bin`, SAMPLE-AES FairPlay's `skd://<KID as UUID>` (keys/drm fairPlaySkdUri).
+ */
+function extXKeyLines(scheme: TsScheme, key: ContentKey, iv: Buffer, keyUri: string | undefined, keySet: KeySet): string {
+  const input = { scheme, kid: key.kid, iv, drm: keySet.drm.filter((d) => d.kid.equals(key.kid)) };
+  let tags = hlsKeyTags(keyUri !== undefined ? { ...input, keyUri } : input);
+  if (tags.media.length === 0) {
+    tags = hlsKeyTags({ ...input, keyUri: scheme === 'aes-128' ? AES128_PLACEHOLDER_KEY_URI : fairPlaySkdUri(key.kid) });
   }
-  return line;
+  return tags.media.join('\n');
 }
 
 /** Checks the 188-byte packet grid as chunks stream by (one byte in 188), without holding data. */
@@ -215,6 +220,6 @@ export async function encryptTsFile(input: string, output: string, options: TsEn
     container: 'ts', scheme: options.scheme, tracks, kids: [kid], pssh: [],
     drm: keySet.drm.filter((d) => d.kid.equals(key.kid)),
     bytesIn: size, bytesOut, fragments: 1,
-    extXKey: extXKeyLine(options.scheme, key, iv, options.keyUri, keySet.drm), iv: `0x${iv.toString('hex')}`,
+    extXKey: extXKeyLines(options.scheme, key, iv, options.keyUri, keySet), iv: `0x${iv.toString('hex')}`,
   };
 }

@@ -2,6 +2,6 @@
 export { encryptFile } from './encrypt-file.js';
 export { createSegmentEncryptor, type SegmentEncryptor, type SegmentEncryptorOptions } from './segment-encryptor.js';
 export type { EncryptOptions, EncryptResult, EncryptedTrack } from './types.js';
-export { encryptTsFile, encryptTsSegment, extXKeyLine, type TsEncryptOptions, type TsEncryptResult, type TsScheme, type TsSegmentOptions } from './encrypt-ts.js';
+export { encryptTsFile, encryptTsSegment, AES128_PLACEHOLDER_KEY_URI, type TsEncryptOptions, type TsEncryptResult, type TsScheme, type TsSegmentOptions } from './encrypt-ts.js';
 export { removeTempOutputsSync } from './atomic-output.js';
 export { inspectFile, type InspectReport, type InspectedTrack, type InspectedSample, type InspectedTsStream } from './inspect.js';

@@ -24,6 +24,14 @@ export interface EncryptOptions {
    * clear copy of the sample entry (tfhd sample_description_index), as Shaka Packager does.
    */
   clearLead?: number;
+  /**
+   * MPEG-TS only: the EXT-X-KEY URI (result.extXKey). An `skd://` URI gets FairPlay's KEYFORMAT.
+   * Default: the key server's URI, else `key.bin` (AES-128, a placeholder) or `skd://<KID as UUID>`
+   * (SAMPLE-AES).
+   */
+  keyUri?: string;
+  /** MPEG-TS only: the media sequence number, giving the IV when none is set (RFC 8216 §5.2). Default 0. */
+  sequenceNumber?: number;
   /** Called after each fragment is written: bytes of input done, total input bytes. */
   onProgress?: (done: number, total: number) => void;
 }

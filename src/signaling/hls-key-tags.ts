@@ -2,6 +2,7 @@ import type { DrmSignal, ProtectionScheme } from '../keys/content-key.js';
 import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { fairPlaySkdUri, FAIRPLAY_KEYFORMAT } from '../keys/drm/fairplay.js';
 import { hlsKeyLines, hlsMethod } from '../keys/drm/hls-key-lines.js';
+import { HLS_AES128_SYSTEM_ID } from '../keys/speke/speke-request.js';
 import { psshData } from './pssh-fields.js';
 
 export interface HlsSignalingInput {
@@ -11,7 +12,11 @@ export interface HlsSignalingInput {
   iv?: Buffer;
   /** One entry per DRM system (what the key server returned for this KID). */
   drm: DrmSignal[];
-  /** URI of the key itself (KEYFORMAT identity): AES-128 and clear-key SAMPLE-AES. */
+  /**
+   * URI of the key itself (KEYFORMAT identity): AES-128 and clear-key SAMPLE-AES. An `skd://` URI
+   * is FairPlay's: it gets KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1" and
+   * takes the place of the key server's FairPlay line.
+   */
   keyUri?: string;
 }
 
@@ -26,23 +31,32 @@ export interface HlsKeyTags {
  * EXT-X-KEY / EXT-X-SESSION-KEY lines (RFC 8216 4.3.2.4, 4.3.4.5), one per DRM system:
  * METHOD from the scheme (cbcs and TS sample-aes -> SAMPLE-AES, cenc -> SAMPLE-AES-CTR,
  * aes-128 -> AES-128), KEYFORMAT per system. HLSSignalingData and URIExtXKey from the key server
- * are used as returned.
+ * are used as returned. AES-128 has one line: keyUri's, else the key server's HLS AES-128 key
+ * system (SPEKE's 81376844-... systemId), else none.
  */
 export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
   const method = hlsMethod(input.scheme);
   const out: HlsKeyTags = { media: [], master: [] };
   const ivHex = input.iv ? input.iv.toString('hex').padStart(32, '0') : undefined;
   const kidHex = input.kid.toString('hex');
+  const seen = new Set<string>();
   // Identity first: with AES-128 it is the only key a player can use.
   if (input.keyUri !== undefined) {
-    const l = hlsKeyLines({ method, uri: input.keyUri, ...(ivHex ? { ivHex } : {}) });
+    const fairPlay = /^skd:\/\//i.test(input.keyUri);
+    const l = hlsKeyLines({
+      // A quoted-string cannot hold '"' (RFC 8216 4.2): percent-encoded, as URIs allow.
+      method, uri: input.keyUri.replace(/"/g, '%22'), ...(ivHex ? { ivHex } : {}),
+      ...(fairPlay ? { keyFormat: FAIRPLAY_KEYFORMAT, keyFormatVersions: '1' } : {}),
+    });
     out.media.push(l.media);
     out.master.push(l.master);
+    if (fairPlay) seen.add(SYSTEM_IDS.fairplay);
   }
-  if (input.scheme === 'aes-128') return out;
-  const seen = new Set<string>();
+  if (input.scheme === 'aes-128' && input.keyUri !== undefined) return out;
   input.drm.forEach((d, i) => {
     const systemId = d.systemId.toLowerCase();
+    // AES-128 takes the key server's AES-128 key system only; SAMPLE-AES* every DRM system but it.
+    if ((input.scheme === 'aes-128') !== (systemId === HLS_AES128_SYSTEM_ID)) return;
     if (seen.has(systemId)) return;
     seen.add(systemId);
     const media = splitLines(d.hlsSignalingDataMedia).map((l) => withIv(l, ivHex));
@@ -78,6 +92,8 @@ function systemKeyLine(systemId: string, d: DrmSignal, base: { method: ReturnTyp
     keyFormat: d.keyFormat ?? keyFormat, keyFormatVersions: d.keyFormatVersions ?? '1',
   });
   switch (systemId) {
+    case HLS_AES128_SYSTEM_ID:
+      return d.uriExtXKey ? hlsKeyLines({ method: base.method, uri: d.uriExtXKey, ...(base.ivHex ? { ivHex: base.ivHex } : {}), keyFormat: d.keyFormat ?? 'identity', keyFormatVersions: d.keyFormatVersions ?? '1' }) : undefined;
     case SYSTEM_IDS.fairplay:
       return fmt(d.uriExtXKey ?? fairPlaySkdUri(d.kid), FAIRPLAY_KEYFORMAT);
     case SYSTEM_IDS.widevine:

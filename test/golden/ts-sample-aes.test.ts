@@ -45,7 +45,7 @@ async function encryptAll(dir: string, inputs: string[], t: Test): Promise<{ fil
   for (const [i, input] of inputs.entries()) {
     const file = `enc_${i}.ts`;
     const r = await encryptTsFile(input, path.join(dir, file), { scheme: 'sample-aes', keys, iv, keyUri: 'key.bin', sequenceNumber: i });
-    t.equal(r.extXKey, `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="key.bin",IV=0x${iv.toString('hex')}`);
+    t.equal(r.extXKey, `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="key.bin",IV=0x${iv.toString('hex').toUpperCase()}`);
     t.same(r.tracks.map((x) => x.type), ['video', 'audio']);
     entries.push({ file, duration: 2, extXKey: r.extXKey });
   }

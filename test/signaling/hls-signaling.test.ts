@@ -143,3 +143,27 @@ t.test('a key server line used as returned gets the IV we encrypted with, unless
   const named = `${line},IV=0x11111111111111111111111111111111`;
   t.same(hlsKeyTags({ scheme: 'sample-aes', kid, iv, drm: [{ ...drm[0]!, hlsSignalingDataMedia: named }] }).media, [named], 'the server\'s IV is kept');
 });
+
+t.test('an skd:// keyUri is FairPlay\'s: KEYFORMAT/KEYFORMATVERSIONS, in place of the server\'s FairPlay line', async (t) => {
+  const fps = 'KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"';
+  t.same(hlsKeyTags({ scheme: 'sample-aes', kid, drm: [], keyUri: 'skd://x' }).media, [`#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://x",${fps}`]);
+  t.same(hlsKeyTags({ scheme: 'cbcs', kid, drm: [], keyUri: 'SKD://x', iv }).master, [`#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES,URI="SKD://x",IV=0x000102030405060708090A0B0C0D0E0F,${fps}`]);
+  const cbcs = hlsKeyTags({ scheme: 'cbcs', kid, drm, keyUri: 'skd://mine' }).media;
+  t.equal(cbcs.length, 3, 'ours for FairPlay, then Widevine and PlayReady from the signals');
+  t.match(cbcs[0], 'URI="skd://mine"');
+  t.notOk(cbcs.some((l) => l.includes('skd://asset-9eb4050d')), 'no second FairPlay line');
+  t.same(hlsKeyTags({ scheme: 'sample-aes', kid, drm: [], keyUri: 'key.bin' }).media, ['#EXT-X-KEY:METHOD=SAMPLE-AES,URI="key.bin"'], 'other URIs: identity, no KEYFORMAT');
+  t.same(hlsKeyTags({ scheme: 'aes-128', kid, drm: [], keyUri: 'k"1' }).media, ['#EXT-X-KEY:METHOD=AES-128,URI="k%221"'], 'a quote in the URI is percent-encoded');
+});
+
+t.test('AES-128: keyUri, else the key server\'s HLS AES-128 key system as returned; never DRM systems', async (t) => {
+  const aesSystem = '81376844-f976-481e-a84e-cc25d39b0b33';
+  const line = '#EXT-X-KEY:METHOD=AES-128,URI="https://ks.example/k/1",KEYFORMAT="identity",KEYFORMATVERSIONS="1"';
+  const signals = [...drm, { systemId: aesSystem, kid, hlsSignalingDataMedia: line }];
+  t.same(hlsKeyTags({ scheme: 'aes-128', kid, iv, drm: signals }).media, [`${line},IV=0x000102030405060708090a0b0c0d0e0f`]);
+  t.same(hlsKeyTags({ scheme: 'aes-128', kid, drm: [{ systemId: aesSystem, kid, uriExtXKey: 'https://ks.example/k/2' }] }).media,
+    ['#EXT-X-KEY:METHOD=AES-128,URI="https://ks.example/k/2",KEYFORMAT="identity",KEYFORMATVERSIONS="1"'], 'SPEKE v1: URIExtXKey');
+  t.same(hlsKeyTags({ scheme: 'aes-128', kid, drm: signals, keyUri: 'k.key' }).media, ['#EXT-X-KEY:METHOD=AES-128,URI="k.key"'], 'the caller\'s keyUri wins');
+  t.same(hlsKeyTags({ scheme: 'aes-128', kid, drm }).media, [], 'no AES-128 key system: nothing');
+  t.same(hlsKeyTags({ scheme: 'cbcs', kid, drm: signals }).media.length, 3, 'SAMPLE-AES ignores the AES-128 key system');
+});

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { encryptFile, encryptTsSegment, type TsEncryptResult } from '../../src/index.js';
 import { decryptAes128Segment } from '../../src/ts/index.js';
+import { kidToUuid } from '../../src/keys/drm/guid.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
 
 const input = new URL('../../samples/ts/avc-aac.ts', import.meta.url).pathname;
@@ -16,9 +17,9 @@ t.test('encryptFile detects MPEG-TS and hands it to the TS engine', async (t) =>
   t.equal(r.container, 'ts');
   t.same(r.kids, [kid.toString('hex')]);
   t.same(r.tracks.map((x) => [x.trackId, x.type, x.codec]), [[0x100, 'video', 'h264'], [0x101, 'audio', 'aac']]);
-  t.equal(r.extXKey, `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://${kid.toString('hex')}",IV=0x${'0'.repeat(32)},KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"`,
-    'default URI skd://<KID>, IV from sequence number 0');
-  const again = await encryptFile(input, path.join(dir, 'out2.ts'), { scheme: 'sample-aes', keys, sequenceNumber: 9 } as never) as TsEncryptResult;
+  t.equal(r.extXKey, `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://${kidToUuid(kid)}",IV=0x${'0'.repeat(32)},KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"`,
+    'default URI skd://<KID as UUID> (as the key server signals it), IV from sequence number 0');
+  const again = await encryptFile(input, path.join(dir, 'out2.ts'), { scheme: 'sample-aes', keys, sequenceNumber: 9 }) as TsEncryptResult;
   t.equal(again.iv, `0x${'0'.repeat(31)}9`, 'no IV given: the media sequence number (RFC 8216), for SAMPLE-AES too');
   t.equal(r.bytesOut, readFileSync(path.join(dir, 'out.ts')).length);
   await t.rejects(encryptFile(input, path.join(dir, 'cenc.ts'), { scheme: 'cenc', keys }), { code: 'ERR_SCHEME' }, 'cenc does not apply to TS');
@@ -30,7 +31,9 @@ t.test('key server signaling: FairPlay URIExtXKey and KEYFORMAT are used as retu
   const dir = scratchDir(t);
   const drm = [{ systemId: '94ce86fb-07ff-4f43-adb8-93d2fa968ca2', kid, uriExtXKey: 'skd://fps.example/abc', keyFormat: 'com.apple.streamingkeydelivery', keyFormatVersions: '1' }];
   const r = await encryptFile(input, path.join(dir, 'out.ts'), { scheme: 'sample-aes', keys: { keys: [{ kid, key }], drm }, iv: Buffer.alloc(16, 0xab) }) as TsEncryptResult;
-  t.equal(r.extXKey, `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://fps.example/abc",IV=0x${'ab'.repeat(16)},KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"`);
+  t.equal(r.extXKey, `#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://fps.example/abc",KEYID=0x${kid.toString('hex').toUpperCase()},IV=0x${'AB'.repeat(16)},KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"`);
+  const aes = await encryptFile(input, path.join(dir, 'aes.ts'), { scheme: 'aes-128', keys: { keys: [{ kid, key }], drm }, sequenceNumber: 2 }) as TsEncryptResult;
+  t.equal(aes.extXKey, `#EXT-X-KEY:METHOD=AES-128,URI="key.bin",IV=0x${'0'.repeat(31)}2`, 'AES-128 with no key URI from anyone: the key.bin placeholder');
   t.equal(r.drm.length, 1);
 });
 
