@@ -71,3 +71,28 @@ t.test('usage errors exit 64 with one line; unknown command; missing input exits
   t.equal(h.status, 0);
   t.match(h.stdout, /--scheme cenc\|cbcs\|cens\|cbc1/);
 });
+
+t.test('encrypt x.ts --sequence N: the IV is N (openssl decrypts with it), printed in the EXT-X-KEY line with --key-uri', async (t) => {
+  const input = join(root, 'samples/ts/avc-aac.ts');
+  const out = join(dir, 'seq7.ts');
+  const r = run(['encrypt', input, '-o', out, '--scheme', 'aes-128', '--key', `${KID}:${KEY}`, '--sequence', '7', '--key-uri', 'https://keys.example/k7']);
+  t.equal(r.status, 0, r.stderr);
+  const iv7 = `${'0'.repeat(31)}7`;
+  t.match(r.stdout, new RegExp(`^#EXT-X-KEY:METHOD=AES-128,URI="https://keys\\.example/k7",IV=0x${iv7}$`, 'mi'));
+  const openssl = (iv: string, to: string) => spawnSync('openssl', ['enc', '-d', '-aes-128-cbc', '-K', KEY, '-iv', iv, '-in', out, '-out', to]);
+  t.equal(openssl(iv7, join(dir, 'seq7.dec')).status, 0);
+  t.ok(readFileSync(join(dir, 'seq7.dec')).equals(readFileSync(input)), 'IV of sequence 7 as a 128-bit big-endian integer: the clear bytes');
+  openssl('0'.repeat(32), join(dir, 'seq0.dec'));
+  t.notOk(existsSync(join(dir, 'seq0.dec')) && readFileSync(join(dir, 'seq0.dec')).equals(readFileSync(input)), 'the IV of sequence 0 does not');
+
+  const dflt = run(['encrypt', input, '-o', join(dir, 'seq0.ts'), '--scheme', 'aes-128', '--key', `${KID}:${KEY}`]);
+  t.match(dflt.stdout, /^#EXT-X-KEY:METHOD=AES-128,URI="key\.bin",IV=0x0{32}$/m, 'default: sequence 0, the key.bin placeholder');
+  const skd = run(['encrypt', input, '-o', join(dir, 'skd.ts'), '--scheme', 'sample-aes', '--key', `${KID}:${KEY}`, '--key-uri', 'skd://a1', '--sequence', '2']);
+  t.match(skd.stdout, /^#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd:\/\/a1",IV=0x0{31}2,KEYFORMAT="com\.apple\.streamingkeydelivery",KEYFORMATVERSIONS="1"$/m);
+
+  const a = parseEncryptArgs(['x.ts', '-o', 'y.ts', '--scheme', 'aes-128', '--key', `${KID}:${KEY}`, '--sequence', '42', '--key-uri', 'k.key']);
+  t.same(a !== 'help' && [a.sequence, a.keyUri], [42, 'k.key']);
+  for (const bad of ['-1', '1.5', 'x', '99999999999999999999']) {
+    t.throws(() => parseEncryptArgs(['x.ts', '-o', 'y.ts', '--scheme', 'aes-128', '--key', `${KID}:${KEY}`, '--sequence', bad]), { code: 'ERR_CLI_ARGS', message: /--sequence/ }, `--sequence ${bad}`);
+  }
+});

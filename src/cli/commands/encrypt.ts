@@ -13,12 +13,15 @@ const USAGE = `usage: segcrypt encrypt <input> -o <output> --scheme cenc|cbcs|ce
   Encrypts a fragmented MP4/CMAF file (init + fragments) or an MPEG-TS segment (container from the bytes).
 ${KEY_SOURCE_USAGE}
   --iv HEX             base per-sample IV (16 or 32 hex digits) or, for cbcs, the constant IV (32 hex digits)
+  --key-uri URI        MPEG-TS: the EXT-X-KEY URI printed (skd:// gets FairPlay's KEYFORMAT); default: the key
+                       server's, else key.bin for aes-128 (a placeholder) or skd://<KID as UUID> for sample-aes
+  --sequence N         MPEG-TS: the segment's media sequence number; without --iv the IV is N (RFC 8216 5.2). Default 0
   --clear-lead S       leave fragments that start in the first S seconds unencrypted
   --pool N             worker threads (0 = encrypt in this thread)
   --json               print the result as JSON on stdout
   --quiet              print nothing on success (errors still go to stderr)`;
 
-export interface EncryptArgs { input: string; output: string; scheme: ProtectionScheme; keySource: KeyProviderOptions; iv?: Buffer; clearLead?: number; pool?: number; json: boolean; quiet: boolean }
+export interface EncryptArgs { input: string; output: string; scheme: ProtectionScheme; keySource: KeyProviderOptions; iv?: Buffer; keyUri?: string; sequence?: number; clearLead?: number; pool?: number; json: boolean; quiet: boolean }
 
 export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
   let parsed;
@@ -27,7 +30,7 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
       args: argv,
       options: {
         ...KEY_SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, scheme: { type: 'string' },
-        iv: { type: 'string' }, 'clear-lead': { type: 'string' }, pool: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
+        iv: { type: 'string' }, 'key-uri': { type: 'string' }, sequence: { type: 'string' }, 'clear-lead': { type: 'string' }, pool: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: true,
     });
@@ -46,9 +49,15 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
     clearLead = Number(v['clear-lead']);
     if (!Number.isFinite(clearLead) || clearLead < 0) throw new UsageError('ERR_CLI_ARGS', `--clear-lead must be a number of seconds >= 0, got "${v['clear-lead'].slice(0, 10)}"`, { where: '--clear-lead' });
   }
+  let sequence: number | undefined;
+  if (v.sequence !== undefined) {
+    sequence = /^\d{1,15}$/.test(v.sequence) ? Number(v.sequence) : NaN;
+    if (!Number.isSafeInteger(sequence)) throw new UsageError('ERR_CLI_ARGS', `--sequence must be a media sequence number (an integer >= 0), got "${v.sequence.slice(0, 20)}"`, { where: '--sequence' });
+  }
+  if (v['key-uri'] === '') throw new UsageError('ERR_CLI_ARGS', '--key-uri must not be empty', { where: '--key-uri' });
   const pool = v.pool !== undefined ? parsePool(v.pool) : undefined;
   requireKeySource(keySource);
-  return { input: parsed.positionals[0]!, output: v.output, scheme, keySource, iv, clearLead, pool, json: v.json ?? false, quiet: v.quiet ?? false };
+  return { input: parsed.positionals[0]!, output: v.output, scheme, keySource, iv, keyUri: v['key-uri'], sequence, clearLead, pool, json: v.json ?? false, quiet: v.quiet ?? false };
 }
 
 function summary(r: EncryptResult): string {
@@ -79,7 +88,9 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   let result: EncryptResult;
   try {
     result = await encryptFile(args.input, args.output, {
-      scheme: args.scheme, keys, iv: args.iv, ...(args.keySource.contentId ? { contentId: args.keySource.contentId } : {}), clearLead: args.clearLead, poolSize: args.pool,
+      scheme: args.scheme, keys, iv: args.iv,
+      ...(args.keyUri !== undefined ? { keyUri: args.keyUri } : {}), ...(args.sequence !== undefined ? { sequenceNumber: args.sequence } : {}),
+      ...(args.keySource.contentId ? { contentId: args.keySource.contentId } : {}), clearLead: args.clearLead, poolSize: args.pool,
       onProgress: bar && ((done, total) => {
         if (!bar.isActive) bar.start(Math.ceil(total / 1e6), 0);
         bar.update(Math.floor(done / 1e6));
