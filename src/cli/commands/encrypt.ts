@@ -2,10 +2,11 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.js';
 import { keyProviderFromOptions, type KeyProviderOptions } from '../../keys/index.js';
-import { encryptFile, removeTempOutputsSync } from '../../api/index.js';
+import { encryptFile } from '../../api/index.js';
 import type { EncryptResult } from '../../api/index.js';
 import type { ProtectionScheme } from '../../keys/content-key.js';
 import { EXIT } from '../exit-codes.js';
+import { withInterruptCleanup } from '../interrupt.js';
 import { parseIvHex, parsePool, parseScheme, requireKeySource } from '../common-args.js';
 import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keySourceFrom } from '../key-source.js';
 
@@ -76,18 +77,9 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const bar = !args.json && !args.quiet && process.stderr.isTTY
     ? new cliProgress.SingleBar({ stream: process.stderr, format: 'encrypt [{bar}] {percentage}% {value}/{total} MB', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined;
-  // An interrupted run leaves no temp file behind (the output itself only appears on success).
-  const interrupted = (signal: NodeJS.Signals) => {
-    bar?.stop();
-    removeTempOutputsSync();
-    process.stderr.write(`segcrypt: interrupted by ${signal}\n`);
-    process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
   let result: EncryptResult;
   try {
-    result = await encryptFile(args.input, args.output, {
+    result = await withInterruptCleanup(() => encryptFile(args.input, args.output, {
       scheme: args.scheme, keys, iv: args.iv,
       ...(args.keyUri !== undefined ? { keyUri: args.keyUri } : {}), ...(args.sequence !== undefined ? { sequenceNumber: args.sequence } : {}),
       ...(args.keySource.contentId ? { contentId: args.keySource.contentId } : {}), clearLead: args.clearLead, poolSize: args.pool,
@@ -95,11 +87,9 @@ export async function encryptCommand(argv: string[]): Promise<number> {
         if (!bar.isActive) bar.start(Math.ceil(total / 1e6), 0);
         bar.update(Math.floor(done / 1e6));
       }),
-    });
+    }), () => bar?.stop());
   } finally {
     bar?.stop();
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
   }
   if (args.json) {
     const json = { ...result, pssh: result.pssh.map((p) => p.toString('base64')), drm: result.drm.map((d) => ({ ...d, kid: d.kid.toString('hex'), pssh: d.pssh?.toString('base64') })) };
