@@ -22,6 +22,16 @@ function line(res: BenchResult, id: string, label: string): string {
   return `| ${label} | ${wall} | ${(r.mbPerS ?? 0).toFixed(0)} MB/s | ${rss} |`;
 }
 
+/** Run-to-run spread of two reference rows: how far a single run can be trusted on this machine. */
+function spread(res: BenchResult): string {
+  const range = (id: string, label: string) => {
+    const r = row(res, id);
+    return r && r.wallMs.length ? `${label} ${(Math.min(...r.wallMs) / 1000).toFixed(2)}–${(Math.max(...r.wallMs) / 1000).toFixed(2)} s` : '';
+  };
+  const parts = [range('cp-fmp4', '`cp`'), range('segcrypt-cenc-fmp4', 'segcrypt cenc')].filter(Boolean);
+  return parts.length ? `Run-to-run spread on this shared VM is large (${parts.join(', ')} over the ${res.runsPerJob} runs; every run is in latest.json), so ratios within ~30 % of a threshold are not decisive.` : '';
+}
+
 export function readmeSection(res: BenchResult): string {
   const m = res.machine;
   const size = (id: string) => ((row(res, id)?.inputBytes ?? 0) / MB).toFixed(0);
@@ -30,6 +40,8 @@ export function readmeSection(res: BenchResult): string {
       ` median of ${res.runsPerJob} alternated runs). Inputs: a ${size('segcrypt-cenc-fmp4')} MB 1080p30 H.264 + AAC fragmented MP4` +
       ` (60 s of noise, 2 s fragments), the same content as a ${size('segcrypt-aes-128-ts')} MB MPEG-TS, and DASH / HLS packages of 6 s segments.` +
       ' Full tables, commands and the machine: [bench/results/latest.md](bench/results/latest.md).',
+    '',
+    spread(res),
     '',
     '![MB/s per tool and job](bench/results/latest.svg)',
     '',
