@@ -48,7 +48,7 @@ function main(): void {
   const argv = process.argv.slice(2);
   const topAt = argv.indexOf('--top');
   const top = topAt >= 0 ? Number(argv[topAt + 1]) : 15;
-  const id = argv.find((a, i) => !a.startsWith('--') && i !== topAt + 1) ?? 'segcrypt-cenc-fmp4';
+  const id = argv.find((a, i) => !a.startsWith('--') && (topAt < 0 || i !== topAt + 1)) ?? 'segcrypt-cenc-fmp4';
   const inputs = prepareInputs(join(repo, 'bench', '.cache'), FULL, (m) => process.stderr.write(m + '\n'));
   const outDir = join(repo, 'bench', '.cache', 'out-profile');
   const profDir = join(repo, 'bench', '.cache', 'cpu-profiles');

@@ -25,6 +25,9 @@ export class AtomicOutput {
   readonly tmpPath: string;
   private constructor(readonly path: string, readonly fh: FileHandle, tmpPath: string) { this.tmpPath = tmpPath; }
   position = 0;
+  /** Appends queued by `append`, oldest first, each settled when its bytes are on the file. */
+  private readonly queue: { done: Promise<void>; bytes: number }[] = [];
+  private queuedBytes = 0;
 
   static async create(path: string): Promise<AtomicOutput> {
     const tmp = join(dirname(path), `${basename(path)}.tmp-${randomBytes(6).toString('hex')}`);
@@ -43,6 +46,32 @@ export class AtomicOutput {
     this.position += buf.length;
   }
 
+  /**
+   * Queue parts to be appended in order without waiting for them: the caller goes on (reading,
+   * encrypting) while the bytes go out, one vectored write per call. `then` runs once they are
+   * written (to recycle their buffers). A failed write fails `drain` and `commit`.
+   */
+  append(parts: Buffer[], then?: () => void): void {
+    const position = this.position;
+    let bytes = 0;
+    for (const p of parts) bytes += p.length;
+    this.position += bytes;
+    this.queuedBytes += bytes;
+    const prev = this.queue.length > 0 ? this.queue[this.queue.length - 1]!.done : Promise.resolve();
+    const done = prev.then(() => this.writevAt(parts, position)).then(() => { this.queuedBytes -= bytes; then?.(); });
+    done.catch(() => undefined); // surfaced by drain/commit, not as an unhandled rejection
+    this.queue.push({ done, bytes });
+  }
+
+  /** Wait until at most `maxBytes` of appended data are still unwritten. */
+  async drain(maxBytes = 0): Promise<void> {
+    while (this.queue.length > 0 && this.queuedBytes > maxBytes) {
+      await this.queue[0]!.done;
+      this.queue.shift();
+    }
+    if (maxBytes === 0) this.queue.length = 0;
+  }
+
   /** Overwrite bytes already written (sidx patching). */
   async writeAt(buf: Buffer, position: number): Promise<void> {
     let done = 0;
@@ -56,7 +85,26 @@ export class AtomicOutput {
     }
   }
 
+  private async writevAt(parts: Buffer[], position: number): Promise<void> {
+    let at = position;
+    try {
+      const { bytesWritten } = await this.fh.writev(parts, at);
+      let left = bytesWritten;
+      for (const p of parts) {
+        // A short vectored write: the rest goes out piece by piece.
+        if (left >= p.length) { left -= p.length; at += p.length; continue; }
+        await this.writeAt(p.subarray(left), at + left);
+        at += p.length;
+        left = 0;
+      }
+    } catch (e) {
+      if (e instanceof IoError) throw e;
+      throw new IoError('ERR_WRITE', `writing ${this.path} failed at byte ${at}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: this.path, cause: e });
+    }
+  }
+
   async commit(): Promise<void> {
+    await this.drain();
     active.delete(this.tmpPath);
     await this.fh.close();
     try {
@@ -68,6 +116,7 @@ export class AtomicOutput {
   }
 
   async abort(): Promise<void> {
+    await this.drain().catch(() => undefined);
     active.delete(this.tmpPath);
     await this.fh.close().catch(() => undefined);
     await rm(this.tmpPath, { force: true });

@@ -11,6 +11,8 @@ export interface FragmentJob {
   kind: 'fragment' | 'segment';
   /** The input bytes, in an ArrayBuffer of their own (transferred to the worker). */
   input: ArrayBuffer;
+  /** Bytes of `input` that hold the job (a reused buffer may be longer); all of it when absent. */
+  inputLength?: number;
   tracks: FragmentTrack[];
   defaultSizes: [trackId: number, size: number][];
   sequence: number;
@@ -36,7 +38,7 @@ export function runFragmentJob(job: FragmentJob): FragmentJobResult {
       tracks.set(t.trackId, { ...t, key: asBuffer(t.key), iv: asBuffer(t.iv), nal });
     }
     const sizes = new Map(job.defaultSizes);
-    const input = Buffer.from(job.input);
+    const input = Buffer.from(job.input, 0, job.inputLength ?? job.input.byteLength);
     if (job.kind === 'fragment') {
       // The media data is encrypted in place and travels back in the input's own ArrayBuffer.
       const { moof, media } = encryptFragmentInPlace(input, tracks, sizes, job.sequence, job.fileOffset, new Map());

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { reviveError } from '../errors.js';
 import { runFragmentJob, type FragmentJob, type FragmentJobResult } from './fragment-job.js';
 
@@ -18,18 +18,22 @@ export function workerPath(): string {
  * are transferred (never cloned); the job's input ArrayBuffer is detached afterwards.
  */
 export class FragmentPool {
-  private readonly pool?: Piscina;
+  /** Started at construction (the workers boot while the caller reads its input); piscina itself is loaded only when a pool is asked for. */
+  private readonly pool?: Promise<Piscina>;
   readonly size: number;
 
   constructor(size: number) {
     this.size = size;
-    if (size > 0) this.pool = new Piscina({ filename: workerPath(), minThreads: size, maxThreads: size, idleTimeout: 1000 });
+    if (size > 0) {
+      this.pool = import('piscina').then(({ Piscina }) => new Piscina({ filename: workerPath(), minThreads: size, maxThreads: size, idleTimeout: 1000 }));
+      this.pool.catch(() => undefined); // surfaced by the first run
+    }
   }
 
   /** The output as parts to write in order (an encrypted fragment: its moof, then its media data). */
   async runParts(job: FragmentJob): Promise<Buffer[]> {
     const r: FragmentJobResult = this.pool
-      ? await this.pool.run(job, { transferList: [job.input] }) as FragmentJobResult
+      ? await (await this.pool).run(job, { transferList: [job.input] }) as FragmentJobResult
       : runFragmentJob(job);
     if ('error' in r) throw reviveError(r.error);
     return r.ok.map(([buffer, offset, length]) => Buffer.from(buffer, offset, length));
@@ -42,6 +46,6 @@ export class FragmentPool {
   }
 
   async close(): Promise<void> {
-    if (this.pool) await this.pool.destroy();
+    if (this.pool) await (await this.pool.catch(() => undefined))?.destroy();
   }
 }

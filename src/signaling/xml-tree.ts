@@ -1,4 +1,4 @@
-import { XMLValidator } from 'fast-xml-parser';
+import { fastXml } from '../fast-xml.js';
 import { MediaError } from '../errors.js';
 import { decodeXmlText, scanXmlTags, type XmlTag } from './xml-scan.js';
 
@@ -25,7 +25,7 @@ export function locateXml(text: string, where: string): XmlElement {
   if (/<!DOCTYPE/i.test(text)) {
     throw new MediaError('ERR_XML_DOCTYPE', `${where}: DOCTYPE at offset ${text.search(/<!DOCTYPE/i)} is not accepted`, { where });
   }
-  const v = XMLValidator.validate(text);
+  const v = fastXml().XMLValidator.validate(text);
   if (v !== true) {
     throw new MediaError('ERR_XML_PARSE', `${where}: not well-formed XML at line ${v.err.line}, column ${v.err.col}: ${v.err.msg}`, { where: `${where} line ${v.err.line}` });
   }

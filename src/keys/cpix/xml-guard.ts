@@ -1,4 +1,4 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { fastXml } from '../../fast-xml.js';
 import { KeyError } from '../../errors.js';
 
 /** Large enough for hundreds of keys with every DRM system's signaling; small enough to refuse floods. */
@@ -21,6 +21,7 @@ export function parseUntrustedXml(input: string | Buffer, what: string, maxBytes
   if (dtd) {
     throw new KeyError('ERR_CPIX_DOCTYPE', `${what} contains a <!${dtd[1]!.toUpperCase()}> declaration at offset ${dtd.index}; DTDs and entities are refused`, { where: what });
   }
+  const { XMLParser, XMLValidator } = fastXml();
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: true });
   if (valid !== true) {
     const e = valid.err;

@@ -1,5 +1,4 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, HttpRequest, SourceData } from '@smithy/types';
 import { KeyError, UsageError } from '../../errors.js';
 
@@ -64,6 +63,8 @@ export function createSigV4Signer(o: SigV4Options): (req: SignableRequest) => Pr
     signerPromise ??= (async () => {
       const credentials = o.credentials ?? await defaultCredentials(o);
       if (o.signer === 'crt' || o.sigv4a) return loadCrtSigner(o, service, credentials);
+      // Loaded here, not at start-up: ~40 ms that runs without SigV4 never need.
+      const { SignatureV4 } = await import('@smithy/signature-v4');
       return new SignatureV4({ credentials, region: o.region, service, sha256: NodeSha256, applyChecksum: false });
     })();
     return signerPromise;
