@@ -1,24 +1,23 @@
 /**
- * MPEG-TS segments for HLS: METHOD=AES-128 (whole segment, streamed file to file in ~1 MB chunks
+ * MPEG-TS segments for HLS: METHOD=AES-128 (whole segment, streamed file to file in 1 MB chunks
  * with one cipher, constant memory) and METHOD=SAMPLE-AES (per sample, streamed through the
  * SAMPLE-AES encryptor: memory bounded by the PES packets in flight). Output goes to a temporary
  * file in the output's directory and is renamed into place; on any error it is removed. The
  * result carries the EXT-X-KEY line for the media playlist.
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { IoError, KeyError, MediaError, SegcryptError, UsageError } from '../errors.js';
 import { type ContentKey, type KeyProvider, type KeySet, keyForTrack } from '../keys/content-key.js';
 import { fairPlaySkdUri } from '../keys/drm/index.js';
 import { hlsKeyTags } from '../signaling/index.js';
 import {
   checkAesParams, createAes128SegmentCipher, encryptAes128Segment, encryptSampleAesSegmentDetailed,
-  PACKET_SIZE, SampleAesEncryptor, type SampleAesStreamInfo, sequenceNumberIv, SYNC_BYTE,
+  PACKET_SIZE, SampleAesEncryptor, sequenceNumberIv, SYNC_BYTE,
 } from '../ts/index.js';
 import { AtomicOutput } from './atomic-output.js';
+import { pumpFile, type ChunkStage } from './chunk-pump.js';
+import { openInput } from './input-file.js';
 import type { EncryptedTrack, EncryptOptions, EncryptResult } from './types.js';
 
 export type TsScheme = 'aes-128' | 'sample-aes';
@@ -101,78 +100,53 @@ function extXKeyLines(scheme: TsScheme, key: ContentKey, iv: Buffer, keyUri: str
   return tags.media.join('\n');
 }
 
-/** Checks the 188-byte packet grid as chunks stream by (one byte in 188), without holding data. */
-class PacketGridCheck extends Transform {
+/** Checks the 188-byte packet grid as chunks go by (one byte in 188), without holding data. */
+class PacketGrid {
   private offset = 0;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  check(chunk: Buffer): void {
     const first = (PACKET_SIZE - (this.offset % PACKET_SIZE)) % PACKET_SIZE;
     for (let i = first; i < chunk.length; i += PACKET_SIZE) {
       if (chunk[i] !== SYNC_BYTE) {
         const at = this.offset + i;
-        done(new MediaError('ERR_TS_SYNC', `lost sync: packet ${at / PACKET_SIZE} at offset ${at} starts with 0x${chunk[i].toString(16).padStart(2, '0')}, not 0x47`,
-          { where: `packet ${at / PACKET_SIZE}@${at}` }));
-        return;
+        throw new MediaError('ERR_TS_SYNC', `lost sync: packet ${at / PACKET_SIZE} at offset ${at} starts with 0x${chunk[i]!.toString(16).padStart(2, '0')}, not 0x47`,
+          { where: `packet ${at / PACKET_SIZE}@${at}` });
       }
     }
     this.offset += chunk.length;
-    done(null, chunk);
   }
-  override _flush(done: TransformCallback): void {
+  end(): void {
     const rest = this.offset % PACKET_SIZE;
-    if (this.offset === 0) done(new MediaError('ERR_TS_EMPTY', 'transport stream is empty', { where: 'packet 0' }));
-    else if (rest !== 0) {
+    if (this.offset === 0) throw new MediaError('ERR_TS_EMPTY', 'transport stream is empty', { where: 'packet 0' });
+    if (rest !== 0) {
       const index = Math.floor(this.offset / PACKET_SIZE);
-      done(new MediaError('ERR_TS_TRUNCATED', `truncated packet ${index} at offset ${index * PACKET_SIZE}: ${rest} of ${PACKET_SIZE} bytes`, { where: `packet ${index}@${index * PACKET_SIZE}` }));
-    } else done();
-  }
-}
-
-/** SAMPLE-AES as a Transform over the streaming encryptor: memory bounded by the PES in flight. */
-class SampleAesTransform extends Transform {
-  constructor(readonly encryptor: SampleAesEncryptor) { super(); }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    try {
-      const out = this.encryptor.push(chunk);
-      done(null, out.length > 0 ? out : undefined);
-    } catch (e) {
-      done(e as Error);
-    }
-  }
-  override _flush(done: TransformCallback): void {
-    try {
-      const out = this.encryptor.end();
-      done(null, out.length > 0 ? out : undefined);
-    } catch (e) {
-      done(e as Error);
+      throw new MediaError('ERR_TS_TRUNCATED', `truncated packet ${index} at offset ${index * PACKET_SIZE}: ${rest} of ${PACKET_SIZE} bytes`, { where: `packet ${index}@${index * PACKET_SIZE}` });
     }
   }
 }
 
-/** The last pipeline stage: chunks into the atomic output, in order. */
-function into(out: AtomicOutput): (source: AsyncIterable<Buffer>) => Promise<void> {
-  return async (source) => {
-    for await (const chunk of source) await out.write(chunk);
+/** AES-128: one CBC chain over the whole file (the cipher copies, so read buffers are reused). */
+function aes128Stage(key: Buffer, iv: Buffer): ChunkStage {
+  const grid = new PacketGrid();
+  const cipher = createAes128SegmentCipher(key, iv);
+  return {
+    copies: true,
+    push(chunk) { grid.check(chunk); return cipher.update(chunk); },
+    end() { grid.end(); return cipher.final(); },
   };
 }
 
-async function streamSampleAes(input: string, out: AtomicOutput, key: Buffer, iv: Buffer, total: number, onProgress?: (done: number, total: number) => void): Promise<{ bytesOut: number; streams: SampleAesStreamInfo[] }> {
-  let done = 0;
-  let bytesOut = 0;
-  const source = createReadStream(input, { highWaterMark: 1 << 20 });
-  if (onProgress) source.on('data', (c) => { done += c.length; onProgress(done, total); });
-  // The read stream's chunks are ours: encrypt inside them.
-  const encryptor = new SampleAesEncryptor(key, iv, { inPlace: true });
-  const transform = new SampleAesTransform(encryptor);
-  transform.on('data', (c: Buffer) => { bytesOut += c.length; });
-  await pipeline(source, transform, into(out));
-  return { bytesOut, streams: encryptor.streams() };
+/** SAMPLE-AES, encrypting inside the chunks it is given (they are ours) and holding unfinished PES. */
+function sampleAesStage(encryptor: SampleAesEncryptor): ChunkStage {
+  return { copies: false, push: (chunk) => encryptor.push(chunk), end: () => encryptor.end() };
 }
 
-async function streamAes128(input: string, out: AtomicOutput, key: Buffer, iv: Buffer, total: number, onProgress?: (done: number, total: number) => void): Promise<void> {
-  let done = 0;
-  const source = createReadStream(input, { highWaterMark: 1 << 20 });
-  if (onProgress) source.on('data', (c) => { done += c.length; onProgress(done, total); });
-  await pipeline(source, new PacketGridCheck(), createAes128SegmentCipher(key, iv), into(out));
+async function streamTs(input: string, out: AtomicOutput, stage: ChunkStage, onProgress?: (done: number, total: number) => void): Promise<void> {
+  const fh = await openInput(input);
+  try {
+    await pumpFile(fh, (await fh.stat()).size, out, stage, onProgress ? { onProgress } : {});
+  } finally {
+    await fh.close();
+  }
 }
 
 export async function encryptTsFile(input: string, output: string, options: TsEncryptOptions): Promise<TsEncryptResult> {
@@ -202,13 +176,13 @@ export async function encryptTsFile(input: string, output: string, options: TsEn
   let bytesOut: number;
   try {
     if (options.scheme === 'aes-128') {
-      await streamAes128(input, out, key.key, iv, size, options.onProgress);
-      bytesOut = (Math.floor(size / 16) + 1) * 16;
+      await streamTs(input, out, aes128Stage(key.key, iv), options.onProgress);
     } else {
-      const done = await streamSampleAes(input, out, key.key, iv, size, options.onProgress);
-      bytesOut = done.bytesOut;
-      tracks = done.streams.map((s) => ({ trackId: s.pid, type: s.codec === 'h264' ? 'video' : 'audio', codec: s.codec, kid: key.kid.toString('hex') }));
+      const encryptor = new SampleAesEncryptor(key.key, iv, { inPlace: true });
+      await streamTs(input, out, sampleAesStage(encryptor), options.onProgress);
+      tracks = encryptor.streams().map((s) => ({ trackId: s.pid, type: s.codec === 'h264' ? 'video' : 'audio', codec: s.codec, kid: key.kid.toString('hex') }));
     }
+    bytesOut = out.position;
     await out.commit();
   } catch (e) {
     await out.abort();

@@ -46,43 +46,47 @@ function contiguousChains(chains: BlockChain[], key: Buffer, iv: Buffer): void {
 function stridedChains(chains: BlockChain[], key: Buffer, iv: Buffer): void {
   const live = chains.sort((a, b) => b.count - a.count);
   const n = live.length;
-  // Flat views: a byte array over each chain's ArrayBuffer (one shared array when the chains live
-  // in one arena) and absolute offsets, so the inner loops stay monomorphic.
-  const mems: Uint8Array[] = new Array(n);
+  // Flat views: a DataView over each chain's ArrayBuffer (one shared view when the chains live in
+  // one arena) and absolute offsets, so the inner loops stay monomorphic; blocks move as four
+  // 32-bit words (4x fewer operations than bytes, measured on the bench TS).
+  const mems: DataView[] = new Array(n);
   const pos = new Float64Array(n);
   const stride = new Int32Array(n);
-  let shared: Uint8Array | undefined;
+  let shared: DataView | undefined;
   for (let i = 0; i < n; i++) {
-    const c = live[i];
+    const c = live[i]!;
     const ab = c.buf.buffer;
-    mems[i] = shared && shared.buffer === ab ? shared : (shared = new Uint8Array(ab));
+    mems[i] = shared && shared.buffer === ab ? shared : (shared = new DataView(ab));
     pos[i] = c.buf.byteOffset + c.start;
     stride[i] = c.stride;
   }
   const ecb = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
   // The previous round's ciphertext is the chaining value; before round 0 it is the IV.
-  let prev: Uint8Array = new Uint8Array(n * 16);
-  for (let i = 0; i < n; i++) prev.set(iv, i * 16);
+  const first = Buffer.allocUnsafe(n * 16);
+  for (let i = 0; i < n; i++) iv.copy(first, i * 16);
+  let prev = new DataView(first.buffer, first.byteOffset, first.length);
   const round = Buffer.allocUnsafe(n * 16);
+  const roundWords = new DataView(round.buffer, round.byteOffset, round.length);
   let active = n;
-  const rounds = live[0].count;
+  const rounds = live[0]!.count;
   for (let r = 0; r < rounds; r++) {
-    while (live[active - 1].count <= r) active--;
+    while (live[active - 1]!.count <= r) active--;
     for (let i = 0; i < active; i++) {
-      const m = mems[i];
-      const src = pos[i];
+      const m = mems[i]!;
+      const src = pos[i]!;
       const o = i * 16;
-      for (let j = 0; j < 16; j++) round[o + j] = m[src + j] ^ prev[o + j];
+      for (let j = 0; j < 16; j += 4) roundWords.setInt32(o + j, m.getInt32(src + j) ^ prev.getInt32(o + j));
     }
     const out = ecb.update(round.subarray(0, active * 16));
+    const outWords = new DataView(out.buffer, out.byteOffset, out.length);
     for (let i = 0; i < active; i++) {
-      const m = mems[i];
-      const dst = pos[i];
+      const m = mems[i]!;
+      const dst = pos[i]!;
       const o = i * 16;
-      for (let j = 0; j < 16; j++) m[dst + j] = out[o + j];
-      pos[i] = dst + stride[i];
+      for (let j = 0; j < 16; j += 4) m.setInt32(dst + j, outWords.getInt32(o + j));
+      pos[i] = dst + stride[i]!;
     }
-    prev = out;
+    prev = outWords;
   }
   ecb.final();
 }

@@ -1,0 +1,74 @@
+import type { FileHandle } from 'node:fs/promises';
+import { IoError } from '../errors.js';
+import type { AtomicOutput } from './atomic-output.js';
+
+/** What a pump does with each chunk, in order; `end` gives the last output (padding, held packets). */
+export interface ChunkStage {
+  push(chunk: Buffer): Buffer;
+  end(): Buffer;
+  /**
+   * Whether a chunk's buffer may be reused as soon as `push` returned. False when the output is
+   * the input encrypted in place, or when the stage holds on to views of it (packets of a PES
+   * that is not complete yet).
+   */
+  readonly copies: boolean;
+}
+
+export interface PumpOptions {
+  chunkSize?: number;
+  /** Chunks read ahead of the one being processed. */
+  ahead?: number;
+  /** Output bytes waiting to be written before the pump waits. */
+  backlog?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * A file through a stage into an atomic output: the next chunks are read while this one is
+ * processed and the previous ones are written, each bounded, so memory stays flat whatever the
+ * file size and the disk and the cipher work at once (in place of a stream pipeline, whose
+ * per-chunk hops through the event loop serialise the three).
+ */
+export async function pumpFile(fh: FileHandle, size: number, out: AtomicOutput, stage: ChunkStage, o: PumpOptions = {}): Promise<void> {
+  const chunkSize = o.chunkSize ?? 1 << 20;
+  const ahead = o.ahead ?? 2;
+  const backlog = o.backlog ?? 4 << 20;
+  const free: ArrayBuffer[] = [];
+  const reads: Promise<Buffer>[] = [];
+  let next = 0;
+  let done = 0;
+  const fill = () => {
+    while (reads.length < ahead && next < size) {
+      const len = Math.min(chunkSize, size - next);
+      const ab = free.pop() ?? new ArrayBuffer(chunkSize);
+      const r = readFully(fh, Buffer.from(ab, 0, len), next);
+      r.catch(() => undefined); // surfaced when taken
+      reads.push(r);
+      next += len;
+    }
+  };
+  fill();
+  while (reads.length > 0) {
+    const chunk = await reads.shift()!;
+    fill();
+    const result = stage.push(chunk);
+    done += chunk.length;
+    if (stage.copies) free.push(chunk.buffer as ArrayBuffer);
+    if (result.length > 0) out.append([result]);
+    o.onProgress?.(done, size);
+    await out.drain(backlog);
+  }
+  const last = stage.end();
+  if (last.length > 0) out.append([last]);
+  await out.drain();
+}
+
+async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<Buffer> {
+  let got = 0;
+  while (got < buf.length) {
+    const { bytesRead } = await fh.read(buf, got, buf.length - got, position + got);
+    if (bytesRead === 0) throw new IoError('ERR_READ', `the input ended at byte ${position + got} while reading ${buf.length} bytes at byte ${position}`, { where: `byte ${position + got}` });
+    got += bytesRead;
+  }
+  return buf;
+}
