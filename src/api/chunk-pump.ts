@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { IoError } from '../errors.js';
 import type { AtomicOutput } from './atomic-output.js';
+import { BufferRecycler } from './buffer-recycler.js';
 
 /** What a pump does with each chunk, in order; `end` gives the last output (padding, held packets). */
 export interface ChunkStage {
@@ -33,15 +34,14 @@ export async function pumpFile(fh: FileHandle, size: number, out: AtomicOutput, 
   const chunkSize = o.chunkSize ?? 1 << 20;
   const ahead = o.ahead ?? 2;
   const backlog = o.backlog ?? 4 << 20;
-  const free: ArrayBuffer[] = [];
+  const buffers = new BufferRecycler(ahead + 1);
   const reads: Promise<Buffer>[] = [];
   let next = 0;
   let done = 0;
   const fill = () => {
     while (reads.length < ahead && next < size) {
       const len = Math.min(chunkSize, size - next);
-      const ab = free.pop() ?? new ArrayBuffer(chunkSize);
-      const r = readFully(fh, Buffer.from(ab, 0, len), next);
+      const r = readFully(fh, buffers.take(len), next);
       r.catch(() => undefined); // surfaced when taken
       reads.push(r);
       next += len;
@@ -53,7 +53,7 @@ export async function pumpFile(fh: FileHandle, size: number, out: AtomicOutput, 
     fill();
     const result = stage.push(chunk);
     done += chunk.length;
-    if (stage.copies) free.push(chunk.buffer as ArrayBuffer);
+    if (stage.copies) buffers.give(chunk.buffer as ArrayBuffer);
     if (result.length > 0) out.append([result]);
     o.onProgress?.(done, size);
     await out.drain(backlog);

@@ -6,6 +6,7 @@ import { mkdir, open, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IoError, UsageError } from '../errors.js';
 import type { Box } from '../isobmff/index.js';
+import type { BufferRecycler } from './buffer-recycler.js';
 import { scanTopLevelBoxes } from './file-boxes.js';
 
 /** Every regular file under `root`, package-relative with '/' separators, sorted. */
@@ -41,13 +42,51 @@ export async function topLevelBoxesOf(file: string): Promise<{ boxes: Box[]; siz
   }
 }
 
-/** Write one output file under `root`, creating its folders; never overwrites. */
-export async function writeOut(root: string, rel: string, data: Buffer | string): Promise<void> {
+/** Write one output file under `root`, creating its folders; never overwrites. Parts go out in one vectored write. */
+export async function writeOut(root: string, rel: string, data: Buffer | string | Buffer[]): Promise<void> {
   const file = path.join(root, rel);
   await mkdir(path.dirname(file), { recursive: true });
   try {
-    await writeFile(file, data, { flag: 'wx' });
+    if (!Array.isArray(data)) {
+      await writeFile(file, data, { flag: 'wx' });
+      return;
+    }
+    const fh = await open(file, 'wx');
+    try {
+      let parts = data.filter((p) => p.length > 0);
+      while (parts.length > 0) {
+        let { bytesWritten } = await fh.writev(parts);
+        // A short write: drop what went out and go on with the rest.
+        while (parts.length > 0 && bytesWritten >= parts[0]!.length) bytesWritten -= parts.shift()!.length;
+        if (bytesWritten > 0) parts[0] = parts[0]!.subarray(bytesWritten);
+      }
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     throw new IoError('ERR_WRITE', `writing ${rel} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: rel, cause: e });
+  }
+}
+
+/** A whole file in a Buffer at the start of an ArrayBuffer of its own (it can be handed to a worker), reused from `buffers`. */
+export async function readOwned(root: string, rel: string, buffers: BufferRecycler): Promise<Buffer> {
+  const file = path.join(root, rel);
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const buf = buffers.take(size);
+      let got = 0;
+      while (got < size) {
+        const { bytesRead } = await fh.read(buf, got, size - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === size ? buf : buf.subarray(0, got); // a file that shrank while read: its bytes as they are now
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new IoError('ERR_INPUT', `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: rel, cause: e });
   }
 }

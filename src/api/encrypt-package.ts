@@ -19,8 +19,10 @@ import {
 } from '../signaling/index.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
 import { encryptFile } from './encrypt-file.js';
-import { encryptTsSegment } from './encrypt-ts.js';
-import { listFiles, refuseNonEmpty, topLevelBoxesOf, writeOut } from './encrypt-package-files.js';
+import { tsSegmentIv } from './encrypt-ts.js';
+import { listFiles, readOwned, refuseNonEmpty, topLevelBoxesOf, writeOut } from './encrypt-package-files.js';
+import { FragmentPool } from '../pool/index.js';
+import { BufferRecycler } from './buffer-recycler.js';
 import { createSegmentEncryptor } from './segment-encryptor.js';
 import type { EncryptOptions } from './types.js';
 import { trackTempPath, untrackTempPath } from './atomic-output.js';
@@ -139,6 +141,8 @@ class PackageWork {
   readonly boxStarts = new Map<string, Map<number, number>>();
   /** Workers for the segment encryptors: as asked, else by the package's media bytes (small packages stay in-thread). */
   poolSize = 0;
+  /** Buffers segments are read into, reused once written. */
+  private readonly buffers = new BufferRecycler(2);
   /** streamIndex of the next fMP4 stream (init group or whole file). */
   private nextStream = 0;
   private readonly sampleAesIv = randomBytes(16);
@@ -150,10 +154,29 @@ class PackageWork {
       const segments = jobs.filter((j): j is Extract<PackageJob, { kind: 'fmp4-segment' }> => j.kind === 'fmp4-segment' && j.init === init.path);
       await this.runInitGroup(init.path, segments, tick);
     }
-    for (const j of jobs) {
-      if (j.kind === 'ts-segment') { await this.runTs(j); tick(); }
-      else if (j.kind === 'fmp4-file') { await this.runFile(j); tick(); }
-    }
+    const ts = jobs.filter((j): j is Extract<PackageJob, { kind: 'ts-segment' }> => j.kind === 'ts-segment');
+    if (ts.length > 0) await this.runTs(ts, tick);
+    for (const j of jobs) if (j.kind === 'fmp4-file') { await this.runFile(j); tick(); }
+  }
+
+  /**
+   * Segments in flight at once: enough to keep every worker busy while the next file is read and
+   * the last written (at least two, so I/O overlaps the cipher in-thread too), and no more: each
+   * holds a whole segment in memory.
+   */
+  private get window(): number { return Math.max(2, this.poolSize + 1); }
+
+  /** Write an encrypted file; its parts' buffers are ours (the job's output and our input) and serve the next reads. */
+  private async writeParts(rel: string, parts: Buffer[]): Promise<void> {
+    await writeOut(this.tmp, rel, parts);
+    for (const ab of new Set(parts.map((p) => p.buffer as ArrayBuffer))) this.buffers.give(ab);
+  }
+
+  /** Run `each` over `items` with `window` of them in flight, in any order of completion. */
+  private async inFlight<T>(items: T[], each: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const lane = async () => { while (next < items.length) await each(items[next++]!); };
+    await Promise.all(Array.from({ length: Math.min(this.window, items.length) }, lane));
   }
 
   private async runInitGroup(initPath: string, segments: Extract<PackageJob, { kind: 'fmp4-segment' }>[], tick: () => void): Promise<void> {
@@ -169,30 +192,36 @@ class PackageWork {
     try {
       await writeOut(this.tmp, initPath, inFile(initPath, () => enc.encryptInit()));
       tick();
-      // A bounded window of segments in flight: the encryptor spreads them over its pool.
-      const window = Math.max(2, this.poolSize * 2);
-      let next = 0;
-      const worker = async () => {
-        while (next < segments.length) {
-          const s = segments[next++]!;
-          const buf = await readFile(path.join(this.src, s.path));
-          await writeOut(this.tmp, s.path, await enc.encryptSegment(buf, s.sequenceNumber).catch((e: unknown) => inFile(s.path, () => { throw e; })));
-          tick();
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(window, segments.length) }, worker));
+      // Each segment is read into a buffer of its own and handed over: encrypted in place, written as parts.
+      await this.inFlight(segments, async (s) => {
+        const buf = await readOwned(this.src, s.path, this.buffers);
+        const parts = await enc.encryptSegmentParts(buf, s.sequenceNumber, { handOver: true }).catch((e: unknown) => inFile(s.path, () => { throw e; }));
+        await this.writeParts(s.path, parts);
+        tick();
+      });
     } finally {
       await enc.close();
     }
   }
 
-  private async runTs(j: Extract<PackageJob, { kind: 'ts-segment' }>): Promise<void> {
+  /** TS segments: on the pool like fMP4 segments (each a self-contained job: bytes, key, IV). */
+  private async runTs(segments: Extract<PackageJob, { kind: 'ts-segment' }>[], tick: () => void): Promise<void> {
     const key = keyForTrack(this.keys, 'video');
-    if (!key) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `no key for video tracks (needed for ${j.path})`, { where: j.path });
+    if (!key) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `no key for video tracks (needed for ${segments[0]!.path})`, { where: segments[0]!.path });
     const scheme = this.options.scheme as 'aes-128' | 'sample-aes';
-    const buf = await readFile(path.join(this.src, j.path));
-    const out = inFile(j.path, () => encryptTsSegment(buf, { scheme, key, sequenceNumber: j.sequenceNumber, ...this.tsIv(key.iv) }));
-    await writeOut(this.tmp, j.path, out);
+    const pool = new FragmentPool(this.poolSize);
+    try {
+      await this.inFlight(segments, async (j) => {
+        const iv = tsSegmentIv(key, this.tsIv(key.iv).iv, j.sequenceNumber);
+        const buf = await readOwned(this.src, j.path, this.buffers);
+        const parts = await pool.runParts({ kind: 'ts-segment', input: buf.buffer as ArrayBuffer, inputLength: buf.length, scheme, key: key.key, iv })
+          .catch((e: unknown) => inFile(j.path, () => { throw e; }));
+        await this.writeParts(j.path, parts);
+        tick();
+      });
+    } finally {
+      await pool.close();
+    }
   }
 
   private async runFile(j: Extract<PackageJob, { kind: 'fmp4-file' }>): Promise<void> {

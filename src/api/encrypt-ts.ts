@@ -61,7 +61,7 @@ function checkScheme(scheme: string): asserts scheme is TsScheme {
  * For SAMPLE-AES prefer one explicit IV for all segments: FairPlay expects it, and ffmpeg 5.1's hls
  * demuxer decrypts the packets still buffered at a segment boundary with the next segment's IV.
  */
-function segmentIv(key: ContentKey, iv: Buffer | undefined, sequenceNumber: number | undefined): Buffer {
+export function tsSegmentIv(key: ContentKey, iv: Buffer | undefined, sequenceNumber: number | undefined): Buffer {
   const chosen = iv ?? (key.iv?.length === 16 ? key.iv : undefined) ?? sequenceNumberIv(sequenceNumber ?? 0);
   checkAesParams(key.key, chosen);
   return chosen;
@@ -70,7 +70,7 @@ function segmentIv(key: ContentKey, iv: Buffer | undefined, sequenceNumber: numb
 /** One segment in memory: AES-128 (PKCS7-padded ciphertext) or SAMPLE-AES (a valid TS). */
 export function encryptTsSegment(buf: Buffer, options: TsSegmentOptions): Buffer {
   checkScheme(options.scheme);
-  const iv = segmentIv(options.key, options.iv, options.sequenceNumber);
+  const iv = tsSegmentIv(options.key, options.iv, options.sequenceNumber);
   return options.scheme === 'aes-128'
     ? encryptAes128Segment(buf, options.key.key, iv)
     : encryptSampleAesSegmentDetailed(buf, options.key.key, iv).data;
@@ -168,7 +168,7 @@ export async function encryptTsFile(input: string, output: string, options: TsEn
   const keySet = await resolveKeys(options, input);
   const key = keyForTrack(keySet, 'video') ?? keySet.keys[0];
   if (!key) throw new KeyError('ERR_NO_KEY', 'no content key for the TS segment (video key or a key for every track)', { where: 'keys' });
-  const iv = segmentIv(key, options.iv, options.sequenceNumber);
+  const iv = tsSegmentIv(key, options.iv, options.sequenceNumber);
 
   // Written next to the output and renamed into place; removed on error (and by the CLI on SIGINT).
   const out = await AtomicOutput.create(output);

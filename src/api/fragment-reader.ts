@@ -1,16 +1,17 @@
 import type { FileHandle } from 'node:fs/promises';
 import { IoError } from '../errors.js';
 import type { TopLevelPiece } from '../isobmff/index.js';
+import { BufferRecycler } from './buffer-recycler.js';
 
 /**
  * Reads the fragments of a file ahead of the encryptor, into ArrayBuffers that come back for
  * reuse once their output is written. Reading the next fragment while this one is encrypted and
- * the last one is written keeps the disk and the cipher busy at once; reusing the buffers keeps
- * memory flat and spares the page faults (and the munmap) of a fresh 10 MB buffer per fragment.
+ * the last one is written keeps the disk and the cipher busy at once; the buffers are reused
+ * (BufferRecycler).
  */
 export class FragmentReader {
   private readonly reads = new Map<number, Promise<Buffer>>();
-  private readonly free: ArrayBuffer[] = [];
+  private readonly buffers: BufferRecycler;
   private next = 0;
   private aheadBytes = 0;
 
@@ -20,8 +21,10 @@ export class FragmentReader {
     /** Bytes of fragments read ahead of the one being taken (at least one fragment is). */
     private readonly budget: number,
     /** Free buffers kept for reuse. */
-    private readonly keep = 4,
-  ) {}
+    keep = 4,
+  ) {
+    this.buffers = new BufferRecycler(keep);
+  }
 
   /**
    * The bytes of fragment piece `i` in a buffer whose ArrayBuffer is its own (it may be longer
@@ -39,9 +42,7 @@ export class FragmentReader {
 
   /** A buffer whose bytes are written and no longer needed. */
   recycle(ab: ArrayBuffer): void {
-    if (ab.byteLength === 0) return; // detached (transferred away)
-    this.free.push(ab);
-    if (this.free.length > this.keep) this.free.sort((a, b) => b.byteLength - a.byteLength).length = this.keep;
+    this.buffers.give(ab);
   }
 
   private fill(from: number): void {
@@ -59,7 +60,7 @@ export class FragmentReader {
   }
 
   private async read(position: number, length: number): Promise<Buffer> {
-    const buf = this.buffer(length);
+    const buf = this.buffers.take(length);
     let got = 0;
     while (got < length) {
       const { bytesRead } = await this.fh.read(buf, got, length - got, position + got);
@@ -69,17 +70,5 @@ export class FragmentReader {
       got += bytesRead;
     }
     return buf;
-  }
-
-  private buffer(length: number): Buffer {
-    let best = -1;
-    for (let k = 0; k < this.free.length; k++) {
-      const c = this.free[k]!.byteLength;
-      if (c >= length && (best < 0 || c < this.free[best]!.byteLength)) best = k;
-    }
-    if (best >= 0) return Buffer.from(this.free.splice(best, 1)[0]!, 0, length);
-    // Room to grow: the next fragments are rarely exactly this size.
-    const cap = Math.ceil((length * 1.25) / 65536) * 65536;
-    return Buffer.from(new ArrayBuffer(cap), 0, length);
   }
 }

@@ -45,6 +45,13 @@ export interface SegmentEncryptor {
    * encrypted here with its index is byte-identical to encryptFile's output for it.
    */
   encryptSegment(segment: Buffer, sequenceNumber: number): Promise<Buffer>;
+  /**
+   * The same bytes as parts to write in order (e.g. with `writev`), without joining them. With
+   * `handOver`, the segment's buffer becomes the encryptor's: no copy is made, its media data is
+   * encrypted in place and, on a pool, its ArrayBuffer is moved to a worker (detached here). It
+   * must then start at byte 0 of an ArrayBuffer that nothing else uses (bytes after it are ignored).
+   */
+  encryptSegmentParts(segment: Buffer, sequenceNumber: number, options?: { handOver?: boolean }): Promise<Buffer[]>;
   close(): Promise<void>;
 }
 
@@ -59,6 +66,24 @@ export function createSegmentEncryptor(options: SegmentEncryptorOptions): Segmen
   const prepared = prepareWithKeySet(parseInit(options.init), options.keys, scheme, options);
   const pool = new FragmentPool(poolSize);
   let closed = false;
+  const encryptSegmentParts = async (segment: Buffer, sequenceNumber: number, o: { handOver?: boolean } = {}): Promise<Buffer[]> => {
+    if (closed) throw new UsageError('ERR_CLOSED', 'the segment encryptor is closed', { where: 'encryptSegment' });
+    if (!Buffer.isBuffer(segment)) throw new UsageError('ERR_OPTIONS', 'segment must be a Buffer', { where: 'segment' });
+    if (!Number.isInteger(sequenceNumber) || sequenceNumber < 0 || sequenceNumber > MAX_SEQUENCE) {
+      throw new UsageError('ERR_SEQUENCE', `sequenceNumber must be an integer from 0 to 2^32-1, got ${String(sequenceNumber)}`, { where: 'sequenceNumber' });
+    }
+    const job = { kind: 'segment' as const, tracks: prepared.fragmentTracks, defaultSizes: prepared.defaultSizes, sequence: sequenceNumber, fileOffset: 0 };
+    if (o.handOver) {
+      if (segment.byteOffset !== 0) {
+        throw new UsageError('ERR_OPTIONS', 'a handed-over segment must start at byte 0 of an ArrayBuffer of its own', { where: 'segment' });
+      }
+      return pool.runParts({ ...job, input: segment.buffer as ArrayBuffer, inputLength: segment.length });
+    }
+    // A copy with its own ArrayBuffer: the caller's buffer is never detached by the transfer.
+    const own = Buffer.allocUnsafeSlow(segment.length);
+    segment.copy(own);
+    return pool.runParts({ ...job, input: own.buffer as ArrayBuffer });
+  };
   return {
     tracks: prepared.tracks,
     kids: prepared.kids,
@@ -66,16 +91,10 @@ export function createSegmentEncryptor(options: SegmentEncryptorOptions): Segmen
     drm: prepared.drm,
     encryptInit: () => prepared.protect(options.init),
     async encryptSegment(segment: Buffer, sequenceNumber: number): Promise<Buffer> {
-      if (closed) throw new UsageError('ERR_CLOSED', 'the segment encryptor is closed', { where: 'encryptSegment' });
-      if (!Buffer.isBuffer(segment)) throw new UsageError('ERR_OPTIONS', 'segment must be a Buffer', { where: 'segment' });
-      if (!Number.isInteger(sequenceNumber) || sequenceNumber < 0 || sequenceNumber > MAX_SEQUENCE) {
-        throw new UsageError('ERR_SEQUENCE', `sequenceNumber must be an integer from 0 to 2^32-1, got ${String(sequenceNumber)}`, { where: 'sequenceNumber' });
-      }
-      // A copy with its own ArrayBuffer: the caller's buffer is never detached by the transfer.
-      const own = Buffer.allocUnsafeSlow(segment.length);
-      segment.copy(own);
-      return pool.run({ kind: 'segment', input: own.buffer as ArrayBuffer, tracks: prepared.fragmentTracks, defaultSizes: prepared.defaultSizes, sequence: sequenceNumber, fileOffset: 0 });
+      const parts = await encryptSegmentParts(segment, sequenceNumber);
+      return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     },
+    encryptSegmentParts,
     async close() {
       closed = true;
       await pool.close();

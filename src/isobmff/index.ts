@@ -5,6 +5,6 @@ export { writeSinf, parseSinf, type TrackEncryption, type ProtectionInfo } from 
 export { parseSenc, findSenc, type SampleEncryptionEntry } from './sample-encryption.js';
 export { parseSidx, patchSidx, type SegmentIndex } from './segment-index.js';
 export { encryptFragment, encryptFragmentInPlace, type FragmentParts, type FragmentTrack } from './encrypt-fragment.js';
-export { encryptMediaSegment, splitPieces, growthIn, type TopLevelPiece } from './media-segment.js';
+export { encryptMediaSegment, encryptMediaSegmentParts, splitPieces, growthIn, type TopLevelPiece } from './media-segment.js';
 export { PROTECTED_ENTRIES } from './sample-entry.js';
 export { patchMfra } from './fragment-random-access.js';

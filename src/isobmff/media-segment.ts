@@ -33,37 +33,50 @@ export function growthIn(growth: { at: number; by: number }[], from: number, to:
  * on (sequence, sample index). sidx boxes inside the segment are fixed for the grown moofs.
  */
 export function encryptMediaSegment(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number): Buffer {
+  const parts = encryptMediaSegmentParts(buf, tracks, defaultSizes, sequence);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/**
+ * The same bytes as parts to write in order, with no concatenation: the rebuilt moofs and
+ * patched sidx/mfra in buffers of their own, the media data as views of `buf`.
+ */
+export function encryptMediaSegmentParts(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number): Buffer[] {
   const boxes: Box[] = [];
   for (let o = 0; o < buf.length;) { const b = readBox(buf, o, buf.length, '', true); boxes.push(b); o = b.end; }
   const pieces = splitPieces(boxes);
   const counters = new Map<number, number>();
   const outs: Buffer[] = [];
   const growth: { at: number; by: number }[] = [];
-  const sidxs: { sidx: SegmentIndex; outAt: number }[] = [];
-  let outLen = 0;
+  const sidxs: { sidx: SegmentIndex; part: Buffer }[] = [];
   for (const p of pieces) {
     let piece: Buffer;
     if (p.fragment) {
       const { moof, media } = encryptFragmentInPlace(buf.subarray(p.start, p.end), tracks, defaultSizes, sequence, p.start, counters);
       growth.push({ at: p.start, by: moof.length + media.length - (p.end - p.start) });
       outs.push(moof);
-      outLen += moof.length;
       piece = media;
     } else {
       piece = buf.subarray(p.start, p.end);
       if (p.type === 'sidx') {
-        piece = Buffer.from(piece);
-        sidxs.push({ sidx: parseSidx(buf, boxes.find((b) => b.start === p.start)!), outAt: outLen });
+        piece = ownCopy(piece);
+        sidxs.push({ sidx: parseSidx(buf, boxes.find((b) => b.start === p.start)!), part: piece });
       } else if (p.type === 'mfra') {
         // Offsets in a segment's own mfra are relative to the segment's first byte.
-        piece = Buffer.from(piece);
+        piece = ownCopy(piece);
         patchMfra(piece, readBox(piece, 0, piece.length, ''), (x) => x + growthIn(growth, 0, x));
       }
     }
     outs.push(piece);
-    outLen += piece.length;
   }
-  const out = Buffer.concat(outs, outLen);
-  for (const s of sidxs) patchSidx(out, s.outAt, s.sidx, s.sidx.box.end, (a, b) => growthIn(growth, a, b));
-  return out;
+  // Each sidx is patched in its own copy (the part starts at the box).
+  for (const s of sidxs) patchSidx(s.part, 0, s.sidx, s.sidx.box.end, (a, b) => growthIn(growth, a, b));
+  return outs;
+}
+
+/** A copy in an ArrayBuffer of its own (never Node's shared pool slab): parts may be transferred. */
+function ownCopy(b: Buffer): Buffer {
+  const c = Buffer.allocUnsafeSlow(b.length);
+  b.copy(c);
+  return c;
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
 import { reviveError } from '../errors.js';
-import { runFragmentJob, type FragmentJob, type FragmentJobResult } from './fragment-job.js';
+import { runFragmentJob, type FragmentJobResult, type MediaJob } from './fragment-job.js';
 
 /**
  * Where the compiled worker is: next to this module when running from dist; from the sources
@@ -31,7 +31,7 @@ export class FragmentPool {
   }
 
   /** The output as parts to write in order (an encrypted fragment: its moof, then its media data). */
-  async runParts(job: FragmentJob): Promise<Buffer[]> {
+  async runParts(job: MediaJob): Promise<Buffer[]> {
     const r: FragmentJobResult = this.pool
       ? await (await this.pool).run(job, { transferList: [job.input] }) as FragmentJobResult
       : runFragmentJob(job);
@@ -40,7 +40,7 @@ export class FragmentPool {
   }
 
   /** The output as one buffer. */
-  async run(job: FragmentJob): Promise<Buffer> {
+  async run(job: MediaJob): Promise<Buffer> {
     const parts = await this.runParts(job);
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }

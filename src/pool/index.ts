@@ -1,3 +1,3 @@
 // Door of the worker pool: the only place threads are known.
 export { FragmentPool, workerPath } from './fragment-pool.js';
-export { runFragmentJob, type FragmentJob, type FragmentJobResult, type OutputPart } from './fragment-job.js';
+export { runFragmentJob, type FragmentJob, type FragmentJobResult, type MediaJob, type TsSegmentJob, type OutputPart } from './fragment-job.js';

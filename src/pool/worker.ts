@@ -1,8 +1,8 @@
 // Worker entry (compiled to dist/pool/worker.js): runs fragment jobs, moves the output back.
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { runFragmentJob, type FragmentJob } from './fragment-job.js';
+import { runFragmentJob, type MediaJob } from './fragment-job.js';
 
-export default function work(job: FragmentJob): unknown {
+export default function work(job: MediaJob): unknown {
   const r = runFragmentJob(job);
   if (!('ok' in r)) return r;
   // Transfer every distinct ArrayBuffer of the output (the new moof's, the input's) back.

@@ -1,6 +1,6 @@
 // MPEG-TS for HLS: whole-segment AES-128 and SAMPLE-AES (H.264, AAC, AC-3, E-AC-3).
 export { sequenceNumberIv, checkAesParams, createAes128SegmentCipher, encryptAes128Segment, decryptAes128Segment } from './aes128.js';
-export { encryptSampleAesSegment, encryptSampleAesSegmentDetailed, type SampleAesStream } from './sample-aes-segment.js';
+export { encryptSampleAesSegment, encryptSampleAesSegmentDetailed, encryptSampleAesInPlace, type SampleAesStream } from './sample-aes-segment.js';
 export { encryptAvcElementaryStream, decryptAvcElementaryStream, avcEncryptedBlockOffsets } from './sample-aes-h264.js';
 export { encryptAudioElementaryStream, decryptAudioElementaryStream } from './sample-aes-audio.js';
 export { PACKET_SIZE, SYNC_BYTE } from './packet.js';

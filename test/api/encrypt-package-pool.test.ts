@@ -18,7 +18,7 @@ function files(dir: string, base = ''): string[] {
     e.isDirectory() ? files(dir, path.posix.join(base, e.name)) : [path.posix.join(base, e.name)]).sort();
 }
 
-for (const [sample, scheme] of [['dash-shaka', 'cbcs'], ['hls-fmp4', 'cenc']] as const) {
+for (const [sample, scheme] of [['dash-shaka', 'cbcs'], ['hls-fmp4', 'cenc'], ['hls-ts', 'sample-aes'], ['hls-ts', 'aes-128']] as const) {
   t.test(`${sample} ${scheme}: poolSize 2 == poolSize 0, byte for byte`, async (t) => {
     const dir = scratchDir(t, 'segcrypt-pool-');
     const opts = { scheme, keys, iv, ...(sample.startsWith('hls') ? { keyUri: 'k' } : {}) };

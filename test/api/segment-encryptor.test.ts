@@ -71,3 +71,22 @@ t.test('a malformed pssh from the key provider is a KeyError', async (t) => {
   const bad: KeySet = { ...keys, drm: [{ systemId: '1077efec-c0b2-4d02-ace3-3c1e52e2fb4b', kid: keys.keys[0]!.kid, pssh: Buffer.from('not a box at all, just some text') }] };
   t.throws(() => createSegmentEncryptor({ init, scheme: 'cenc', keys: bad }), { code: 'ERR_PSSH_FORMAT', category: 'key' });
 });
+
+t.test('encryptSegmentParts: the same bytes as parts; a handed-over buffer is encrypted without a copy', async (t) => {
+  const init = readFileSync(join(dash, 'init.mp4'));
+  const seg = readFileSync(join(dash, readdirSync(dash).filter((f) => f.endsWith('.m4s')).sort((a, b) => parseInt(a) - parseInt(b))[1]!));
+  for (const poolSize of [0, 2]) {
+    const enc = createSegmentEncryptor({ init, scheme: 'cenc', keys, poolSize, iv: Buffer.alloc(8, 7) });
+    const whole = await enc.encryptSegment(seg, 5);
+    t.ok(Buffer.concat(await enc.encryptSegmentParts(seg, 5)).equals(whole), `pool ${poolSize}: parts join to encryptSegment's bytes`);
+    // Handed over: a buffer at the start of a longer ArrayBuffer of its own (as a reused read buffer is).
+    const mine = Buffer.from(new ArrayBuffer(seg.length + 4096), 0, seg.length);
+    seg.copy(mine);
+    const parts = await enc.encryptSegmentParts(mine, 5, { handOver: true });
+    t.ok(Buffer.concat(parts).equals(whole), `pool ${poolSize}: handed over, the same bytes`);
+    if (poolSize === 0) t.ok(parts.some((p) => p.buffer === mine.buffer), 'in-thread: the media data is encrypted inside the handed-over buffer');
+    else t.equal(mine.buffer.byteLength, 0, 'on a pool: the handed-over ArrayBuffer moved to the worker');
+    await t.rejects(enc.encryptSegmentParts(Buffer.from(seg).subarray(1), 5, { handOver: true }), { code: 'ERR_OPTIONS' }, 'a view into the middle of a buffer cannot be handed over');
+    await enc.close();
+  }
+});
