@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import type { DrmSignal, KeySet, ProtectionScheme } from '../keys/content-key.js';
 import { parseInit } from '../isobmff/index.js';
 import { FragmentPool } from '../pool/index.js';
+import { BufferRecycler } from './buffer-recycler.js';
 import { prepareWithKeySet } from './init-protection.js';
 import { checkScheme } from './track-protection.js';
 import type { EncryptedTrack } from './types.js';
@@ -66,24 +67,31 @@ export function createSegmentEncryptor(options: SegmentEncryptorOptions): Segmen
   const prepared = prepareWithKeySet(parseInit(options.init), options.keys, scheme, options);
   const pool = new FragmentPool(poolSize);
   let closed = false;
-  const encryptSegmentParts = async (segment: Buffer, sequenceNumber: number, o: { handOver?: boolean } = {}): Promise<Buffer[]> => {
+  // Copies of callers' segments go into reused buffers: a fresh 2 MB buffer per call costs page faults and GC pressure.
+  const buffers = new BufferRecycler(Math.max(2, poolSize * 2));
+  const run = (segment: Buffer, sequenceNumber: number, handOver: boolean): Promise<Buffer[]> => {
     if (closed) throw new UsageError('ERR_CLOSED', 'the segment encryptor is closed', { where: 'encryptSegment' });
     if (!Buffer.isBuffer(segment)) throw new UsageError('ERR_OPTIONS', 'segment must be a Buffer', { where: 'segment' });
     if (!Number.isInteger(sequenceNumber) || sequenceNumber < 0 || sequenceNumber > MAX_SEQUENCE) {
       throw new UsageError('ERR_SEQUENCE', `sequenceNumber must be an integer from 0 to 2^32-1, got ${String(sequenceNumber)}`, { where: 'sequenceNumber' });
     }
-    const job = { kind: 'segment' as const, tracks: prepared.fragmentTracks, defaultSizes: prepared.defaultSizes, sequence: sequenceNumber, fileOffset: 0 };
-    if (o.handOver) {
+    let input = segment;
+    if (handOver) {
       if (segment.byteOffset !== 0) {
         throw new UsageError('ERR_OPTIONS', 'a handed-over segment must start at byte 0 of an ArrayBuffer of its own', { where: 'segment' });
       }
-      return pool.runParts({ ...job, input: segment.buffer as ArrayBuffer, inputLength: segment.length });
+    } else {
+      // A copy with its own ArrayBuffer: the caller's buffer is never detached by the transfer.
+      input = buffers.take(segment.length);
+      segment.copy(input);
     }
-    // A copy with its own ArrayBuffer: the caller's buffer is never detached by the transfer.
-    const own = Buffer.allocUnsafeSlow(segment.length);
-    segment.copy(own);
-    return pool.runParts({ ...job, input: own.buffer as ArrayBuffer });
+    return pool.runParts({
+      kind: 'segment', input: input.buffer as ArrayBuffer, inputLength: input.length,
+      tracks: prepared.fragmentTracks, defaultSizes: prepared.defaultSizes, sequence: sequenceNumber, fileOffset: 0,
+    });
   };
+  const encryptSegmentParts = async (segment: Buffer, sequenceNumber: number, o: { handOver?: boolean } = {}): Promise<Buffer[]> =>
+    run(segment, sequenceNumber, o.handOver === true);
   return {
     tracks: prepared.tracks,
     kids: prepared.kids,
@@ -91,8 +99,11 @@ export function createSegmentEncryptor(options: SegmentEncryptorOptions): Segmen
     drm: prepared.drm,
     encryptInit: () => prepared.protect(options.init),
     async encryptSegment(segment: Buffer, sequenceNumber: number): Promise<Buffer> {
-      const parts = await encryptSegmentParts(segment, sequenceNumber);
-      return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      const parts = await run(segment, sequenceNumber, false);
+      const out = Buffer.concat(parts);
+      // The parts (our copy of the input, the new moofs) are joined in `out`: their buffers serve the next calls.
+      for (const ab of new Set(parts.map((p) => p.buffer as ArrayBuffer))) buffers.give(ab);
+      return out;
     },
     encryptSegmentParts,
     async close() {
