@@ -13,7 +13,7 @@ export interface KeyServerOptions {
   /** Keys derive from this; default: random per process (keys then differ between runs). */
   secret?: string;
   playReadyLaUrl?: string;
-  /** Serve AES-128 HLS keys at GET /hls-key/<contentId>/<kid> (a test convenience). Default true. */
+  /** Serve AES-128 HLS keys at GET /hls-key/<contentId>/<kid> (a test convenience; behind `auth` when set). Default true. */
   serveHlsKeys?: boolean;
 }
 
@@ -41,14 +41,16 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (req.method === 'GET' && path.startsWith('/hls-key/') && options.serveHlsKeys !== false) return hlsKey(path, res);
-    if (req.method !== 'POST') { res.setHeader('allow', 'POST'); return send(res, 405, 'SPEKE requests are POST'); }
+    const keyDownload = req.method === 'GET' && path.startsWith('/hls-key/') && options.serveHlsKeys !== false;
+    if (!keyDownload && req.method !== 'POST') { res.setHeader('allow', 'POST'); return send(res, 405, 'SPEKE requests are POST'); }
+    // The key download hands out content keys: it is behind the same credentials as SPEKE itself.
     const denied = checkAuth(req);
     if (denied) {
       if (denied === 401) res.setHeader('www-authenticate', options.auth?.basic ? 'Basic realm="speke"' : 'Bearer');
       req.resume();
       return send(res, denied, denied === 401 ? 'Missing credentials' : 'Invalid credentials');
     }
+    if (keyDownload) return hlsKey(path, res);
     const speke = req.headers['x-speke-version'];
     if (speke !== undefined && speke !== '2.0') { req.resume(); return send(res, 400, 'Unsupported SPEKE version'); }
     const version = speke === '2.0' ? 2 : 1;

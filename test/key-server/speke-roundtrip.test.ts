@@ -152,6 +152,20 @@ t.test('HLS AES-128: the URI the server signals serves the same key', async (t) 
   t.ok(served.equals(set.keys[0]!.key));
 });
 
+t.test('HLS AES-128 key download is behind the server\'s credentials', async (t) => {
+  const server = await startKeyServer({ secret: SECRET, auth: { bearer: 'jwt.token.here' } });
+  t.teardown(() => server.close());
+  const set = await new SpekeClient({ url: server.url, version: 1, auth: { type: 'bearer', token: 'jwt.token.here' } })
+    .getKeys({ contentId: 'hls-2', trackTypes: ['video'], scheme: 'aes-128' });
+  const uri = set.drm.find((d) => d.systemId === '81376844-f976-481e-a84e-cc25d39b0b33')!.uriExtXKey!;
+  const anonymous = await fetch(uri);
+  t.equal(anonymous.status, 401, 'no credentials: no key');
+  t.notOk(Buffer.from(await anonymous.arrayBuffer()).includes(set.keys[0]!.key), 'and the body does not carry it');
+  t.equal((await fetch(uri, { headers: { authorization: 'Bearer wrong' } })).status, 403, 'wrong credentials: no key');
+  const served = Buffer.from(await (await fetch(uri, { headers: { authorization: 'Bearer jwt.token.here' } })).arrayBuffer());
+  t.ok(served.equals(set.keys[0]!.key), 'the right credentials get the key');
+});
+
 t.test('a request body over 1 MB gets 413 without the server reading it all', async (t) => {
   const server = await startKeyServer({ secret: SECRET });
   t.teardown(() => server.close());
