@@ -10,7 +10,10 @@ import path from 'node:path';
 import { runTool, SAMPLES, SHAKA_PACKAGER } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
 import { frameContents, framemd5, framemd5Lenient } from '../oracles/ffmpeg.js';
-import { encryptPackage } from '../../src/api/encrypt-package.js';
+import HLS from 'hls-parser';
+import { encryptPackage, type PackageOptions } from '../../src/api/encrypt-package.js';
+import { startKeyServer } from '../../src/key-server/index.js';
+import { SpekeClient } from '../../src/keys/speke/index.js';
 import { hlsFrames } from '../golden/ts-hls-oracle.js';
 import { topLevelBoxes } from '../../src/isobmff/index.js';
 import { protectionReportFromBuffer } from '../oracles/mp4box-js.js';
@@ -204,4 +207,43 @@ t.test('cenc with one key and a caller-given IV for every stream: no per-sample 
   }
   t.ok(ivs.length > 400, `${ivs.length} sample IVs`);
   t.equal(new Set(ivs).size, ivs.length, 'every (key, IV) pair is used once: the CTR keystream never repeats');
+});
+
+t.test('every playlist of our HLS packages parses with hls-parser (strict): a key on every segment, session keys in the master', async (t) => {
+  HLS.setOptions({ strictMode: true });
+  t.teardown(() => HLS.setOptions({ strictMode: false }));
+  const server = await startKeyServer({ secret: 'playlist-check' });
+  t.teardown(() => server.close());
+  const speke = new SpekeClient({ url: server.url, version: 2 });
+  const cases: [string, ProtectionScheme, string, PackageOptions['keys']][] = [
+    ['hls-fmp4', 'cenc', 'SAMPLE-AES-CTR', keys()], ['hls-shaka', 'cbcs', 'SAMPLE-AES', keys()],
+    ['hls-ts', 'sample-aes', 'SAMPLE-AES', keys()], ['hls-ts', 'aes-128', 'AES-128', keys()],
+    // FairPlay/Widevine/PlayReady lines from the key server: KEYFORMAT needs EXT-X-VERSION 5 (RFC 8216 7), which strict mode checks.
+    ['hls-ts', 'sample-aes', 'SAMPLE-AES', speke], ['hls-fmp4', 'cbcs', 'SAMPLE-AES', speke],
+  ];
+  for (const [sample, scheme, method, k] of cases) {
+    const out = path.join(scratchDir(t, 'segcrypt-m3u8-'), 'out');
+    const viaServer = k === speke;
+    await encryptPackage(path.join(SAMPLES, sample), out, { scheme, keys: k, ...(viaServer ? { contentId: `m3u8-${sample}` } : { keyUri: 'https://keys.example/k' }) });
+    const what = `${sample} ${scheme}${viaServer ? ' (key server)' : ''}`;
+    const lists = listAll(out).filter((f) => f.endsWith('.m3u8'));
+    let masters = 0;
+    for (const f of lists) {
+      let parsed: ReturnType<typeof HLS.parse> | undefined;
+      t.doesNotThrow(() => { parsed = HLS.parse(readFileSync(path.join(out, f), 'utf8')); }, `${what}: ${f} parses in strict mode`);
+      if (!parsed) continue;
+      if (parsed.isMasterPlaylist) {
+        masters++;
+        t.ok(parsed.sessionKeyList.length > 0 && parsed.sessionKeyList.every((key) => key.method === method), `${what}: ${f} has EXT-X-SESSION-KEY ${method}`);
+        continue;
+      }
+      const segments = parsed.segments;
+      t.ok(segments.length > 0 && segments.every((s) => s.key?.method === method && !!s.key.uri), `${what}: ${f}: all ${segments.length} segments under a ${method} key with a URI`);
+      if (viaServer) t.ok(segments.every((s) => !!s.key?.format), `${what}: ${f}: the key server's KEYFORMAT`);
+      // SAMPLE-AES keeps one IV across segments (written as IV=); AES-128 without one uses the media sequence number (RFC 8216 5.2).
+      if (scheme === 'sample-aes') t.ok(segments.every((s) => s.key?.iv?.byteLength === 16), `${what}: ${f}: one explicit 16-byte IV`);
+      if (scheme === 'aes-128') t.ok(segments.every((s) => s.key?.iv === undefined), `${what}: ${f}: no IV=, the media sequence number is the IV`);
+    }
+    t.equal(masters, 1, `${what}: one master playlist`);
+  }
 });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseEncryptArgs } from '../../src/cli/commands/encrypt.js';
 import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { IoError, KeyError, MediaError, UsageError } from '../../src/errors.js';
+import { frameContents, framemd5, framemd5Lenient } from '../oracles/ffmpeg.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const KID = '00112233445566778899aabbccddeeff';
@@ -95,4 +96,25 @@ t.test('encrypt x.ts --sequence N: the IV is N (openssl decrypts with it), print
   for (const bad of ['-1', '1.5', 'x', '99999999999999999999']) {
     t.throws(() => parseEncryptArgs(['x.ts', '-o', 'y.ts', '--scheme', 'aes-128', '--key', `${KID}:${KEY}`, '--sequence', bad]), { code: 'ERR_CLI_ARGS', message: /--sequence/ }, `--sequence ${bad}`);
   }
+});
+
+t.test('encrypt --key video=... --key audio=... --iv: each track decrypts with its own key (ffmpeg), the IV fixes the bytes', async (t) => {
+  const muxed = join(root, 'samples/media/muxed.mp4');
+  const V = { kid: '0a0a0a0a0b0b0b0b0c0c0c0c0d0d0d0d', key: '5f1e2d3c4b5a69788796a5b4c3d2e1f0' };
+  const A = { kid: 'a0a0a0a0b0b0b0b0c0c0c0c0d0d0d0d0', key: '0f1e2d3c4b5a69788796a5b4c3d2e1f5' };
+  const enc = (out: string, iv: string) => run(['encrypt', muxed, '-o', out, '--scheme', 'cenc', '--key', `video=${V.kid}:${V.key}`, '--key', `audio=${A.kid}:${A.key}`, '--iv', iv, '--json']);
+  const out = join(dir, 'two-keys.mp4');
+  const r = enc(out, '0001020304050607');
+  t.equal(r.status, 0, r.stderr);
+  t.same(JSON.parse(r.stdout).tracks.map((x: { type: string; kid: string }) => [x.type, x.kid]), [['video', V.kid], ['audio', A.kid]], 'a KID per track type');
+  for (const [stream, k, other] of [['video', V.key, A.key], ['audio', A.key, V.key]] as const) {
+    const clear = frameContents(await framemd5(muxed, { stream }));
+    t.same(frameContents(await framemd5(out, { stream, decryptionKey: Buffer.from(k, 'hex') })), clear, `${stream}: its own key gives the clear frames`);
+    const wrong = await framemd5Lenient(out, { stream, decryptionKey: Buffer.from(other, 'hex') });
+    t.not(frameContents(wrong.frames).join(), clear.join(), `${stream}: the other track's key does not`);
+  }
+  t.equal(enc(join(dir, 'two-keys-again.mp4'), '0001020304050607').status, 0);
+  t.ok(readFileSync(join(dir, 'two-keys-again.mp4')).equals(readFileSync(out)), 'the same --iv gives the same bytes');
+  t.equal(enc(join(dir, 'two-keys-other-iv.mp4'), '0001020304050608').status, 0);
+  t.notOk(readFileSync(join(dir, 'two-keys-other-iv.mp4')).equals(readFileSync(out)), 'another --iv gives other bytes');
 });
