@@ -4,12 +4,14 @@ import { reviveError } from '../errors.js';
 import { runFragmentJob, type FragmentJobResult, type MediaJob } from './fragment-job.js';
 
 /**
- * Where the compiled worker is: next to this module when running from dist; from the sources
- * (tests run src/*.ts through a loader), the built copy in dist/pool (`npm test` builds first).
+ * Where the compiled worker is: dist/pool/worker.js, found from this module's place. From dist
+ * that is dist/pool (this file) or dist/cli (the CLI bundle, which holds this code): '../pool/'
+ * serves both. From the sources (tests run src/*.ts through a loader), the built copy in
+ * dist/pool (`npm test` builds first).
  */
 export function workerPath(): string {
   const here = import.meta.url;
-  const url = here.endsWith('.ts') ? new URL('../../dist/pool/worker.js', here) : new URL('./worker.js', here);
+  const url = here.endsWith('.ts') ? new URL('../../dist/pool/worker.js', here) : new URL('../pool/worker.js', here);
   return fileURLToPath(url);
 }
 
