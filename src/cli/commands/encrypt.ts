@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.js';
 import { keyProviderFromOptions, type KeyProviderOptions } from '../../keys/index.js';
 import { encryptFile } from '../../api/index.js';
@@ -7,6 +6,7 @@ import type { EncryptResult } from '../../api/index.js';
 import type { ProtectionScheme } from '../../keys/content-key.js';
 import { EXIT } from '../exit-codes.js';
 import { withInterruptCleanup } from '../interrupt.js';
+import { progressBar } from '../progress-bar.js';
 import { parseIvHex, parsePool, parseScheme, requireKeySource } from '../common-args.js';
 import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keySourceFrom } from '../key-source.js';
 
@@ -74,22 +74,17 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const args = parseEncryptArgs(argv);
   if (args === 'help') { process.stdout.write(`${USAGE}\n`); return EXIT.ok; }
   const keys = keyProviderFromOptions(args.keySource);
-  const bar = !args.json && !args.quiet && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'encrypt [{bar}] {percentage}% {value}/{total} MB', hideCursor: true }, cliProgress.Presets.shades_classic)
-    : undefined;
+  const bar = progressBar('encrypt [{bar}] {percentage}% {value}/{total} MB', !args.json && !args.quiet);
   let result: EncryptResult;
   try {
     result = await withInterruptCleanup(() => encryptFile(args.input, args.output, {
       scheme: args.scheme, keys, iv: args.iv,
       ...(args.keyUri !== undefined ? { keyUri: args.keyUri } : {}), ...(args.sequence !== undefined ? { sequenceNumber: args.sequence } : {}),
       ...(args.keySource.contentId ? { contentId: args.keySource.contentId } : {}), clearLead: args.clearLead, poolSize: args.pool,
-      onProgress: bar && ((done, total) => {
-        if (!bar.isActive) bar.start(Math.ceil(total / 1e6), 0);
-        bar.update(Math.floor(done / 1e6));
-      }),
-    }), () => bar?.stop());
+      onProgress: (done, total) => bar.update(Math.floor(done / 1e6), Math.ceil(total / 1e6)),
+    }), () => bar.stop());
   } finally {
-    bar?.stop();
+    bar.stop();
   }
   if (args.json) {
     const json = { ...result, pssh: result.pssh.map((p) => p.toString('base64')), drm: result.drm.map((d) => ({ ...d, kid: d.kid.toString('hex'), pssh: d.pssh?.toString('base64') })) };

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
 import { UsageError } from '../../errors.js';
 import { encryptPackage, type PackageResult } from '../../api/encrypt-package.js';
 import type { ProtectionScheme } from '../../keys/content-key.js';
@@ -7,6 +6,7 @@ import { keyProviderFromOptions, type KeyProviderOptions } from '../../keys/prov
 import { EXIT } from '../exit-codes.js';
 import { parseIvHex, parsePool, parseScheme, requireKeySource } from '../common-args.js';
 import { withInterruptCleanup } from '../interrupt.js';
+import { progressBar } from '../progress-bar.js';
 import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keySourceFrom } from '../key-source.js';
 
 const USAGE = `usage: segcrypt package <inDir> <outDir> --scheme cenc|cbcs|cens|cbc1|aes-128|sample-aes <key source> [options]
@@ -18,7 +18,7 @@ ${KEY_SOURCE_USAGE}
   --pool N                 worker threads (0 = encrypt in this thread)
   --json                   print the result as JSON on stdout
   --quiet                  print nothing on success (errors still go to stderr)
-  --no-progress            no progress bar (it is shown only when stderr is a terminal)`;
+  --no-progress            no progress bar (shown only on a terminal, once the work has run for a second)`;
 
 
 export interface PackageArgs {
@@ -80,26 +80,19 @@ export async function packageCommand(argv: string[]): Promise<number> {
   const args = parsePackageArgs(argv);
   if (args === 'help') { process.stdout.write(`${USAGE}\n`); return EXIT.ok; }
   const keys = keyProviderFromOptions(args.keySource);
-  const bar = args.progress && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'package [{bar}] {value}/{total} files', hideCursor: true }, cliProgress.Presets.shades_classic)
-    : undefined;
-  let started = false;
+  const bar = progressBar('package [{bar}] {value}/{total} files', args.progress);
   try {
     const result = await withInterruptCleanup(() => encryptPackage(args.inDir, args.outDir, {
       scheme: args.scheme, keys,
       ...(args.keyUri !== undefined ? { keyUri: args.keyUri } : {}), ...(args.clearKeyLicenseUrl ? { clearKeyLicenseUrl: args.clearKeyLicenseUrl } : {}),
       ...(args.iv ? { iv: args.iv } : {}), ...(args.pool !== undefined ? { poolSize: args.pool } : {}),
-      onProgress: (done, total) => {
-        if (!bar) return;
-        if (!started) { bar.start(total, 0); started = true; }
-        bar.update(done);
-      },
-    }), () => { if (started) bar?.stop(); });
-    bar?.stop();
+      onProgress: (done, total) => bar.update(done, total),
+    }), () => bar.stop());
+    bar.stop();
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else if (!args.quiet) process.stdout.write(`${summary(result)}\n`);
     return EXIT.ok;
   } finally {
-    if (started) bar?.stop();
+    bar.stop();
   }
 }
