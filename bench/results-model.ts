@@ -41,6 +41,11 @@ export interface TargetResult {
   shown: string;
   met: boolean | null;
   how: string;
+  /**
+   * For wall-time ratios: the same ratio over each side's fastest run (on a shared VM the slow
+   * runs are mostly other tenants' noise). Reported beside the median, never used for `met`.
+   */
+  fastest?: string;
 }
 
 export interface CheckResult { name: string; ok: boolean; detail: string }
