@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IoError } from '../errors.js';
+import { writevFully } from './vectored-write.js';
 
 /** Temp files and folders being written now, for removal if the process is interrupted. */
 const active = new Set<string>();
@@ -40,12 +41,6 @@ export class AtomicOutput {
     }
   }
 
-  /** Append at the end. */
-  async write(buf: Buffer): Promise<void> {
-    await this.writeAt(buf, this.position);
-    this.position += buf.length;
-  }
-
   /**
    * Queue parts to be appended in order without waiting for them: the caller goes on (reading,
    * encrypting) while the bytes go out, one vectored write per call. `then` runs once they are
@@ -73,35 +68,18 @@ export class AtomicOutput {
   }
 
   /** Overwrite bytes already written (sidx patching). */
-  async writeAt(buf: Buffer, position: number): Promise<void> {
-    let done = 0;
-    try {
-      while (done < buf.length) {
-        const { bytesWritten } = await this.fh.write(buf, done, buf.length - done, position + done);
-        done += bytesWritten;
-      }
-    } catch (e) {
-      throw new IoError('ERR_WRITE', `writing ${this.path} failed at byte ${position + done}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: this.path, cause: e });
-    }
+  writeAt(buf: Buffer, position: number): Promise<void> {
+    return this.writevAt([buf], position);
   }
 
   private async writevAt(parts: Buffer[], position: number): Promise<void> {
-    let at = position;
     try {
-      const { bytesWritten } = await this.fh.writev(parts, at);
-      let left = bytesWritten;
-      for (const p of parts) {
-        // A short vectored write: the rest goes out piece by piece.
-        if (left >= p.length) { left -= p.length; at += p.length; continue; }
-        await this.writeAt(p.subarray(left), at + left);
-        at += p.length;
-        left = 0;
-      }
+      await writevFully(this.fh, parts, position);
     } catch (e) {
-      if (e instanceof IoError) throw e;
-      throw new IoError('ERR_WRITE', `writing ${this.path} failed at byte ${at}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: this.path, cause: e });
+      throw new IoError('ERR_WRITE', `writing ${this.path} failed at or after byte ${position}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: this.path, cause: e });
     }
   }
+
 
   async commit(): Promise<void> {
     await this.drain();

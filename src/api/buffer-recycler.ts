@@ -22,6 +22,11 @@ export class BufferRecycler {
     return Buffer.from(new ArrayBuffer(cap), 0, length);
   }
 
+  /** The buffers under parts whose bytes are written (each ArrayBuffer once). */
+  giveAll(parts: Buffer[]): void {
+    for (const ab of new Set(parts.map((p) => p.buffer as ArrayBuffer))) this.give(ab);
+  }
+
   /** A buffer whose bytes are no longer needed. */
   give(ab: ArrayBuffer): void {
     if (ab.byteLength === 0) return; // detached (transferred away)

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
-import { IoError } from '../errors.js';
 import type { AtomicOutput } from './atomic-output.js';
 import { BufferRecycler } from './buffer-recycler.js';
+import { readInto } from './file-boxes.js';
 
 /** What a pump does with each chunk, in order; `end` gives the last output (padding, held packets). */
 export interface ChunkStage {
@@ -41,7 +41,7 @@ export async function pumpFile(fh: FileHandle, size: number, out: AtomicOutput, 
   const fill = () => {
     while (reads.length < ahead && next < size) {
       const len = Math.min(chunkSize, size - next);
-      const r = readFully(fh, buffers.take(len), next);
+      const r = readInto(fh, buffers.take(len), next, `bytes ${next}..${next + len}`);
       r.catch(() => undefined); // surfaced when taken
       reads.push(r);
       next += len;
@@ -61,14 +61,4 @@ export async function pumpFile(fh: FileHandle, size: number, out: AtomicOutput, 
   const last = stage.end();
   if (last.length > 0) out.append([last]);
   await out.drain();
-}
-
-async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<Buffer> {
-  let got = 0;
-  while (got < buf.length) {
-    const { bytesRead } = await fh.read(buf, got, buf.length - got, position + got);
-    if (bytesRead === 0) throw new IoError('ERR_READ', `the input ended at byte ${position + got} while reading ${buf.length} bytes at byte ${position}`, { where: `byte ${position + got}` });
-    got += bytesRead;
-  }
-  return buf;
 }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { IoError, UsageError } from '../errors.js';
 import type { Box } from '../isobmff/index.js';
 import type { BufferRecycler } from './buffer-recycler.js';
-import { scanTopLevelBoxes } from './file-boxes.js';
+import { readInto, scanTopLevelBoxes } from './file-boxes.js';
+import { writevFully } from './vectored-write.js';
 
 /** Every regular file under `root`, package-relative with '/' separators, sorted. */
 export async function listFiles(root: string): Promise<string[]> {
@@ -53,13 +54,7 @@ export async function writeOut(root: string, rel: string, data: Buffer | string 
     }
     const fh = await open(file, 'wx');
     try {
-      let parts = data.filter((p) => p.length > 0);
-      while (parts.length > 0) {
-        let { bytesWritten } = await fh.writev(parts);
-        // A short write: drop what went out and go on with the rest.
-        while (parts.length > 0 && bytesWritten >= parts[0]!.length) bytesWritten -= parts.shift()!.length;
-        if (bytesWritten > 0) parts[0] = parts[0]!.subarray(bytesWritten);
-      }
+      await writevFully(fh, data, 0);
     } finally {
       await fh.close();
     }
@@ -75,18 +70,12 @@ export async function readOwned(root: string, rel: string, buffers: BufferRecycl
     const fh = await open(file, 'r');
     try {
       const size = (await fh.stat()).size;
-      const buf = buffers.take(size);
-      let got = 0;
-      while (got < size) {
-        const { bytesRead } = await fh.read(buf, got, size - got, got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return got === size ? buf : buf.subarray(0, got); // a file that shrank while read: its bytes as they are now
+      return await readInto(fh, buffers.take(size), 0, rel);
     } finally {
       await fh.close();
     }
   } catch (e) {
+    if (e instanceof IoError) throw e;
     throw new IoError('ERR_INPUT', `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: rel, cause: e });
   }
 }

@@ -169,7 +169,7 @@ class PackageWork {
   /** Write an encrypted file; its parts' buffers are ours (the job's output and our input) and serve the next reads. */
   private async writeParts(rel: string, parts: Buffer[]): Promise<void> {
     await writeOut(this.tmp, rel, parts);
-    for (const ab of new Set(parts.map((p) => p.buffer as ArrayBuffer))) this.buffers.give(ab);
+    this.buffers.giveAll(parts);
   }
 
   /** Run `each` over `items` with `window` of them in flight, in any order of completion. */

@@ -3,12 +3,16 @@ import { readTopLevelHeader, type Box } from '../isobmff/index.js';
 import { IoError } from '../errors.js';
 
 /** Read exactly `length` bytes at `position` into a buffer with its own ArrayBuffer. */
-export async function readExact(fh: FileHandle, position: number, length: number, what: string): Promise<Buffer> {
-  const buf = Buffer.allocUnsafeSlow(length);
+export function readExact(fh: FileHandle, position: number, length: number, what: string): Promise<Buffer> {
+  return readInto(fh, Buffer.allocUnsafeSlow(length), position, what);
+}
+
+/** Fill `buf` with the bytes at `position`; a file that ends first is an ERR_READ naming `what`. */
+export async function readInto(fh: FileHandle, buf: Buffer, position: number, what: string): Promise<Buffer> {
   let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
-    if (bytesRead === 0) throw new IoError('ERR_READ', `${what}: the file ended at byte ${position + got} while reading ${length} bytes at byte ${position}`, { where: what });
+  while (got < buf.length) {
+    const { bytesRead } = await fh.read(buf, got, buf.length - got, position + got);
+    if (bytesRead === 0) throw new IoError('ERR_READ', `${what}: the file ended at byte ${position + got} while reading ${buf.length} bytes at byte ${position}`, { where: what });
     got += bytesRead;
   }
   return buf;

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
-import { IoError } from '../errors.js';
 import type { TopLevelPiece } from '../isobmff/index.js';
 import { BufferRecycler } from './buffer-recycler.js';
+import { readInto } from './file-boxes.js';
 
 /**
  * Reads the fragments of a file ahead of the encryptor, into ArrayBuffers that come back for
@@ -59,16 +59,7 @@ export class FragmentReader {
     }
   }
 
-  private async read(position: number, length: number): Promise<Buffer> {
-    const buf = this.buffers.take(length);
-    let got = 0;
-    while (got < length) {
-      const { bytesRead } = await this.fh.read(buf, got, length - got, position + got);
-      if (bytesRead === 0) {
-        throw new IoError('ERR_READ', `fragment at byte ${position}: the file ended at byte ${position + got} while reading ${length} bytes`, { where: `fragment at byte ${position}` });
-      }
-      got += bytesRead;
-    }
-    return buf;
+  private read(position: number, length: number): Promise<Buffer> {
+    return readInto(this.fh, this.buffers.take(length), position, `fragment at byte ${position}`);
   }
 }

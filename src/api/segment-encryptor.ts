@@ -102,7 +102,7 @@ export function createSegmentEncryptor(options: SegmentEncryptorOptions): Segmen
       const parts = await run(segment, sequenceNumber, false);
       const out = Buffer.concat(parts);
       // The parts (our copy of the input, the new moofs) are joined in `out`: their buffers serve the next calls.
-      for (const ab of new Set(parts.map((p) => p.buffer as ArrayBuffer))) buffers.give(ab);
+      buffers.giveAll(parts);
       return out;
     },
     encryptSegmentParts,
