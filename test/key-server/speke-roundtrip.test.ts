@@ -82,6 +82,9 @@ t.test('same content and KIDs give the same keys; the client cache fetches once 
   const [x, y] = await Promise.all([client.getKeys({ ...req, kids: undefined }), client.getKeys({ ...req, kids: undefined })]);
   t.equal(x, y, 'concurrent calls share one fetch');
   t.equal(await client.getKeys({ ...req, kids: undefined }), x, 'later calls hit the cache');
+  t.equal(await new SpekeClient({ url: server.url }).getKeys({ ...req, kids: undefined }), x, 'and so does another client of the process (same server, same credentials)');
+  t.not(await new SpekeClient({ url: server.url, headers: { 'x-tenant': 'b' } }).getKeys({ ...req, kids: undefined }), x, 'a client with other credentials or headers fetches its own');
+  t.not(await new SpekeClient({ url: server.url, version: 1 }).getKeys({ ...req, kids: undefined }), x, 'and so does one speaking another SPEKE version');
 });
 
 t.test('key periods travel to the server and back', async (t) => {

@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { KeyError, UsageError } from '../../errors.js';
 import type { DrmSystemName, KeyProvider, KeyRequest, KeySet, ProtectionScheme } from '../content-key.js';
 import { buildCpix } from '../cpix/build-cpix.js';
@@ -27,6 +27,24 @@ export interface SpekeClientOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * Key sets fetched by every SpekeClient of the process, so the same (server and credentials,
+ * content id, KIDs or track types, period, scheme, DRM systems) is fetched once per process even
+ * when each encryptFile call builds its own client.
+ */
+const PROCESS_CACHE = new KeySetCache();
+
+/**
+ * Who asks what of which server: a digest of everything that can change the answer, so clients
+ * with other credentials or presets never share a cache entry (and no secret is kept in a key).
+ */
+function clientIdentity(o: SpekeClientOptions, url: URL, version: SpekeVersion): string {
+  const json = JSON.stringify({ auth: o.auth, headers: o.headers, videoPreset: o.videoPreset, audioPreset: o.audioPreset },
+    (_k, v: unknown) => (typeof v === 'function' ? `fn:${String(v).length}` : Buffer.isBuffer(v) ? v.toString('hex') : v));
+  const cert = o.delivery ? createHash('sha256').update(String(o.delivery.certificate)).digest('hex') : '';
+  return createHash('sha256').update(`${url.href}\u0000${version}\u0000${json}\u0000${cert}`).digest('hex');
+}
+
 export function defaultDrmSystems(scheme: ProtectionScheme): DrmSystemName[] {
   switch (scheme) {
     case 'cenc': case 'cens': return ['widevine', 'playready'];
@@ -46,7 +64,7 @@ export class SpekeClient implements KeyProvider {
   readonly version: SpekeVersion;
   private readonly sign: HeaderSigner;
   private readonly transport: TransportOptions;
-  private readonly cache = new KeySetCache();
+  private readonly identity: string;
   private readonly certificate?: Buffer;
   private readonly privateKey?: KeyObject;
 
@@ -58,6 +76,7 @@ export class SpekeClient implements KeyProvider {
     this.version = options.version ?? 2;
     if (this.version !== 1 && this.version !== 2) throw new UsageError('ERR_SPEKE_VERSION', `SPEKE version must be 1 or 2, got ${String(this.version)}`, { where: '--speke-version' });
     this.sign = headerSignerFor(options.auth ?? { type: 'none' });
+    this.identity = clientIdentity(options, this.url, this.version);
     this.transport = { ...DEFAULT_TRANSPORT, ...options.transport };
     if (options.delivery) {
       this.certificate = certificateDer(options.delivery.certificate);
@@ -73,8 +92,8 @@ export class SpekeClient implements KeyProvider {
   getKeys(request: KeyRequest): Promise<KeySet> {
     if (!request.contentId) throw new UsageError('ERR_SPEKE_CONTENT_ID', 'a SPEKE request needs a content id (--content-id)', { where: '--content-id' });
     const drm = request.drmSystems ?? this.options.drmSystems ?? defaultDrmSystems(request.scheme);
-    const cacheKey = [request.contentId, request.kids?.join(',') ?? [...request.trackTypes].sort().join('+'), request.period?.id ?? '', request.scheme, [...drm].sort().join(',')].join('\u0000');
-    return this.cache.get(cacheKey, () => this.fetch({ ...request, drmSystems: drm }));
+    const cacheKey = [this.identity, request.contentId, request.kids?.join(',') ?? [...request.trackTypes].sort().join('+'), request.period?.id ?? '', request.scheme, [...drm].sort().join(',')].join('\u0000');
+    return PROCESS_CACHE.get(cacheKey, () => this.fetch({ ...request, drmSystems: drm }));
   }
 
   private async fetch(request: KeyRequest): Promise<KeySet> {
