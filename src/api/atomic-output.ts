@@ -27,7 +27,7 @@ export class AtomicOutput {
   private constructor(readonly path: string, readonly fh: FileHandle, tmpPath: string) { this.tmpPath = tmpPath; }
   position = 0;
   /** Appends queued by `append`, oldest first, each settled when its bytes are on the file. */
-  private readonly queue: { done: Promise<void>; bytes: number }[] = [];
+  private readonly queue: Promise<void>[] = [];
   private queuedBytes = 0;
 
   static async create(path: string): Promise<AtomicOutput> {
@@ -52,19 +52,18 @@ export class AtomicOutput {
     for (const p of parts) bytes += p.length;
     this.position += bytes;
     this.queuedBytes += bytes;
-    const prev = this.queue.length > 0 ? this.queue[this.queue.length - 1]!.done : Promise.resolve();
-    const done = prev.then(() => this.writevAt(parts, position)).then(() => { this.queuedBytes -= bytes; then?.(); });
+    // Each write starts when the one before it is done, so they finish in order and the one that
+    // finishes is always the queue's first: it leaves the queue then. A failed write stays first
+    // (and those after it fail too), so drain and commit see the failure.
+    const prev = this.queue.at(-1) ?? Promise.resolve();
+    const done = prev.then(() => this.writevAt(parts, position)).then(() => { this.queuedBytes -= bytes; this.queue.shift(); then?.(); });
     done.catch(() => undefined); // surfaced by drain/commit, not as an unhandled rejection
-    this.queue.push({ done, bytes });
+    this.queue.push(done);
   }
 
   /** Wait until at most `maxBytes` of appended data are still unwritten. */
   async drain(maxBytes = 0): Promise<void> {
-    while (this.queue.length > 0 && this.queuedBytes > maxBytes) {
-      await this.queue[0]!.done;
-      this.queue.shift();
-    }
-    if (maxBytes === 0) this.queue.length = 0;
+    while (this.queue.length > 0 && this.queuedBytes > maxBytes) await this.queue[0];
   }
 
   /** Overwrite bytes already written (sidx patching). */
@@ -79,7 +78,6 @@ export class AtomicOutput {
       throw new IoError('ERR_WRITE', `writing ${this.path} failed at or after byte ${position}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: this.path, cause: e });
     }
   }
-
 
   async commit(): Promise<void> {
     await this.drain();
