@@ -172,11 +172,21 @@ class PackageWork {
     this.buffers.giveAll(parts);
   }
 
-  /** Run `each` over `items` with `window` of them in flight, in any order of completion. */
+  /**
+   * Run `each` over `items` with `window` of them in flight, in any order of completion. On the
+   * first failure no new item starts and the ones in flight are waited for before it is thrown:
+   * none may still be writing into the temp folder when the caller removes it.
+   */
   private async inFlight<T>(items: T[], each: (item: T) => Promise<void>): Promise<void> {
     let next = 0;
-    const lane = async () => { while (next < items.length) await each(items[next++]!); };
+    let failure: { error: unknown } | undefined;
+    const lane = async () => {
+      while (!failure && next < items.length) {
+        try { await each(items[next++]!); } catch (error) { failure ??= { error }; }
+      }
+    };
     await Promise.all(Array.from({ length: Math.min(this.window, items.length) }, lane));
+    if (failure) throw failure.error;
   }
 
   private async runInitGroup(initPath: string, segments: Extract<PackageJob, { kind: 'fmp4-segment' }>[], tick: () => void): Promise<void> {

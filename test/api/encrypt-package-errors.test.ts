@@ -105,3 +105,24 @@ t.test('SegmentBase: indexRange and Initialization range follow the grown init',
     t.equal(sidx.end + sidx.firstOffset + total, bytes.length, `${file}: sidx references cover the file to its end`);
   }
 });
+
+t.test('a corrupt TS segment among segments in flight on a pool: the error names it, and nothing is left, even later', async (t) => {
+  const { work, input, out } = copySample(t, 'hls-ts');
+  // 24 segments (copies of the sample's), the first one corrupt: the others are still to do or in flight when it fails.
+  const seg = readFileSync(path.join(input, 'seg_002.ts'));
+  const names = Array.from({ length: 24 }, (_, i) => `many_${String(i).padStart(3, '0')}.ts`);
+  for (const n of names) writeFileSync(path.join(input, n), seg);
+  const bad = readFileSync(path.join(input, names[0]!));
+  bad[188 * 5] = 0x48; // packet 5 loses its sync byte
+  writeFileSync(path.join(input, names[0]!), bad);
+  writeFileSync(path.join(input, 'index.m3u8'), ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0',
+    ...names.flatMap((n) => ['#EXTINF:2.000000,', n]), '#EXT-X-ENDLIST', ''].join('\n'));
+  for (const poolSize of [0, 2]) {
+    const e = await encryptPackage(input, out, { scheme: 'sample-aes', keys, keyUri: 'key.bin', poolSize }).then(() => undefined, (x: { code?: string; message?: string }) => x);
+    t.equal(e?.code, 'ERR_TS_SYNC', `pool ${poolSize}: ERR_TS_SYNC`);
+    t.match(e?.message, /^many_000\.ts: /, 'the message names the segment file');
+    nothingWritten(t, work);
+    await new Promise((r) => setTimeout(r, 1000)); // no segment may land after the error
+    nothingWritten(t, work);
+  }
+});
