@@ -140,10 +140,11 @@ function sampleAesStage(encryptor: SampleAesEncryptor): ChunkStage {
   return { copies: false, push: (chunk) => encryptor.push(chunk), end: () => encryptor.end() };
 }
 
-async function streamTs(input: string, out: AtomicOutput, stage: ChunkStage, onProgress?: (done: number, total: number) => void): Promise<void> {
+/** `size` is the one measured up front: the bytes read are the bytes reported as bytesIn. */
+async function streamTs(input: string, size: number, out: AtomicOutput, stage: ChunkStage, onProgress?: (done: number, total: number) => void): Promise<void> {
   const fh = await openInput(input);
   try {
-    await pumpFile(fh, (await fh.stat()).size, out, stage, onProgress ? { onProgress } : {});
+    await pumpFile(fh, size, out, stage, onProgress ? { onProgress } : {});
   } finally {
     await fh.close();
   }
@@ -176,10 +177,10 @@ export async function encryptTsFile(input: string, output: string, options: TsEn
   let bytesOut: number;
   try {
     if (options.scheme === 'aes-128') {
-      await streamTs(input, out, aes128Stage(key.key, iv), options.onProgress);
+      await streamTs(input, size, out, aes128Stage(key.key, iv), options.onProgress);
     } else {
       const encryptor = new SampleAesEncryptor(key.key, iv, { inPlace: true });
-      await streamTs(input, out, sampleAesStage(encryptor), options.onProgress);
+      await streamTs(input, size, out, sampleAesStage(encryptor), options.onProgress);
       tracks = encryptor.streams().map((s) => ({ trackId: s.pid, type: s.codec === 'h264' ? 'video' : 'audio', codec: s.codec, kid: key.kid.toString('hex') }));
     }
     bytesOut = out.position;
