@@ -7,7 +7,7 @@ export type TrackType = 'video' | 'audio';
 /** Common Encryption schemes (ISO/IEC 23001-7) and the two HLS TS methods. */
 export type ProtectionScheme = 'cenc' | 'cbcs' | 'cens' | 'cbc1' | 'aes-128' | 'sample-aes';
 
-export type DrmSystemName = 'widevine' | 'playready' | 'fairplay' | 'clearkey' | 'common';
+export type DrmSystemName = 'widevine' | 'playready' | 'fairplay' | 'clearkey' | 'common' | 'irdeto';
 
 export interface ContentKey {
   /** 16-byte key ID. */

@@ -15,6 +15,8 @@ export function hlsKeyFormat(system: DrmSystemName): string {
     case 'playready': return 'com.microsoft.playready';
     case 'widevine': return `urn:uuid:${SYSTEM_IDS.widevine}`;
     case 'clearkey': case 'common': return `urn:uuid:${SYSTEM_IDS.common}`;
+    // Irdeto signals HLS through what its key server returns; its system id is the fallback.
+    case 'irdeto': return `urn:uuid:${SYSTEM_IDS.irdeto}`;
   }
 }
 
