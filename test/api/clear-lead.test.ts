@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encryptFile, type KeySet } from '../../src/index.js';
 import { childBoxes, requireChild, topLevelBoxes } from '../../src/isobmff/index.js';
-import { framemd5Pipe } from './ffmpeg-pipe.js';
+import { framemd5Pipe, framemd5PipeLenient } from './ffmpeg-pipe.js';
 
 const sample = (name: string) => fileURLToPath(new URL(`../../samples/media/${name}`, import.meta.url));
 const KEY = 'ffeeddccbbaa99887766554433221100';
@@ -40,7 +40,7 @@ t.test('clear lead: the first fragment stays clear and points at a clear sample 
 
   const clear = await framemd5Pipe(sample('avc.mp4'), 'v');
   t.same((await framemd5Pipe(out, 'v', KEY)).digests, clear.digests, 'ffmpeg decrypts to the clear frames');
-  const wrong = await framemd5Pipe(out, 'v', 'ffffffffffffffffffffffffffffffff');
+  const wrong = await framemd5PipeLenient(out, 'v', 'ffffffffffffffffffffffffffffffff');
   t.same(wrong.digests.slice(0, 50), clear.digests.slice(0, 50), 'the clear lead plays without the key');
   t.not(wrong.digests.slice(50).join(), clear.digests.slice(50).join(), 'the rest needs it');
 });

@@ -1,6 +1,6 @@
 // EncryptResult carries the manifest signaling for the keys it used, parsed back by independent parsers.
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import { validateXml } from '../oracles/xmllint.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,8 @@ t.test('encryptFile returns DASH ContentProtection and HLS key tags for each KID
   // DASH: well-formed XML (xmllint) with one mp4protection element per KID and default_KID in UUID form.
   const doc = join(dir, 'cp.xml');
   writeFileSync(doc, `<root xmlns="urn:mpeg:dash:schema:mpd:2011" xmlns:cenc="urn:mpeg:cenc:2013" xmlns:mspr="urn:microsoft:playready">${sig.dash}</root>`);
-  execFileSync('xmllint', ['--noout', doc]);
+  const wellFormed = await validateXml(doc);
+  t.ok(wellFormed.valid, `${wellFormed.validator}: the DASH signaling is well-formed XML`, { report: wellFormed.report });
   t.match(sig.dash, /schemeIdUri="urn:mpeg:dash:mp4protection:2011"[^>]*value="cenc"|value="cenc"[^>]*schemeIdUri="urn:mpeg:dash:mp4protection:2011"/);
   t.match(sig.dash, /cenc:default_KID="00112233-4455-6677-8899-aabbccddeeff"/);
   t.match(sig.dash, /cenc:default_KID="01020304-0506-0708-090a-0b0c0d0e0f10"/);

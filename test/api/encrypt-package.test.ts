@@ -130,7 +130,7 @@ for (const fixed of [true, false]) t.test(`hls-ts (SAMPLE-AES, ${fixed ? 'caller
   writeFileSync(path.join(out, 'with-tail.m3u8'), media.replace('#EXT-X-ENDLIST', '#EXTINF:2.000000,\ntail.ts\n#EXT-X-ENDLIST'));
   const decode = async (key: Buffer) => {
     writeFileSync(path.join(out, 'key.bin'), key); // the test plays key server; segcrypt never writes keys
-    return hlsFrames(path.join(out, 'with-tail.m3u8'));
+    return hlsFrames(path.join(out, 'with-tail.m3u8'), { lenient: key !== VIDEO.key });
   };
   const clear = await hlsFrames(path.join(SAMPLES, 'hls-ts', 'index.m3u8'));
   const md5 = (l: string) => l.split(',')[2];
@@ -283,7 +283,7 @@ t.test('an HLS TS package made by Shaka Packager (video and audio renditions): A
   writeFileSync(path.join(sa, 'v', 'tail.ts'), readFileSync(path.join(sa, 'v', path.posix.basename(first))));
   writeFileSync(path.join(sa, 'with-tail.m3u8'), v.replace('#EXT-X-ENDLIST', `#EXTINF:2.000,\nv/tail.ts\n#EXT-X-ENDLIST`).replaceAll(/^(?!#)(.+\.ts)$/gm, (l) => l.startsWith('v/') ? l : `v/${l}`));
   const md5 = (l: string) => l.split(',')[2];
-  const decode = async (key: Buffer) => { writeFileSync(path.join(sa, 'key.bin'), key); return (await hlsFrames(path.join(sa, 'with-tail.m3u8'))).filter((l) => l.startsWith('0,')).map(md5); };
+  const decode = async (key: Buffer) => { writeFileSync(path.join(sa, 'key.bin'), key); return (await hlsFrames(path.join(sa, 'with-tail.m3u8'), { lenient: key !== VIDEO.key })).filter((l) => l.startsWith('0,')).map(md5); };
   const clear = (await hlsFrames(path.join(input, 'v.m3u8'))).filter((l) => l.startsWith('0,')).map(md5);
   t.ok(clear.length > 50, `${clear.length} clear video frames`);
   t.same((await decode(VIDEO.key)).slice(0, clear.length), clear, 'SAMPLE-AES video decodes to the clear frames');

@@ -4,26 +4,34 @@
  * moof first, then uses the last one's encryption info) — Shaka Packager's own output fails the
  * same way once its sidx is removed. Through a pipe it reads fragment by fragment and decrypts
  * correctly.
+ *
+ * `framemd5Pipe` fails loudly: a missing ffmpeg, a non-zero exit or no decoded frame rejects (two
+ * empty frame lists would compare equal). Negative tests (a wrong key) use `framemd5PipeLenient`,
+ * which still rejects when ffmpeg cannot be started.
  */
-import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { runTool } from '../oracles/run-tool.js';
 
 export interface Frames { digests: string[]; exitCode: number }
 
-export function framemd5Pipe(file: string, stream: 'v' | 'a', key?: string): Promise<Frames> {
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-threads', '1'];
-  if (key) args.push('-decryption_key', key);
-  args.push('-i', 'pipe:0', '-map', `0:${stream}:0`, '-fflags', '+bitexact', '-f', 'framemd5', '-');
-  return new Promise((resolve, reject) => {
-    const p = spawn('nice', ['-n', '10', 'ffmpeg', ...args], { stdio: ['pipe', 'pipe', 'ignore'] });
-    let out = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    p.stdin.on('error', () => undefined); // ffmpeg may stop reading early on a bad key
-    createReadStream(file).on('error', reject).pipe(p.stdin);
-    p.on('error', reject);
-    p.on('close', (code) => {
-      const digests = out.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').map((s) => s.trim())).map((f) => `${f[2]}:${f[5]}`);
-      resolve({ digests, exitCode: code ?? -1 });
-    });
-  });
+function args(stream: 'v' | 'a', key?: string): string[] {
+  const a = ['-n', '10', 'ffmpeg', '-hide_banner', '-nostdin', '-v', 'error', '-threads', '1'];
+  if (key) a.push('-decryption_key', key);
+  a.push('-i', 'pipe:0', '-map', `0:${stream}:0`, '-fflags', '+bitexact', '-f', 'framemd5', '-');
+  return a;
+}
+
+function digests(stdout: string): string[] {
+  return stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').map((s) => s.trim())).map((f) => `${f[2]}:${f[5]}`);
+}
+
+export async function framemd5Pipe(file: string, stream: 'v' | 'a', key?: string): Promise<Frames> {
+  const r = await runTool('nice', args(stream, key), { timeoutMs: 120_000, stdinFile: file });
+  const d = digests(r.stdout);
+  if (d.length === 0) throw new Error(`ffmpeg decoded no ${stream} frame from ${file}: an empty decode is never a match`);
+  return { digests: d, exitCode: r.exitCode };
+}
+
+export async function framemd5PipeLenient(file: string, stream: 'v' | 'a', key?: string): Promise<Frames> {
+  const r = await runTool('nice', args(stream, key), { timeoutMs: 120_000, stdinFile: file, lenient: true });
+  return { digests: digests(r.stdout), exitCode: r.exitCode };
 }

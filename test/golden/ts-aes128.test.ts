@@ -28,7 +28,7 @@ t.test('AES-128: ffmpeg decodes our HLS segments to the clear frames; a wrong ke
   t.same(await hlsFrames(playlist), clear, 'identical decoded frames, video and audio');
 
   writeFileSync(path.join(dir, 'key.bin'), Buffer.from('ffeeddccbbaa99887766554433221100', 'hex'));
-  const wrong = await hlsFrames(playlist, { seconds: 1 });
+  const wrong = await hlsFrames(playlist, { seconds: 1, lenient: true });
   const clearFirst = await hlsFrames(path.join(SAMPLES, 'hls-ts', 'index.m3u8'), { seconds: 1 });
   t.ok(clearFirst.length > 50);
   t.notSame(wrong, clearFirst, 'wrong key: different (or no) frames');

@@ -22,15 +22,22 @@ export function writeMediaPlaylist(dir: string, entries: PlaylistEntry[], name =
   return file;
 }
 
-/** `stream,pts,md5` per decoded frame; lenient (a wrong key may make ffmpeg fail part-way). */
-export async function hlsFrames(input: string, extra: { seconds?: number; stream?: 'v' | 'a' } = {}): Promise<string[]> {
+/**
+ * `stream,pts,md5` per decoded frame. Fails loudly: a missing ffmpeg, a non-zero exit or no decoded
+ * frame rejects. `lenient` (negative tests: a wrong key may make ffmpeg fail part-way) accepts a
+ * failed decode and whatever frames came out, but a missing ffmpeg still rejects.
+ */
+export async function hlsFrames(input: string, extra: { seconds?: number; stream?: 'v' | 'a'; lenient?: boolean } = {}): Promise<string[]> {
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-threads', '1', '-allowed_extensions', 'ALL', '-i', input,
     '-map', extra.stream ? `0:${extra.stream}:0` : '0'];
   if (extra.seconds !== undefined) args.push('-t', String(extra.seconds));
   args.push('-fflags', '+bitexact', '-f', 'framemd5', '-');
-  const r = await runTool('nice', ['-n', '10', 'ffmpeg', ...args], { timeoutMs: 180_000, lenient: true });
-  return r.stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
+  const lenient = extra.lenient ?? false;
+  const r = await runTool('nice', ['-n', '10', 'ffmpeg', ...args], { timeoutMs: 180_000, lenient });
+  const frames = r.stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
     const f = l.split(',').map((s) => s.trim());
     return `${f[0]},${f[2]},${f[5]}`;
   });
+  if (!lenient && frames.length === 0) throw new Error(`ffmpeg decoded no frame from ${input}: an empty decode is never a match\n${r.stderr.trim()}`);
+  return frames;
 }

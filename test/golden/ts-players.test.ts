@@ -7,7 +7,7 @@ import path from 'node:path';
 import { encryptTsFile, type TsScheme } from '../../src/api/encrypt-ts.js';
 import { SAMPLES } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
-import { chromiumMissing, launchChromium, playInChromium } from '../players/fixtures/player-run.js';
+import { playersSkipped, launchChromium, playInChromium } from '../players/fixtures/player-run.js';
 import { startStaticServer } from '../players/fixtures/static-server.js';
 import { writeMediaPlaylist } from './ts-hls-oracle.js';
 
@@ -15,9 +15,9 @@ const kid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const key = Buffer.from('0f0e0d0c0b0a09080706050403020100', 'hex');
 const wrong = Buffer.from('f0e0d0c0b0a090807060504030201000', 'hex');
 
-t.test('hls.js plays our AES-128 and SAMPLE-AES TS segments', { skip: chromiumMissing }, async (t) => {
-  const server = await startStaticServer();
+t.test('hls.js plays our AES-128 and SAMPLE-AES TS segments', { skip: playersSkipped }, async (t) => {
   const browser = await launchChromium();
+  const server = await startStaticServer();
   t.teardown(async () => { await browser.close(); await server.close(); });
   for (const scheme of ['sample-aes', 'aes-128'] as TsScheme[]) {
     const dir = scratchDir(t, `segcrypt-ts-${scheme}-`);

@@ -75,15 +75,25 @@ function framemd5Args(file: string, o: Framemd5Options): string[] {
   return args;
 }
 
-/** Decoded-frame hashes; rejects if ffmpeg exits non-zero. */
+/**
+ * Decoded-frame hashes; rejects if ffmpeg is missing, exits non-zero or decodes no frame (two
+ * empty lists would compare equal: an empty decode is an error, never a match).
+ */
 export async function framemd5(file: string, options: Framemd5Options = {}): Promise<FrameHash[]> {
   const r = await runTool('ffmpeg', framemd5Args(file, options), { timeoutMs: options.timeoutMs ?? 120_000, stdinFile: viaPipe(options) ? file : undefined });
-  return parseFramemd5(r.stdout);
+  return nonEmpty(parseFramemd5(r.stdout), `ffmpeg framemd5 of ${file}`, r.stderr);
+}
+
+/** An oracle that answered with nothing has not answered: fail loudly. */
+export function nonEmpty<T>(items: T[], what: string, stderr = ''): T[] {
+  if (items.length === 0) throw new Error(`${what}: no frames decoded${stderr ? `\n${stderr.trim().split('\n').slice(-4).join('\n')}` : ''}`);
+  return items;
 }
 
 /**
  * Same, but a failing decode (what a wrong key often causes) resolves with whatever frames came
- * out and the exit code, for negative tests.
+ * out and the exit code, for negative tests: compare them with a clear list from `framemd5`,
+ * which is never empty. A missing ffmpeg still rejects.
  */
 export async function framemd5Lenient(file: string, options: Framemd5Options = {}): Promise<Framemd5Result> {
   const r = await runTool('ffmpeg', framemd5Args(file, options), { timeoutMs: options.timeoutMs ?? 120_000, lenient: true, stdinFile: viaPipe(options) ? file : undefined });
@@ -129,7 +139,9 @@ export async function probe(file: string, options: { decryptionKey?: Buffer | st
   if (options.decryptionKey !== undefined) args.push('-decryption_key', keyHex(options.decryptionKey));
   args.push('-show_format', '-show_streams', '-of', 'json', file);
   const r = await runTool('ffprobe', args, { timeoutMs: options.timeoutMs ?? 30_000 });
-  return JSON.parse(r.stdout) as ProbeResult;
+  const parsed = JSON.parse(r.stdout) as ProbeResult;
+  if (!parsed.streams || parsed.streams.length === 0) throw new Error(`ffprobe of ${file}: no streams`);
+  return parsed;
 }
 
 /** Packets of one stream (pts, size, flags) — e.g. to check that encryption kept every sample. */
@@ -137,5 +149,6 @@ export async function probePackets(file: string, stream: 'video' | 'audio'): Pro
   const sel = stream === 'video' ? 'v:0' : 'a:0';
   const r = await runTool('ffprobe', ['-v', 'error', '-select_streams', sel, '-show_entries', 'packet=pts,size,flags', '-of', 'json', file]);
   const parsed = JSON.parse(r.stdout) as { packets: Array<{ pts: number; size: string; flags: string }> };
+  if (!parsed.packets || parsed.packets.length === 0) throw new Error(`ffprobe of ${file}: no ${stream} packets`);
   return parsed.packets.map((p) => ({ pts: p.pts, size: Number(p.size), flags: p.flags }));
 }

@@ -21,9 +21,9 @@ export interface ToolResult {
 export class OracleToolError extends Error {
   readonly exitCode: number;
   readonly stderr: string;
-  constructor(tool: string, args: readonly string[], result: ToolResult) {
+  constructor(tool: string, args: readonly string[], result: ToolResult, what = `exited ${result.exitCode}`) {
     const tail = result.stderr.trim().split('\n').slice(-6).join('\n');
-    super(`${path.basename(tool)} exited ${result.exitCode} (args: ${redact(args).join(' ')})\n${tail}`);
+    super(`${path.basename(tool)} ${what} (args: ${redact(args).join(' ')})\n${tail}`);
     this.name = 'OracleToolError';
     this.exitCode = result.exitCode;
     this.stderr = result.stderr;
@@ -42,7 +42,10 @@ function redact(args: readonly string[]): string[] {
 export interface RunOptions {
   timeoutMs?: number;
   cwd?: string;
-  /** Resolve with the exit code instead of rejecting on a non-zero exit. */
+  /**
+   * Resolve with the exit code instead of rejecting on a non-zero exit (negative tests: a wrong key
+   * may make a decoder fail). A tool that cannot be started still rejects, lenient or not.
+   */
   lenient?: boolean;
   /** Stream this file to the tool's stdin (the tool then sees a non-seekable input). */
   stdinFile?: string;
@@ -56,11 +59,16 @@ export function runTool(tool: string, args: readonly string[], options: RunOptio
         let exitCode = 0;
         if (error) {
           const code = (error as NodeJS.ErrnoException & { code?: unknown }).code;
-          if (typeof code === 'string') { reject(error); return; } // ENOENT etc.: tool missing
+          if (typeof code === 'string') { // ENOENT etc.: the tool is missing
+            reject(new Error(`oracle ${path.basename(tool)} failed to run (${code}): a missing oracle fails the test, it never passes it`));
+            return;
+          }
           exitCode = typeof code === 'number' ? code : 124; // killed by timeout
         }
         const result = { exitCode, stdout, stderr };
-        if (exitCode !== 0 && !lenient) reject(new OracleToolError(tool, args, result));
+        // 126/127: a wrapper (`nice`, `env`) could not run the tool: it is missing, never a verdict.
+        if (exitCode === 126 || exitCode === 127) reject(new OracleToolError(tool, args, result, 'could not be started'));
+        else if (exitCode !== 0 && !lenient) reject(new OracleToolError(tool, args, result));
         else resolve(result);
       });
     if (stdinFile !== undefined && child.stdin) {

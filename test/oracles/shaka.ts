@@ -9,6 +9,7 @@
  *   --protection_scheme cenc|cbc1|cens|cbcs, --iv <hex>, --clear_lead <s> (default 5: we pass 0)
  *   --crypt_byte_block / --skip_byte_block (video pattern, cens/cbcs only)
  */
+import { existsSync, statSync } from 'node:fs';
 import { runTool, SHAKA_PACKAGER } from './run-tool.js';
 
 export type CencScheme = 'cenc' | 'cbcs' | 'cens' | 'cbc1';
@@ -60,6 +61,15 @@ export async function shakaDecrypt(o: ShakaDecryptOptions): Promise<void> {
   const args = [...o.streams.map((s) => descriptor(o.input, s)),
     '--enable_raw_key_decryption', '--keys', keysArg(o.keys), '--quiet'];
   await runTool(SHAKA_PACKAGER, args, { timeoutMs: o.timeoutMs ?? 60_000 });
+  wroteEvery(o.streams);
+}
+
+/** Shaka Packager exiting 0 without writing an output has not answered: fail loudly. */
+function wroteEvery(streams: readonly ShakaStream[]): void {
+  for (const s of streams) {
+    const size = existsSync(s.output) ? statSync(s.output).size : 0;
+    if (size === 0) throw new Error(`Shaka Packager wrote nothing to ${s.output}`);
+  }
 }
 
 /** Like shakaDecrypt, but reports failure (a wrong key, a broken box) instead of throwing. */
@@ -102,6 +112,7 @@ export async function shakaEncrypt(o: ShakaEncryptOptions): Promise<void> {
   if (o.skipByteBlock !== undefined) args.push('--skip_byte_block', String(o.skipByteBlock));
   if (o.protectionSystems?.length) args.push('--protection_systems', o.protectionSystems.join(','));
   await runTool(SHAKA_PACKAGER, args, { timeoutMs: o.timeoutMs ?? 60_000 });
+  wroteEvery(o.streams);
 }
 
 export async function shakaVersion(): Promise<string> {

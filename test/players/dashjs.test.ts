@@ -1,6 +1,6 @@
 /** dash.js decodes encryptPackage's DASH output (cenc and cbcs, ClearKey config or license server); wrong-key twins fail. */
 import t from 'tap';
-import { chromiumMissing, runCases, type Case } from './fixtures/package-playback.js';
+import { playersSkipped, runCases, type Case } from './fixtures/package-playback.js';
 
 const CASES: Case[] = [
   { name: 'dash.js, DASH cenc, keys from the ClearKey license server our MPD names', sample: 'dash-shaka', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd', license: true },
@@ -9,4 +9,4 @@ const CASES: Case[] = [
   { name: 'dash.js, DASH cenc (Shaka Packager package)', sample: 'dash-shaka', scheme: 'cenc', player: 'dashjs', manifest: 'manifest.mpd' },
 ];
 
-t.test('dash.js plays segcrypt DASH', { skip: chromiumMissing }, (t) => runCases(t, CASES));
+t.test('dash.js plays segcrypt DASH', { skip: playersSkipped }, (t) => runCases(t, CASES));

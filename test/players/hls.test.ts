@@ -4,7 +4,7 @@
  * single files. Wrong-key twins fail.
  */
 import t from 'tap';
-import { chromiumMissing, runCases, shakaSingleFileHls, type Case } from './fixtures/package-playback.js';
+import { playersSkipped, runCases, shakaSingleFileHls, type Case } from './fixtures/package-playback.js';
 
 const CASES: Case[] = [
   { name: 'hls.js, HLS TS AES-128 (ffmpeg package)', sample: 'hls-ts', scheme: 'aes-128', player: 'hlsjs', manifest: 'master.m3u8', keyUri: true },
@@ -12,4 +12,4 @@ const CASES: Case[] = [
   { name: 'shaka-player, HLS fMP4 cenc SAMPLE-AES-CTR identity key (Shaka Packager package)', sample: 'hls-shaka', scheme: 'cenc', player: 'shaka', manifest: 'master.m3u8', keyUri: true },
 ];
 
-t.test('HLS players play segcrypt HLS', { skip: chromiumMissing }, (t) => runCases(t, CASES));
+t.test('HLS players play segcrypt HLS', { skip: playersSkipped }, (t) => runCases(t, CASES));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { runTool, SAMPLES, SHAKA_PACKAGER } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
 import { startStaticServer } from './fixtures/static-server.js';
-import { chromiumMissing, launchChromium, playInChromium } from './fixtures/player-run.js';
+import { playersSkipped, launchChromium, playInChromium } from './fixtures/player-run.js';
 
 const KID = '00112233445566778899aabbccddeeff';
 const KEY = '0f0e0d0c0b0a09080706050403020100';
@@ -26,9 +26,9 @@ async function shakaDash(dir: string, scheme: 'cenc' | 'cbcs'): Promise<void> {
     '--generate_static_live_mpd', '--mpd_output', `${dir}/manifest.mpd`, '--quiet'], { timeoutMs: 60_000 });
 }
 
-t.test('player harness on reference packages', { skip: chromiumMissing }, async (t) => {
-  const server = await startStaticServer();
+t.test('player harness on reference packages', { skip: playersSkipped }, async (t) => {
   const browser = await launchChromium();
+  const server = await startStaticServer();
   t.teardown(async () => { await browser.close(); await server.close(); });
 
   for (const scheme of ['cenc', 'cbcs'] as const) {

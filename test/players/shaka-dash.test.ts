@@ -4,7 +4,7 @@
  * server the MPD names, a clear lead, a video ladder. Each with a wrong-key twin that must fail.
  */
 import t from 'tap';
-import { chromiumMissing, ffmpegLadder, runCases, type Case } from './fixtures/package-playback.js';
+import { playersSkipped, ffmpegLadder, runCases, type Case } from './fixtures/package-playback.js';
 
 const CASES: Case[] = [
   { name: 'shaka-player, DASH cenc (ffmpeg package, $Number$)', sample: 'dash', scheme: 'cenc', player: 'shaka', manifest: 'manifest.mpd' },
@@ -17,4 +17,4 @@ const CASES: Case[] = [
   { name: 'shaka-player, DASH cenc with a two-rung video ladder (ffmpeg package)', sample: 'ladder', scheme: 'cenc', player: 'shaka', manifest: 'manifest.mpd', build: ffmpegLadder },
 ];
 
-t.test('shaka-player plays segcrypt DASH', { skip: chromiumMissing }, (t) => runCases(t, CASES));
+t.test('shaka-player plays segcrypt DASH', { skip: playersSkipped }, (t) => runCases(t, CASES));
