@@ -14,7 +14,27 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export interface CheckResult { ok: boolean; detail: string }
+/**
+ * What one check found. A check that could not run is `skipped`, never `ok`: `ok` means the named
+ * decryptor ran and what it compared was identical.
+ */
+export interface CheckResult {
+  status: 'ok' | 'failed' | 'skipped';
+  /** The tool that decrypted (not segcrypt): "ffmpeg", "Shaka Packager", "OpenSSL (node:crypto)". */
+  decryptor: string;
+  /** What was compared with the clear source, e.g. "decoded frames" or "segment bytes". */
+  compared: string;
+  detail: string;
+}
+
+/** One line for the summary table: status, who decrypted, what was compared, the finding. */
+export function describeCheck(r: CheckResult): string {
+  return r.status === 'skipped'
+    ? `skipped: ${r.detail}`
+    : `${r.status === 'ok' ? 'ok' : 'FAILED'}: ${r.decryptor} compared ${r.compared} (${r.detail})`;
+}
+
+interface Comparison { same: boolean; detail: string }
 
 let ffmpegPresent: boolean | undefined;
 async function hasFfmpeg(): Promise<boolean> {
@@ -46,14 +66,16 @@ async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 }
 
 /** Frames compared as (stream, pts, hash) lines in a canonical order: demuxers may interleave streams differently. */
-function sameFrames(got: string[], want: string[]): CheckResult {
+function sameFrames(got: string[], want: string[]): Comparison {
   const a = [...got].sort();
   const b = [...want].sort();
-  if (a.length === 0) return { ok: false, detail: 'no frames decoded' };
-  if (a.length !== b.length) return { ok: false, detail: `${a.length} frames decoded, ${b.length} expected` };
+  if (a.length === 0 || b.length === 0) return { same: false, detail: 'no frames decoded' };
+  if (a.length !== b.length) return { same: false, detail: `${a.length} frames decoded, ${b.length} expected` };
   const diff = a.findIndex((l, i) => l !== b[i]);
-  return diff < 0 ? { ok: true, detail: `${a.length} frames identical` } : { ok: false, detail: `frame ${a[diff]!.split(',').slice(0, 2).join(',')} differs` };
+  return diff < 0 ? { same: true, detail: `${a.length} frames identical` } : { same: false, detail: `frame ${a[diff]!.split(',').slice(0, 2).join(',')} differs` };
 }
+
+const FRAMES = "decoded frames (stream, pts, md5) with the clear segment's";
 
 /** Payloads of every top-level `mdat`: the sample bytes, whatever muxer wrote the boxes around them. */
 function mdatPayloads(buf: Buffer): Buffer {
@@ -81,27 +103,30 @@ export async function checkFmp4(clear: Buffer[], encrypted: Buffer[], kid: Buffe
       const got = await framemd5(['-decryption_key', key.toString('hex'), '-i', encPath]);
       const want = await framemd5(['-i', clearPath]);
       const r = sameFrames(got, want);
-      return { ok: r.ok, detail: `ffmpeg: ${r.detail}` };
+      return { status: r.same ? 'ok' : 'failed', decryptor: 'ffmpeg', compared: FRAMES, detail: r.detail };
     }
     const shaka = shakaBinary();
-    if (!shaka) return { ok: false, detail: 'no oracle: install ffmpeg' };
+    if (!shaka) return { status: 'skipped', decryptor: 'none', compared: 'nothing', detail: 'no decryptor for fMP4: install ffmpeg (apt-get install ffmpeg)' };
     const decPath = join(dir, 'dec.mp4');
     const stream = (await readFile(encPath)).includes(Buffer.from('vide')) ? 'video' : 'audio';
     await run(shaka, [`in=${encPath},stream=${stream},output=${decPath}`, '--enable_raw_key_decryption',
       '--keys', `label=:key_id=${kid.toString('hex')}:key=${key.toString('hex')}`], { timeout: 60_000 });
-    const same = mdatPayloads(await readFile(decPath)).equals(mdatPayloads(await readFile(clearPath)));
-    return { ok: same, detail: same ? 'Shaka Packager: sample bytes identical' : 'Shaka Packager: sample bytes differ' };
+    const dec = mdatPayloads(await readFile(decPath));
+    const same = dec.length > 0 && dec.equals(mdatPayloads(await readFile(clearPath)));
+    return { status: same ? 'ok' : 'failed', decryptor: 'Shaka Packager', compared: "sample bytes (mdat payloads) with the clear segment's",
+      detail: same ? `${dec.length} bytes identical` : 'bytes differ' };
   });
 }
 
 /** HLS AES-128: the whole segment decrypts (AES-128-CBC, PKCS7) to the exact clear bytes. */
 export function checkAes128(clear: Buffer, encrypted: Buffer, key: Buffer, iv: Buffer): CheckResult {
+  const base = { decryptor: 'OpenSSL (node:crypto)', compared: "the whole segment's bytes with the clear segment's" };
   try {
     const d = createDecipheriv('aes-128-cbc', key, iv);
     const plain = Buffer.concat([d.update(encrypted), d.final()]);
-    return plain.equals(clear) ? { ok: true, detail: 'OpenSSL: bytes identical' } : { ok: false, detail: 'OpenSSL: bytes differ' };
+    return plain.equals(clear) ? { ...base, status: 'ok', detail: `${plain.length} bytes identical` } : { ...base, status: 'failed', detail: 'bytes differ' };
   } catch {
-    return { ok: false, detail: 'OpenSSL: padding check failed' };
+    return { ...base, status: 'failed', detail: 'padding check failed' };
   }
 }
 
@@ -112,7 +137,7 @@ export function checkAes128(clear: Buffer, encrypted: Buffer, key: Buffer, iv: B
  * stream's first frames (as many as the clear segment has) are compared.
  */
 export async function checkSampleAes(clear: Buffer, encrypted: Buffer, key: Buffer, iv: Buffer): Promise<CheckResult> {
-  if (!(await hasFfmpeg())) return { ok: true, detail: 'skipped: needs ffmpeg (apt-get install ffmpeg)' };
+  if (!(await hasFfmpeg())) return { status: 'skipped', decryptor: 'none', compared: 'nothing', detail: 'no decryptor for SAMPLE-AES TS: install ffmpeg (apt-get install ffmpeg)' };
   return withTemp(async (dir) => {
     await writeFile(join(dir, 'clear.ts'), clear);
     await writeFile(join(dir, 'seg.ts'), encrypted);
@@ -124,10 +149,12 @@ export async function checkSampleAes(clear: Buffer, encrypted: Buffer, key: Buff
     let frames = 0;
     for (const [stream, hashes] of want) {
       const r = sameFrames((got.get(stream) ?? []).slice(0, hashes.length), hashes);
-      if (!r.ok) return { ok: false, detail: `ffmpeg: stream ${stream}: ${r.detail}` };
+      if (!r.same) return { status: 'failed', decryptor: 'ffmpeg', compared: FRAMES, detail: `stream ${stream}: ${r.detail}` };
       frames += hashes.length;
     }
-    return { ok: frames > 0, detail: `ffmpeg: ${frames} frames identical` };
+    return frames > 0
+      ? { status: 'ok', decryptor: 'ffmpeg', compared: FRAMES, detail: `${frames} frames identical` }
+      : { status: 'failed', decryptor: 'ffmpeg', compared: FRAMES, detail: 'no frames decoded' };
   });
 }
 
