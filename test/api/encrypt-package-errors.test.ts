@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import path from 'node:path';
 import { SAMPLES } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
+import { watchFsActivity } from './fs-activity.js';
 import { encryptPackage } from '../../src/api/encrypt-package.js';
 import { protectionReportFromBuffer } from '../oracles/mp4box-js.js';
 import type { KeySet } from '../../src/keys/content-key.js';
@@ -118,11 +119,19 @@ t.test('a corrupt TS segment among segments in flight on a pool: the error names
   writeFileSync(path.join(input, 'index.m3u8'), ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0',
     ...names.flatMap((n) => ['#EXTINF:2.000000,', n]), '#EXT-X-ENDLIST', ''].join('\n'));
   for (const poolSize of [0, 2]) {
+    // No sleep-and-look: the file system calls themselves are watched. When the error reaches the
+    // caller, no write is pending and no handle is open (so none can land later), and no write
+    // started inside the temporary folder once its removal had begun.
+    const fs = watchFsActivity();
+    t.teardown(() => fs.restore());
     const e = await encryptPackage(input, out, { scheme: 'sample-aes', keys, keyUri: 'key.bin', poolSize }).then(() => undefined, (x: { code?: string; message?: string }) => x);
+    const [pending, open, late] = [fs.pending(), fs.openHandles(), fs.writesAfterRemoval()];
+    fs.restore();
     t.equal(e?.code, 'ERR_TS_SYNC', `pool ${poolSize}: ERR_TS_SYNC`);
     t.match(e?.message, /^many_000\.ts: /, 'the message names the segment file');
-    nothingWritten(t, work);
-    await new Promise((r) => setTimeout(r, 1000)); // no segment may land after the error
+    t.equal(pending, 0, `pool ${poolSize}: no file system call still pending when the error is thrown`);
+    t.equal(open, 0, `pool ${poolSize}: every file opened was closed`);
+    t.same(late, [], `pool ${poolSize}: no write started in a folder being removed`);
     nothingWritten(t, work);
   }
 });

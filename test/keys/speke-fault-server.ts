@@ -6,11 +6,36 @@ export type FaultStep = 'ok' | 'slow' | 'hang' | 'reset' | number | ((req: http.
 
 /**
  * A loopback SPEKE server that misbehaves on purpose, one scripted step per request (the last
- * step repeats). 'ok' answers like the reference server; a number answers that status.
+ * step repeats). 'ok' answers like the reference server; a number answers that status; 'slow'
+ * answers only once the next request has arrived, i.e. after the client gave up on this one;
+ * 'hang' never answers.
+ *
+ * `abandoned()` counts responses the client walked away from (the connection closed before the
+ * response was fully sent): what a timeout or a size cap must do, observed on the wire instead of
+ * timed with a clock.
  */
-export async function startFaultServer(steps: FaultStep[], secret = 'fault-secret'): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
+export interface FaultServer {
+  url: string;
+  hits(): number;
+  abandoned(): number;
+  /** Resolves once every response so far has closed (finished or abandoned): then the counts are final. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFaultServer(steps: FaultStep[], secret = 'fault-secret'): Promise<FaultServer> {
   let hits = 0;
+  let abandoned = 0;
+  let open = 0;
+  let waiters: (() => void)[] = [];
+  const pendingSlow: (() => void)[] = [];
   const server = http.createServer((req, res) => {
+    open++;
+    res.on('close', () => {
+      if (!res.writableFinished) abandoned++;
+      if (--open === 0) { for (const w of waiters) w(); waiters = []; }
+    });
+    for (const late of pendingSlow.splice(0)) late();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -24,7 +49,7 @@ export async function startFaultServer(steps: FaultStep[], secret = 'fault-secre
       };
       if (typeof step === 'function') step(req, body, res);
       else if (step === 'ok') ok();
-      else if (step === 'slow') setTimeout(() => { if (!res.destroyed) ok(); }, 1500).unref();
+      else if (step === 'slow') pendingSlow.push(() => { if (!res.destroyed) ok(); });
       else if (step === 'hang') { /* never answer */ }
       else if (step === 'reset') req.socket.destroy();
       else { res.writeHead(step, { 'content-type': 'text/plain' }); res.end(`status ${step} from the fault server`); }
@@ -35,6 +60,8 @@ export async function startFaultServer(steps: FaultStep[], secret = 'fault-secre
   return {
     url: `http://127.0.0.1:${port}/speke`,
     hits: () => hits,
+    abandoned: () => abandoned,
+    idle: () => open === 0 ? Promise.resolve() : new Promise<void>((r) => { waiters.push(r); }),
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
