@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { encryptFile } from '../../src/api/index.js';
 import { inspectFile } from '../../src/api/inspect.js';
 import { StaticKeys } from '../../src/keys/index.js';
+import { protectionReport } from '../oracles/mp4box-js.js';
 
 const VKID = '00112233445566778899aabbccddeeff';
 const AKID = '0102030405060708090a0b0c0d0e0f10';
@@ -24,6 +25,25 @@ t.test('inspect reports what encryptFile wrote, per track', async (t) => {
   t.match(audio, { sampleEntry: 'enca', originalFormat: 'mp4a', scheme: 'cbcs', kid: AKID, pattern: '0:0' });
   t.same(r.pssh!.map((p) => p.system), ['common']);
   t.ok(r.samples!.some((s) => s.trackId === video.trackId && s.subsamples.length > 0), 'video samples carry subsamples');
+
+  // inspect is segcrypt's own reader: what it says must be what mp4box.js (an independent parser) reads.
+  const m = await protectionReport(out);
+  t.same(m.parseErrors, [], 'mp4box.js parses the file');
+  t.equal(m.entries.length, r.tracks!.length, 'mp4box.js sees as many protected tracks');
+  for (const track of r.tracks!) {
+    const e = m.entries.find((x) => x.trackId === track.trackId);
+    t.ok(e, `track ${track.trackId}: mp4box.js finds its protected sample entry`);
+    if (!e) continue;
+    t.same({ sampleEntry: track.sampleEntry, originalFormat: track.originalFormat, scheme: track.scheme, kid: track.kid, ivSize: track.ivSize, constantIv: track.constantIv, pattern: track.pattern },
+      { sampleEntry: e.entryType, originalFormat: e.originalFormat, scheme: e.schemeType, kid: e.defaultKid, ivSize: e.perSampleIvSize, constantIv: e.constantIvSize > 0, pattern: `${e.cryptByteBlock}:${e.skipByteBlock}` },
+      `track ${track.trackId} (${track.handler}): inspect agrees with mp4box.js on sinf/tenc`);
+  }
+  t.same(r.pssh!.map((p) => [p.systemId.replace(/-/g, ''), p.version, p.kids]), m.pssh.map((p) => [p.systemId, p.version, p.kids]), 'pssh: same systems, versions and KIDs');
+  t.equal(r.fragments, new Set(m.fragments.map((f) => f.moofIndex)).size, 'same number of fragments');
+  for (const s of r.samples!) {
+    const senc = m.fragments.find((f) => f.moofIndex === s.fragment && f.trackId === s.trackId)?.senc;
+    t.same(senc?.samples[s.sample], { iv: s.ivHex, subsamples: s.subsamples }, `fragment ${s.fragment} track ${s.trackId} sample ${s.sample}: same IV and subsamples in mp4box.js's senc`);
+  }
 
   const clear = await inspectFile('samples/media/avc.mp4');
   t.equal(clear.tracks![0]!.scheme, undefined, 'clear input shows no scheme');
