@@ -34,7 +34,7 @@ export class OracleToolError extends Error {
 function redact(args: readonly string[]): string[] {
   return args.map((a, i) => {
     const prev = args[i - 1];
-    if (prev === '-decryption_key' || prev === '--keys') return '<redacted>';
+    if (prev === '-decryption_key' || prev === '--keys' || prev === '-K' || prev === '-encryption_key') return '<redacted>';
     return a;
   });
 }

@@ -1,10 +1,11 @@
 import t from 'tap';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encryptFile, encryptTsSegment, type TsEncryptResult } from '../../src/index.js';
-import { decryptAes128Segment } from '../../src/ts/index.js';
 import { kidToUuid } from '../../src/keys/drm/guid.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
+import { readTs } from '../oracles/mux-js.js';
+import { runTool } from '../oracles/run-tool.js';
 
 const input = new URL('../../samples/ts/avc-aac.ts', import.meta.url).pathname;
 const kid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
@@ -37,13 +38,25 @@ t.test('key server signaling: FairPlay URIExtXKey and KEYFORMAT are used as retu
   t.equal(r.drm.length, 1);
 });
 
-t.test('encryptTsSegment: AES-128 with the sequence-number IV round-trips; SAMPLE-AES keeps a valid TS', async (t) => {
+t.test('encryptTsSegment: AES-128 with the sequence-number IV round-trips through openssl; SAMPLE-AES keeps a TS mux.js reads', async (t) => {
+  const dir = scratchDir(t);
   const clear = readFileSync(input);
   const enc = encryptTsSegment(clear, { scheme: 'aes-128', key: { kid, key }, sequenceNumber: 1234 });
-  const iv = Buffer.alloc(16); iv.writeUInt32BE(1234, 12);
-  t.ok(decryptAes128Segment(enc, key, iv).equals(clear));
+  writeFileSync(path.join(dir, 'enc.ts'), enc);
+  // RFC 8216 5.2: no IV attribute -> the media sequence number as a 128-bit big-endian integer.
+  const iv = `${'0'.repeat(28)}${(1234).toString(16).padStart(4, '0')}`;
+  await runTool('openssl', ['enc', '-d', '-aes-128-cbc', '-K', key.toString('hex'), '-iv', iv, '-in', path.join(dir, 'enc.ts'), '-out', path.join(dir, 'dec.ts')]);
+  const dec = readFileSync(path.join(dir, 'dec.ts'));
+  t.ok(dec.equals(clear), 'openssl enc -d gives back the clear bytes');
+  const clearTs = readTs(clear);
+  t.same(readTs(dec).units, clearTs.units, 'mux.js reads the same PES units (PID, PTS/DTS, bytes) from the decryption');
+  await runTool('openssl', ['enc', '-d', '-aes-128-cbc', '-K', key.toString('hex'), '-iv', '0'.repeat(32), '-in', path.join(dir, 'enc.ts'), '-out', path.join(dir, 'iv0.ts')], { lenient: true });
+  t.notOk(existsSync(path.join(dir, 'iv0.ts')) && readFileSync(path.join(dir, 'iv0.ts')).equals(clear), 'the IV of sequence 0 does not decrypt it');
+
   const sa = encryptTsSegment(clear, { scheme: 'sample-aes', key: { kid, key }, iv: Buffer.alloc(16, 1) });
-  t.equal(sa.length % 188, 0);
+  const saTs = readTs(sa);
+  t.same([...saTs.streamTypes], [[0x100, 0xdb], [0x101, 0xcf]], 'mux.js reads the PMT: SAMPLE-AES H.264 (0xdb) and AAC (0xcf) on the same PIDs');
+  t.same([...clearTs.streamTypes], [[0x100, 0x1b], [0x101, 0x0f]], 'the clear input had H.264 (0x1b) and AAC (0x0f)');
   t.not(sa.equals(clear), true);
   t.throws(() => encryptTsSegment(clear, { scheme: 'aes-128', key: { kid, key: Buffer.alloc(8) } }), { code: 'ERR_KEY_LENGTH' });
   t.throws(() => encryptTsSegment(clear, { scheme: 'cbcs' as never, key: { kid, key } }), { code: 'ERR_SCHEME' });
