@@ -84,6 +84,8 @@ export async function packageCommand(argv: string[]): Promise<number> {
   try {
     const result = await withInterruptCleanup(() => encryptPackage(args.inDir, args.outDir, {
       scheme: args.scheme, keys,
+      // The key server issues keys per content id: the one given, not the folder's name.
+      ...(args.keySource.contentId ? { contentId: args.keySource.contentId } : {}),
       ...(args.keyUri !== undefined ? { keyUri: args.keyUri } : {}), ...(args.clearKeyLicenseUrl ? { clearKeyLicenseUrl: args.clearKeyLicenseUrl } : {}),
       ...(args.iv ? { iv: args.iv } : {}), ...(args.pool !== undefined ? { poolSize: args.pool } : {}),
       onProgress: (done, total) => bar.update(done, total),
