@@ -30,7 +30,11 @@ import type { EncryptOptions } from './types.js';
 import { trackTempPath, untrackTempPath } from './atomic-output.js';
 
 export interface PackageOptions extends EncryptOptions {
-  /** EXT-X-KEY URI of the key itself (KEYFORMAT identity): required for HLS AES-128. Never written by us. */
+  /**
+   * EXT-X-KEY URI of the key itself (KEYFORMAT identity): required for HLS AES-128 unless the key
+   * server returns one. `{kid}` is replaced by each rendition's KID (hex), for packages with
+   * several keys. Never written by us.
+   */
   keyUri?: string;
   /** ClearKey license server URL for the DASH ClearKey ContentProtection. */
   clearKeyLicenseUrl?: string;
@@ -91,6 +95,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     let done = 0;
     const tick = () => options.onProgress?.(++done, total);
     const work = new PackageWork(src, tmp, options, keys, texts);
+    if (hls) work.described = hls.described;
     const mediaBytes = (await Promise.all(jobs.map((j) => stat(path.join(src, j.path))))).reduce((n, st) => n + st.size, 0);
     work.poolSize = defaultPoolSize(mediaBytes, options.poolSize);
     await work.run(jobs, tick);
@@ -143,6 +148,8 @@ class PackageWork {
   readonly initTrack = new Map<string, TrackType>();
   /** The KID each fMP4 rendition (init or whole file) was encrypted with; null = left clear by the contract. */
   readonly initKid = new Map<string, string | null>();
+  /** HLS media playlist -> what a master says of it (MPEG-TS renditions choose their key by it). */
+  described: HlsPlan['described'] = new Map();
   readonly rangeEdits = new Map<string, { init: string; index: string }>();
   /** Per encrypted whole file: input box start -> output box start (and input size -> output size). */
   readonly boxStarts = new Map<string, Map<number, number>>();
@@ -235,11 +242,12 @@ class PackageWork {
 
   /** TS segments: on the pool like fMP4 segments (each a self-contained job: bytes, key, IV). */
   private async runTs(segments: Extract<PackageJob, { kind: 'ts-segment' }>[], tick: () => void): Promise<void> {
-    const key = this.keyFor('video', segments[0]!.path);
     const scheme = this.options.scheme as 'aes-128' | 'sample-aes';
+    const keys = new Map(segments.map((j) => [j.path, this.tsKeyFor(j.playlist, j.path)]));
     const pool = new FragmentPool(this.poolSize);
     try {
       await this.inFlight(segments, async (j) => {
+        const key = keys.get(j.path)!;
         const iv = tsSegmentIv(key, this.tsIv(key.iv).iv, j.sequenceNumber);
         const buf = await readOwned(this.src, j.path, this.buffers);
         const parts = await pool.runParts({ kind: 'ts-segment', input: buf.buffer as ArrayBuffer, inputLength: buf.length, scheme, key: key.key, iv })
@@ -316,10 +324,10 @@ class PackageWork {
       const renditionKid = init !== undefined ? this.initKid.get(init) : undefined;
       let text = this.texts.get(p)!;
       if (renditionKid === null) { out.set(p, text); continue; } // left clear by the contract
-      const key = renditionKid ? this.keyByKid(renditionKid, p) : this.keyFor(type, p);
+      const key = renditionKid ? this.keyByKid(renditionKid, p) : init === undefined ? this.tsKeyFor(p, p) : this.keyFor(type, p);
       const tags = hlsKeyTags({
         scheme: this.options.scheme, kid: key.kid, drm: this.drmFor(key.kid),
-        ...this.tsIv(key.iv), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri } : {}),
+        ...this.tsIv(key.iv), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri.replace(/\{kid\}/g, key.kid.toString('hex')) } : {}),
       });
       if (tags.media.length === 0) {
         throw new UsageError('ERR_NO_HLS_SIGNALING', `${p}: no EXT-X-KEY can be written: give keyUri or use a key server that returns DRM signaling`, { where: p });
@@ -357,6 +365,17 @@ class PackageWork {
     const k = selectKey(this.keys, { type, name: where });
     if (!k) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: no key for ${type} tracks${this.keys.keys.some((x) => x.filters?.some((f) => f.type === type && (f.minPixels ?? f.maxPixels ?? f.minChannels ?? f.maxChannels) !== undefined)) ? ' of unknown size (the key server chooses keys by resolution or channels)' : ''}`, { where });
     return k;
+  }
+
+  /**
+   * An MPEG-TS rendition's key: the master playlist's RESOLUTION (variants, I-frame playlists) or
+   * CHANNELS (audio renditions) stands in for the sample entry an fMP4 rendition has.
+   */
+  tsKeyFor(playlist: string | undefined, where: string) {
+    const d = playlist !== undefined ? this.described.get(playlist) : undefined;
+    const choice = inFile(where, () => chooseKey(this.keys, { ...(d ?? { type: 'video' as const }), name: playlist ?? where }));
+    if ('clear' in choice) throw new UsageError('ERR_NOTHING_TO_ENCRYPT', `${where}: the encryption contract leaves this MPEG-TS rendition clear, which segcrypt does not write for TS (METHOD=NONE playlists); use a contract that encrypts it`, { where });
+    return choice.key;
   }
 
   private keyByKid(kidHex: string, where: string) {

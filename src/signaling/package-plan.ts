@@ -14,7 +14,7 @@ export type PackageJob =
   | { kind: 'fmp4-segment'; path: string; init: string; sequenceNumber: number; trackType?: TrackType }
   /** A whole fragmented file (DASH SegmentBase / on-demand profile). */
   | { kind: 'fmp4-file'; path: string; trackType?: TrackType; representation?: string }
-  | { kind: 'ts-segment'; path: string; sequenceNumber: number };
+  | { kind: 'ts-segment'; path: string; sequenceNumber: number; playlist?: string };
 
 export const CENC_SCHEMES: ReadonlySet<string> = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
 
@@ -31,6 +31,8 @@ export interface HlsPlan {
   /** Media playlist path -> its model. */
   media: Map<string, MediaPlaylistModel>;
   jobs: PackageJob[];
+  /** Media playlist path -> what a master says of it (type, RESOLUTION, CHANNELS): the key selection of MPEG-TS renditions. */
+  described: Map<string, { type: TrackType; width?: number; height?: number; channels?: number }>;
 }
 
 /** Resolve a manifest reference against the manifest's folder; refuse what leaves the package. */
@@ -125,6 +127,7 @@ function matchesFrom(dir: string, p: string, re: RegExp): boolean {
 export function planHls(playlists: Map<string, string>, files: Set<string>): HlsPlan {
   const masters: string[] = [];
   const mediaRefs = new Set<string>();
+  const described: HlsPlan['described'] = new Map();
   const models = new Map<string, ReturnType<typeof parsePlaylist>>();
   for (const [path, text] of playlists) models.set(path, parsePlaylist(text, path));
   for (const [path, m] of models) {
@@ -134,6 +137,8 @@ export function planHls(playlists: Map<string, string>, files: Set<string>): Hls
       const p = packagePath(path, ref, path);
       if (!models.has(p)) throw new MediaError('ERR_PACKAGE_MISSING_FILE', `${path} names media playlist "${p}", which is not in the package`, { where: path });
       mediaRefs.add(p);
+      const d = m.described.get(ref);
+      if (d && !described.has(p)) described.set(p, d);
     }
   }
   const media = new Map<string, MediaPlaylistModel>();
@@ -156,10 +161,10 @@ export function planHls(playlists: Map<string, string>, files: Set<string>): Hls
     for (const s of m.segments) {
       const p = packagePath(path, s.uri, path);
       requireFile(files, p, path);
-      jobs.push(init ? { kind: 'fmp4-segment', path: p, init, sequenceNumber: s.sequenceNumber } : { kind: 'ts-segment', path: p, sequenceNumber: s.sequenceNumber });
+      jobs.push(init ? { kind: 'fmp4-segment', path: p, init, sequenceNumber: s.sequenceNumber } : { kind: 'ts-segment', path: p, sequenceNumber: s.sequenceNumber, playlist: path });
     }
   }
-  return { masters, media, jobs: dedupe(jobs) };
+  return { masters, media, jobs: dedupe(jobs), described };
 }
 
 /** A file named twice (two playlists, two Representations) is encrypted once; conflicting roles are an error. */
