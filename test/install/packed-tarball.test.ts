@@ -119,7 +119,6 @@ t.test('npm install <tarball> --ignore-scripts into an empty project: footprint 
   const r = await run('npm', ['install', tarball, '--ignore-scripts', '--no-audit', '--no-fund'], app);
   t.equal(r.code, 0, `npm install exits 0${r.code ? `: ${r.stderr.slice(-2000)}` : ''}`);
   if (r.code !== 0) return;
-  t.notMatch(`${r.stdout}\n${r.stderr}`, /install script|allow-scripts|scripts? (were|was) not run/i, 'npm reports no install scripts to run');
   const nodeModules = join(app, 'node_modules');
   const { bytes, manifests, gypFiles } = walkInstall(app);
   const du = await run('du', ['-sk', nodeModules], app);
