@@ -373,9 +373,17 @@ class PackageWork {
    */
   tsKeyFor(playlist: string | undefined, where: string) {
     const d = playlist !== undefined ? this.described.get(playlist) : undefined;
-    const choice = inFile(where, () => chooseKey(this.keys, { ...(d ?? { type: 'video' as const }), name: playlist ?? where }));
-    if ('clear' in choice) throw new UsageError('ERR_NOTHING_TO_ENCRYPT', `${where}: the encryption contract leaves this MPEG-TS rendition clear, which segcrypt does not write for TS (METHOD=NONE playlists); use a contract that encrypts it`, { where });
-    return choice.key;
+    const track = { ...(d ?? { type: 'video' as const }), name: playlist ?? where };
+    const key = selectKey(this.keys, track);
+    if (key) return key;
+    if (this.keys.clearTrackTypes?.includes(track.type)) {
+      throw new UsageError('ERR_NOTHING_TO_ENCRYPT', `${where}: the encryption contract leaves this MPEG-TS rendition clear, which segcrypt does not write for TS (METHOD=NONE playlists); use a contract that encrypts it`, { where });
+    }
+    try { chooseKey(this.keys, track); } catch (e) {
+      // The caller's keys do not cover this rendition: a usage error, with the key selection's reason.
+      throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: ${(e as Error).message}`, { where });
+    }
+    throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: no key`, { where });
   }
 
   private keyByKid(kidHex: string, where: string) {
