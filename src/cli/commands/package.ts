@@ -12,7 +12,7 @@ import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keySourceFrom } from '../key-sour
 const USAGE = `usage: segcrypt package <inDir> <outDir> --scheme cenc|cbcs|cens|cbc1|aes-128|sample-aes <key source> [options]
   Encrypts a whole DASH (MPD) or HLS (master + media playlists) package and rewrites its manifests.
 ${KEY_SOURCE_USAGE}
-  --key-uri URI            HLS EXT-X-KEY URI of the key itself (aes-128: required unless the key server returns one; never written by segcrypt)
+  --key-uri URI            HLS EXT-X-KEY URI of the key itself (aes-128: required unless the key server returns one; {kid} = each rendition's KID)
   --clearkey-laurl URL     ClearKey license URL for the DASH ContentProtection
   --iv HEX                 base per-sample IV (16 or 32 hex digits), or the constant IV for cbcs / the AES-128 IV
   --pool N                 worker threads (0 = encrypt in this thread)
