@@ -105,3 +105,36 @@ t.test('--drm irdeto asks for Irdeto\'s system id', async (t) => {
   const plan = buildSpekeRequest({ contentId: 'c', trackTypes: ['video'], scheme: 'cenc' }, { version: 2, drmSystems: drm });
   t.ok(plan.document.drmSystems.some((d) => d.systemId === '80a6be7e-1448-4c37-9e70-d5aebe04c8d2'), 'Irdeto DRMSystem in the request');
 });
+
+t.test('a file with two video tracks: each track takes the key its size falls under', async (t) => {
+  const dir = scratchDir(t, 'segcrypt-twovideo-');
+  const input = path.join(dir, 'two.mp4');
+  const src = path.join(SAMPLES, 'media', 'avc.mp4');
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn('nice', ['-n', '10', 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-y', '-t', '2', '-i', src, '-t', '2', '-i', src, '-map', '0:v', '-map', '1:v',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-threads', '1', '-g', '25', '-s:v:0', '640x360', '-s:v:1', '1280x720',
+      '-movflags', '+frag_keyframe+empty_moov+default_base_moof', input], { stdio: 'ignore' });
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
+  });
+  const sd = { kid: Buffer.alloc(16, 0x5d), key: Buffer.alloc(16, 0x01) };
+  const hd = { kid: Buffer.alloc(16, 0x7d), key: Buffer.alloc(16, 0x02) };
+  const set: KeySet = {
+    keys: [
+      { ...sd, trackTypes: ['video'], intendedTrackType: 'SD', filters: [{ type: 'video', maxPixels: 589824 }] },
+      { ...hd, trackTypes: ['video'], intendedTrackType: 'HD', filters: [{ type: 'video', minPixels: 589825 }] },
+    ],
+    drm: [],
+  };
+  const out = path.join(dir, 'out.mp4');
+  const r = await encryptFile(input, out, { scheme: 'cenc', keys: set });
+  t.same(r.tracks.map((x) => x.kid), [sd.kid.toString('hex'), hd.kid.toString('hex')], 'reported: 360p SD, 720p HD');
+  const report = await protectionReport(out);
+  t.same(report.entries.map((e) => e.defaultKid), [sd.kid.toString('hex'), hd.kid.toString('hex')], 'tenc per track (mp4box.js): SD, HD');
+  const clear0 = await frames(input, 'v');
+  const good0 = await frames(out, 'v', sd.key.toString('hex'));
+  t.ok(clear0.digests.length > 20);
+  t.same(good0.digests, clear0.digests, 'ffmpeg decrypts the 360p track with the SD key');
+  const bad0 = await frames(out, 'v', hd.key.toString('hex'));
+  t.notSame(bad0.digests, clear0.digests, 'not with the HD key');
+});
