@@ -11,6 +11,7 @@ export const KEY_SOURCE_OPTIONS = {
   'speke-url': { type: 'string' }, 'content-id': { type: 'string' }, 'speke-version': { type: 'string' },
   drm: { type: 'string' }, auth: { type: 'string' }, 'role-arn': { type: 'string' }, 'external-id': { type: 'string' },
   signer: { type: 'string' }, 'delivery-cert': { type: 'string' }, 'delivery-key': { type: 'string' },
+  'allow-insecure-http': { type: 'boolean' }, 'speke-ca': { type: 'string' }, retries: { type: 'string' },
   config: { type: 'string' },
 } as const;
 
@@ -21,6 +22,8 @@ export const KEY_SOURCE_USAGE = `  key source (exactly one; each option also fro
                            [--drm widevine,playready,fairplay,clearkey] [--auth basic:USER:PASS | bearer:TOKEN |
                            header:NAME:VALUE | sigv4:REGION] [--role-arn ARN --external-id ID] [--signer js|crt]
                            [--delivery-cert FILE --delivery-key FILE] (encrypted key delivery)
+                           [--retries N (0-10, default 3)] [--speke-ca FILE (extra CA for an https key server)]
+                           [--allow-insecure-http] (plain http to a key server beyond loopback: keys travel in clear)
     --config FILE          JSON object of these options (e.g. {"spekeUrl": "...", "auth": "bearer:..."})`;
 
 const NAMES = Object.keys(KEY_SOURCE_OPTIONS).filter((n) => n !== 'config');
@@ -49,5 +52,13 @@ export function keySourceFrom(cli: OptionValues, env: NodeJS.ProcessEnv = proces
   }
   if (s('delivery-cert')) o.deliveryCert = s('delivery-cert');
   if (s('delivery-key')) o.deliveryKey = s('delivery-key');
+  if (s('speke-ca')) o.spekeCa = s('speke-ca');
+  const insecure = v['allow-insecure-http'];
+  if (insecure !== undefined && insecure !== false && insecure !== 'false' && insecure !== '0') o.allowInsecureHttp = true;
+  if (s('retries') !== undefined) {
+    const n = Number(s('retries'));
+    if (!/^\d{1,2}$/.test(String(s('retries'))) || n > 10) throw new UsageError('ERR_SPEKE_RETRIES', `--retries must be an integer from 0 to 10, got "${String(s('retries')).slice(0, 10)}"`, { where: '--retries' });
+    o.retries = n;
+  }
   return o;
 }

@@ -1,14 +1,9 @@
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../keys/speke/http-transport.js';
+
+export { isLoopbackHost };
 
 /** Names that reach this machine only. */
 export const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'] as const;
-
-/** True for a host that only this machine can reach: localhost, 127.0.0.0/8, ::1. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
-}
 
 /** True for addresses that listen on every interface. */
 export function isWildcardHost(host: string): boolean {
