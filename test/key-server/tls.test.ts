@@ -34,7 +34,7 @@ t.test('the server answers SPEKE over HTTPS; the client verifies the certificate
   // The peer certificate really is the one openssl made (not a plain-http fallback).
   const peer = await new Promise<string>((resolve, reject) => {
     const req = https.request(server.url, { method: 'POST', ca: cert, agent: false, headers: { authorization: 'Bearer tok' } }, (res) => {
-      resolve((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject.CN);
+      resolve(String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject.CN));
       res.resume();
     });
     req.on('error', reject);
