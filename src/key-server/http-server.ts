@@ -95,7 +95,8 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
         return;
       }
     }
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url: URL;
+    try { url = new URL(req.url ?? '/', 'http://x'); } catch { return send(req, res, 404, 'Not found'); }
     if (req.method === 'GET' && url.pathname.startsWith('/hls-key/')) return hlsKey(req, url, res);
     if (req.method !== 'POST') { res.setHeader('allow', 'POST'); return send(req, res, 405, 'SPEKE requests are POST'); }
     const denied = checkAuth(req);

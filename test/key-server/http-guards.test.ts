@@ -129,4 +129,14 @@ t.test('finding 6: an undecodable percent-escape in the key path is 404, not 500
   for (const p of ['/hls-key/%E0%A4%A/' + kidUuid(1), '/hls-key/%/' + kidUuid(1), '/hls-key/%zz/' + kidUuid(1)]) {
     t.equal((await rawRequest(server.port, 'GET', p)).status, 404, p);
   }
+  for (const target of ['http://[/x', '//[']) {
+    const line = await new Promise<string>((resolve) => {
+      const c = net.connect(server.port, '127.0.0.1', () => c.write(`GET ${target} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`));
+      let got = '';
+      c.on('data', (d) => { got += d.toString('latin1'); });
+      c.on('close', () => resolve(got.split('\r\n')[0]!));
+      c.on('error', () => resolve(got.split('\r\n')[0]!));
+    });
+    t.equal(line, 'HTTP/1.1 404 Not Found', `request target ${target} that is not a URL: 404`);
+  }
 });
