@@ -25,7 +25,6 @@ export const MAX_CONTENT_ID_BYTES = 512;
  */
 export function contentIdProblem(id: string): string | undefined {
   if (id.length === 0) return 'is empty';
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) return 'has control characters';
   if (Buffer.byteLength(id, 'utf8') > MAX_CONTENT_ID_BYTES) return `is over ${MAX_CONTENT_ID_BYTES} bytes`;
   return undefined;

@@ -24,7 +24,6 @@ export function checkedKeyLine(line: string, tag: '#EXT-X-KEY' | '#EXT-X-SESSION
   const fail = (why: string): never => {
     throw new KeyError('ERR_HLS_SIGNALING', `${where}: the key server's ${tag} line is refused: ${why}`, { where });
   };
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(line)) fail('it has control characters');
   if (!line.startsWith(`${tag}:`)) fail(`it is not a ${tag} tag`);
   const attrs = new Map<string, string>();
@@ -59,13 +58,11 @@ export function checkedKeyLine(line: string, tag: '#EXT-X-KEY' | '#EXT-X-SESSION
  * allows none of them raw), so the value can neither end the attribute nor the line.
  */
 export function quotableUri(uri: string): string {
-  // eslint-disable-next-line no-control-regex
   return uri.replace(/["\u0000-\u0020\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 /** A KEYFORMAT / KEYFORMATVERSIONS value from a key server: printable, no quote. */
 export function checkedQuotedValue(value: string | undefined, what: string, where: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
   if (value !== undefined && /["\u0000-\u001f\u007f]/.test(value)) {
     throw new KeyError('ERR_HLS_SIGNALING', `${where}: the key server's ${what} has a quote or control characters; refused`, { where });
   }
