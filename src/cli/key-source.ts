@@ -22,7 +22,7 @@ export const KEY_SOURCE_USAGE = `  key source (exactly one; each option also fro
                            [--drm widevine,playready,fairplay,clearkey] [--auth basic:USER:PASS | bearer:TOKEN |
                            header:NAME:VALUE | sigv4:REGION] [--role-arn ARN --external-id ID] [--signer js|crt]
                            [--delivery-cert FILE --delivery-key FILE] (encrypted key delivery)
-                           [--retries N (0-10, default 3)] [--speke-ca FILE (extra CA for an https key server)]
+                           [--retries N (0-10, default 3)] [--speke-ca FILE (the CA to trust for an https key server)]
                            [--allow-insecure-http] (plain http to a key server beyond loopback: keys travel in clear)
     --config FILE          JSON object of these options (e.g. {"spekeUrl": "...", "auth": "bearer:..."})`;
 

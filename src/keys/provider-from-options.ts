@@ -31,7 +31,7 @@ export interface KeyProviderOptions {
   retries?: number;
   /** Allow a plain http: SPEKE URL that is not on loopback (credentials and keys then travel unencrypted). */
   allowInsecureHttp?: boolean;
-  /** Extra CA certificate(s) to trust for an https SPEKE URL: a PEM file path or PEM text. */
+  /** The CA certificate(s) to trust for an https SPEKE URL instead of the default roots: a PEM file path or PEM text. */
   spekeCa?: string;
 }
 

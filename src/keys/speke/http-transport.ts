@@ -13,7 +13,7 @@ export interface TransportOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   maxResponseBytes: number;
-  /** Extra trusted CA certificates (PEM) for an https key server with a private CA. */
+  /** CA certificate(s) (PEM) to trust for an https key server with a private CA: they replace Node's default roots for its connections. */
   ca?: string | Buffer;
 }
 
