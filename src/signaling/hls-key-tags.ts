@@ -32,7 +32,8 @@ export interface HlsKeyTags {
  * EXT-X-KEY / EXT-X-SESSION-KEY lines (RFC 8216 4.3.2.4, 4.3.4.5), one per DRM system:
  * METHOD from the scheme (cbcs and TS sample-aes -> SAMPLE-AES, cenc -> SAMPLE-AES-CTR,
  * aes-128 -> AES-128), KEYFORMAT per system. HLSSignalingData and URIExtXKey from the key server
- * are used as returned once checked (well-formed key tags only, values escaped). AES-128 has one line: keyUri's, else the key server's HLS AES-128 key
+ * are used as returned once checked (well-formed key tags only, values escaped: see
+ * hls-key-line-check.ts). AES-128 has one line: keyUri's, else the key server's HLS AES-128 key
  * system (SPEKE's 81376844-... systemId), else none.
  */
 export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
