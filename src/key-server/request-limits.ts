@@ -27,24 +27,42 @@ const ELEMENTS = [
 
 /**
  * A count of each capped element's start tags in the raw body, before any parsing, so an
- * oversized request is refused in one linear scan. `<cpix:ContentKey ` and `<ContentKey>` count;
- * `<cpix:ContentKeyList>` does not (the name must end at a space, `/` or `>`).
+ * oversized request is refused in one linear pass per element (Buffer.indexOf, no string copy).
+ * `<cpix:ContentKey ` and `<ContentKey>` count; `<cpix:ContentKeyList>` does not (the name must
+ * follow `<` or a prefix's `:` and end at whitespace, `/` or `>`).
  */
 export function firstLimitExceeded(body: Buffer): LimitExceeded | undefined {
-  const text = body.toString('latin1');
   for (const [element, limit] of ELEMENTS) {
-    const re = new RegExp(`<(?:[A-Za-z_][\\w.-]*:)?${element}[\\s/>]`, 'g');
-    let count = 0;
-    while (re.exec(text) !== null) if (++count > limit) return { element, count: countAll(text, re), limit };
+    const count = countStartTags(body, element);
+    if (count > limit) return { element, count, limit };
   }
   return undefined;
 }
 
-function countAll(text: string, re: RegExp): number {
-  let n = 0;
-  re.lastIndex = 0;
-  while (re.exec(text) !== null) n++;
-  return n;
+const LT = 0x3c;
+const COLON = 0x3a;
+
+function countStartTags(body: Buffer, element: string): number {
+  const needle = Buffer.from(element, 'latin1');
+  let count = 0;
+  for (let at = body.indexOf(needle); at >= 0; at = body.indexOf(needle, at + needle.length)) {
+    const before = at > 0 ? body[at - 1]! : 0;
+    const after = body[at + needle.length];
+    if (after === undefined || !(after === 0x20 || after === 0x09 || after === 0x0a || after === 0x0d || after === 0x2f || after === 0x3e)) continue;
+    if (before === LT || (before === COLON && prefixedStart(body, at - 1))) count++;
+  }
+  return count;
+}
+
+/** True when the ':' at `colon` ends a name prefix that starts right after a '<'. */
+function prefixedStart(body: Buffer, colon: number): boolean {
+  for (let i = colon - 1; i >= 0 && colon - i <= 64; i--) {
+    const c = body[i]!;
+    if (c === LT) return i < colon - 1;
+    const nameChar = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f;
+    if (!nameChar) return false;
+  }
+  return false;
 }
 
 export function limitMessage(e: LimitExceeded): string {

@@ -44,6 +44,8 @@ t.test('each cap: at the limit answered, one over refused', async (t) => {
   const lists = Buffer.from(`<cpix:CPIX>${'<cpix:ContentKeyList></cpix:ContentKeyList><ContentKeyUsageRuleList/>'.repeat(300)}</cpix:CPIX>`);
   t.equal(firstLimitExceeded(lists), undefined, 'list elements are not counted as their items');
   t.same(firstLimitExceeded(Buffer.from('<ContentKey/>'.repeat(300))), { element: 'ContentKey', count: 300, limit: 256 }, 'unprefixed names count');
+  t.same(firstLimitExceeded(Buffer.from('<a:ContentKey\n/>'.repeat(257))), { element: 'ContentKey', count: 257, limit: 256 }, 'any prefix, any whitespace');
+  t.equal(firstLimitExceeded(Buffer.from(`<x note="${'ContentKey '.repeat(300)}"/>${': ContentKey>'.repeat(300)}`)), undefined, 'the name in text or attribute values is not a start tag');
 });
 
 t.test('256 keys with explicit IVs: each DRMSystem gets its own key\'s IV (the lookup is by KID)', async (t) => {
