@@ -20,6 +20,8 @@ export interface SignalingContext {
   /** Base URL of this server (for the HLS AES-128 key URI). */
   baseUrl: string;
   playReadyLaUrl?: string;
+  /** The HLS AES-128 key URI (with its download token); default baseUrl/hls-key/<content id>/<KID>. */
+  hlsKeyUri?: (contentId: string, kid: Buffer) => string;
 }
 
 /** The systems the server answers for; anything else gets a 400 naming the systemId. */
@@ -78,7 +80,7 @@ function systemValues(id: string, ctx: SignalingContext): SystemValues {
     case SYSTEM_IDS.fairplay:
       return { uri: fairPlaySkdUri(ctx.kid), keyFormat: FAIRPLAY_KEYFORMAT };
     case HLS_AES128_SYSTEM_ID:
-      return { uri: `${ctx.baseUrl}/hls-key/${encodeURIComponent(ctx.contentId)}/${kidToUuid(ctx.kid)}`, keyFormat: 'identity' };
+      return { uri: ctx.hlsKeyUri ? ctx.hlsKeyUri(ctx.contentId, ctx.kid) : `${ctx.baseUrl}/hls-key/${encodeURIComponent(ctx.contentId)}/${kidToUuid(ctx.kid)}`, keyFormat: 'identity' };
     case SYSTEM_IDS.clearkey: {
       const pssh = buildPssh(SYSTEM_IDS.clearkey, Buffer.alloc(0), [ctx.kid]);
       return { pssh, uri: `data:text/plain;base64,${pssh.toString('base64')}`, keyFormat: `urn:uuid:${SYSTEM_IDS.clearkey}` };

@@ -6,9 +6,10 @@ import type { CpixContentKey, CpixDocument, CpixDrmSystem } from '../keys/cpix/c
 import { newDeliverySecrets, sealContentKey, sealDeliveryData } from '../keys/cpix/key-delivery.js';
 import { parseCpix } from '../keys/cpix/parse-cpix.js';
 import { kidToUuid } from '../keys/drm/guid.js';
-import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
-import { deriveContentKey } from './key-derivation.js';
+import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import { contentIdProblem, deriveContentKey } from './key-derivation.js';
 import { fillDrmSystem, KNOWN_SYSTEMS } from './drm-signaling.js';
+import { firstLimitExceeded, limitMessage, REQUEST_LIMITS } from './request-limits.js';
 
 /** A request the server refuses: HTTP status and the reason sent back as the body. */
 export class RequestRejected extends Error {
@@ -20,6 +21,8 @@ export interface AnswerContext {
   secret: Buffer;
   baseUrl: string;
   playReadyLaUrl?: string;
+  /** The HLS AES-128 key URI for a key (with its download token); null: key download is off. Default: baseUrl/hls-key/... */
+  hlsKeyUri?: ((contentId: string, kid: Buffer) => string) | null;
 }
 
 const SCHEMES = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
@@ -30,6 +33,9 @@ const DEFAULT_SYSTEMS = [SYSTEM_IDS.widevine, SYSTEM_IDS.playready, SYSTEM_IDS.c
  * SPEKE v2 constraints page and uses its error strings.
  */
 export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
+  // Bounded work: too many elements are refused before parsing (one linear scan) and again after.
+  const over = firstLimitExceeded(body);
+  if (over) throw new RequestRejected(413, limitMessage(over));
   let req: CpixDocument;
   try {
     req = parseCpix(body, 'SPEKE request');
@@ -43,6 +49,8 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
     if (!req.version) throw new RequestRejected(400, 'Missing CPIX@version');
     if (req.version !== '2.3') throw new RequestRejected(400, 'Unsupported CPIX@version');
   } else if (!contentId) throw new RequestRejected(400, 'Missing CPIX@id');
+  checkCounts(req);
+  checkContentId(contentId!, ctx.version === 2 ? 'CPIX@contentId' : 'CPIX@id');
   if (req.contentKeys.length === 0) throw new RequestRejected(400, 'Missing ContentKeyList/ContentKey');
   const scheme = schemeOf(req, ctx.version);
   if (ctx.version === 2) checkContract(req);
@@ -56,19 +64,24 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
     seen.add(h);
   }
   const values = new Map(keys.map((k) => [k.kid.toString('hex'), deriveContentKey(ctx.secret, contentId!, k.kid)]));
+  const ivs = new Map(keys.map((k) => [k.kid.toString('hex'), k.explicitIV]));
 
   const requestedSystems: CpixDrmSystem[] = req.drmSystems.length > 0
     ? req.drmSystems
     : keys.flatMap((k) => DEFAULT_SYSTEMS.filter((id) => id !== SYSTEM_IDS.fairplay || ctx.version === 1 || scheme === 'cbcs').map((systemId) => ({ kid: k.kid, systemId })));
+  if (requestedSystems.length > REQUEST_LIMITS.drmSystems) {
+    throw new RequestRejected(413, limitMessage({ element: 'DRMSystem (with defaults)', count: requestedSystems.length, limit: REQUEST_LIMITS.drmSystems }));
+  }
   const drmSystems = requestedSystems.map((d) => {
     const key = values.get(d.kid.toString('hex'));
     if (!key) throw new RequestRejected(400, `DRMSystem kid ${kidToUuid(d.kid)} is not in ContentKeyList`);
     if (!KNOWN_SYSTEMS.has(d.systemId)) throw new RequestRejected(400, `Unsupported DRMSystem ${d.systemId}`);
+    if (ctx.hlsKeyUri === null && isHlsAes128SystemId(d.systemId)) throw new RequestRejected(400, `Unsupported DRMSystem ${d.systemId}: HLS key download is off on this server`);
     if (ctx.version === 2 && d.systemId === SYSTEM_IDS.fairplay && scheme !== 'cbcs') {
       throw new RequestRejected(400, `ContentKey@commonEncryptionScheme non compatible with DRMSystem ${d.systemId}`);
     }
-    const iv = keys.find((k) => k.kid.equals(d.kid))?.explicitIV;
-    return fillDrmSystem(d, { contentId: contentId!, kid: d.kid, key, scheme, version: ctx.version, baseUrl: ctx.baseUrl, ...(iv ? { iv } : {}), ...(ctx.playReadyLaUrl ? { playReadyLaUrl: ctx.playReadyLaUrl } : {}) });
+    const iv = ivs.get(d.kid.toString('hex'));
+    return fillDrmSystem(d, { contentId: contentId!, kid: d.kid, key, scheme, version: ctx.version, baseUrl: ctx.baseUrl, ...(iv ? { iv } : {}), ...(ctx.hlsKeyUri ? { hlsKeyUri: ctx.hlsKeyUri } : {}), ...(ctx.playReadyLaUrl ? { playReadyLaUrl: ctx.playReadyLaUrl } : {}) });
   });
 
   const recipient = req.deliveryData.find((d) => d.certificate);
@@ -92,6 +105,17 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
   });
   const res: CpixDocument = { ...req, deliveryData, contentKeys, drmSystems };
   return buildCpix(res);
+}
+
+function checkCounts(req: CpixDocument): void {
+  const counts = [['ContentKey', req.contentKeys.length, REQUEST_LIMITS.contentKeys], ['DRMSystem', req.drmSystems.length, REQUEST_LIMITS.drmSystems],
+    ['ContentKeyUsageRule', req.usageRules.length, REQUEST_LIMITS.usageRules], ['ContentKeyPeriod', req.periods.length, REQUEST_LIMITS.periods]] as const;
+  for (const [element, count, limit] of counts) if (count > limit) throw new RequestRejected(413, limitMessage({ element, count, limit }));
+}
+
+function checkContentId(id: string, where: string): void {
+  const problem = contentIdProblem(id);
+  if (problem) throw new RequestRejected(400, `${where} ${problem}`);
 }
 
 /** v1 has no commonEncryptionScheme: FairPlay in the request implies cbcs, otherwise cenc. */

@@ -212,7 +212,7 @@ t.test('cenc with one key and a caller-given IV for every stream: no per-sample 
 t.test('every playlist of our HLS packages parses with hls-parser (strict): a key on every segment, session keys in the master', async (t) => {
   HLS.setOptions({ strictMode: true });
   t.teardown(() => HLS.setOptions({ strictMode: false }));
-  const server = await startKeyServer({ secret: 'playlist-check' });
+  const server = await startKeyServer({ secret: 'c704f757e2457105b7d7491b8866cf7a18c1d3d99a62a8bf6086bda4d171b62f' });
   t.teardown(() => server.close());
   const speke = new SpekeClient({ url: server.url, version: 2 });
   const cases: [string, ProtectionScheme, string, PackageOptions['keys']][] = [

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { keyServerCommand, parseKeyServerArgs } from '../../src/cli/commands/key-server.js';
 
 t.test('argument parsing', async (t) => {
-  t.same(parseKeyServerArgs(['--port', '0', '--auth', 'basic:u:p:q', '--secret', 's']), { port: 0, secret: 's', auth: { basic: { user: 'u', pass: 'p:q' } } });
+  t.same(parseKeyServerArgs(['--port', '0', '--auth', 'basic:u:p:q'], {}), { port: 0, auth: { basic: { user: 'u', pass: 'p:q' } } });
   t.same(parseKeyServerArgs(['--auth', 'bearer:tok']), { auth: { bearer: 'tok' } });
   t.throws(() => parseKeyServerArgs(['--port', '70000']), { code: 'ERR_CLI_ARGS' });
   t.throws(() => parseKeyServerArgs(['--auth', 'sigv4:x']), { code: 'ERR_CLI_ARGS' });
@@ -17,7 +17,7 @@ t.test('prints the URL, serves SPEKE, stops on SIGTERM with exit code 0', async 
   (process.stdout as { write: unknown }).write = (s: string) => { out.push(String(s)); return true; };
   let running: Promise<number>;
   try {
-    running = keyServerCommand(['--port', '0', '--secret', 'cli', '--auth', 'bearer:tok'], signals);
+    running = keyServerCommand(['--port', '0', '--auth', 'bearer:tok'], signals);
     for (let i = 0; i < 100 && out.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   } finally {
     (process.stdout as { write: unknown }).write = write;

@@ -8,7 +8,7 @@ import { decodeWidevinePsshData } from '../../src/keys/drm/widevine-pssh.js';
 import { parsePlayReadyObject } from '../../src/keys/drm/playready-header.js';
 import { kidToGuidLittleEndian, kidToUuid } from '../../src/keys/drm/guid.js';
 
-const SECRET = 'roundtrip-secret';
+const SECRET = Buffer.from('f00eafbd68e94b4d55b1134c10121863904142be4286a8449b2a61140fcb9788', 'hex');
 
 t.test('SPEKE v1: one key for every track, derived from the secret, with Widevine/PlayReady/FairPlay data', async (t) => {
   const server = await startKeyServer({ secret: SECRET });
@@ -155,18 +155,20 @@ t.test('HLS AES-128: the URI the server signals serves the same key', async (t) 
   t.ok(served.equals(set.keys[0]!.key));
 });
 
-t.test('HLS AES-128 key download is behind the server\'s credentials', async (t) => {
+t.test('HLS AES-128 key download: its own per-content token, not the SPEKE credential', async (t) => {
   const server = await startKeyServer({ secret: SECRET, auth: { bearer: 'jwt.token.here' } });
   t.teardown(() => server.close());
   const set = await new SpekeClient({ url: server.url, version: 1, auth: { type: 'bearer', token: 'jwt.token.here' } })
     .getKeys({ contentId: 'hls-2', trackTypes: ['video'], scheme: 'aes-128' });
   const uri = set.drm.find((d) => d.systemId === '81376844-f976-481e-a84e-cc25d39b0b33')!.uriExtXKey!;
-  const anonymous = await fetch(uri);
-  t.equal(anonymous.status, 401, 'no credentials: no key');
-  t.notOk(Buffer.from(await anonymous.arrayBuffer()).includes(set.keys[0]!.key), 'and the body does not carry it');
-  t.equal((await fetch(uri, { headers: { authorization: 'Bearer wrong' } })).status, 403, 'wrong credentials: no key');
-  const served = Buffer.from(await (await fetch(uri, { headers: { authorization: 'Bearer jwt.token.here' } })).arrayBuffer());
-  t.ok(served.equals(set.keys[0]!.key), 'the right credentials get the key');
+  t.match(uri, /\?token=[A-Za-z0-9_-]{43}$/, 'the signaled URI carries the token');
+  const served = Buffer.from(await (await fetch(uri)).arrayBuffer());
+  t.ok(served.equals(set.keys[0]!.key), 'the signaled URI alone gets the key (a player needs no SPEKE credential)');
+  const bare = uri.replace(/\?token=.*$/, '');
+  const withSpekeCredential = await fetch(bare, { headers: { authorization: 'Bearer jwt.token.here' } });
+  t.equal(withSpekeCredential.status, 403, 'the SPEKE credential does not open the key download');
+  t.notOk(Buffer.from(await withSpekeCredential.arrayBuffer()).includes(set.keys[0]!.key), 'and the body does not carry it');
+  t.equal((await fetch(`${bare}?token=wrong`)).status, 403, 'a wrong token: no key');
 });
 
 t.test('a request body over 1 MB gets 413 without the server reading it all', async (t) => {

@@ -6,7 +6,7 @@ import { keySetFromCpix } from '../cpix/keyset-from-cpix.js';
 import { parseCpix } from '../cpix/parse-cpix.js';
 import { kidToUuid } from '../drm/guid.js';
 import { headerSignerFor, type HeaderSigner, type SpekeAuth } from './auth.js';
-import { DEFAULT_TRANSPORT, postWithRetry, serverMessage, type TransportOptions } from './http-transport.js';
+import { checkTransportOptions, DEFAULT_TRANSPORT, isLoopbackHost, postWithRetry, serverMessage, type TransportOptions } from './http-transport.js';
 import { KeySetCache } from './key-cache.js';
 import { buildSpekeRequest, type AudioPreset, type SpekeVersion, type VideoPreset } from './speke-request.js';
 import { checkContract, parseAudioPreset, parseVideoPreset } from './presets.js';
@@ -26,6 +26,11 @@ export interface SpekeClientOptions {
   transport?: Partial<TransportOptions>;
   /** Extra request headers (sent as-is, before auth). */
   headers?: Record<string, string>;
+  /**
+   * Allow a plain `http:` key server that is not on loopback. Off by default: over http the
+   * credentials and the clear keys (PlainValue) travel unencrypted.
+   */
+  allowInsecureHttp?: boolean;
 }
 
 /**
@@ -75,6 +80,9 @@ export class SpekeClient implements KeyProvider {
       throw new UsageError('ERR_SPEKE_URL', 'the SPEKE URL is not a valid URL', { where: '--speke-url' });
     }
     if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') throw new UsageError('ERR_SPEKE_URL', `the SPEKE URL must be http(s), got ${this.url.protocol}`, { where: '--speke-url' });
+    if (this.url.protocol === 'http:' && !isLoopbackHost(this.url.hostname) && options.allowInsecureHttp !== true) {
+      throw new UsageError('ERR_SPEKE_INSECURE', `the SPEKE URL ${this.url.host} is plain http: credentials and keys would travel unencrypted; use https (or --allow-insecure-http)`, { where: '--speke-url' });
+    }
     this.version = options.version ?? 2;
     if (this.version !== 1 && this.version !== 2) throw new UsageError('ERR_SPEKE_VERSION', `SPEKE version must be 1 or 2, got ${String(this.version)}`, { where: '--speke-version' });
     if (options.videoPreset !== undefined || options.audioPreset !== undefined) {
@@ -84,6 +92,7 @@ export class SpekeClient implements KeyProvider {
     this.sign = headerSignerFor(options.auth ?? { type: 'none' });
     this.identity = clientIdentity(options, this.url, this.version);
     this.transport = { ...DEFAULT_TRANSPORT, ...options.transport };
+    checkTransportOptions(this.transport);
     if (options.delivery) {
       this.certificate = certificateDer(options.delivery.certificate);
       try {
