@@ -52,7 +52,7 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
     }
     if (keyDownload) return hlsKey(path, res);
     const speke = req.headers['x-speke-version'];
-    if (speke !== undefined && speke !== '2.0') { req.resume(); return send(res, 400, 'Unsupported SPEKE version'); }
+    if (speke !== undefined && speke !== '2.0') { req.resume(); return send(res, 422, 'Unsupported SPEKE version'); }
     const version = speke === '2.0' ? 2 : 1;
     const body = await readBody(req);
     if (body === undefined) {

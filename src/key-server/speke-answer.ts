@@ -9,11 +9,11 @@ import { kidToUuid } from '../keys/drm/guid.js';
 import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { deriveContentKey } from './key-derivation.js';
 import { fillDrmSystem, KNOWN_SYSTEMS } from './drm-signaling.js';
+import { checkEncryptionContract } from './encryption-contract.js';
+import { RequestRejected, refuse } from './request-rejected.js';
+import { checkDrmSystem, checkV2Document } from './request-validation.js';
 
-/** A request the server refuses: HTTP status and the reason sent back as the body. */
-export class RequestRejected extends Error {
-  constructor(readonly status: number, readonly reason: string) { super(reason); }
-}
+export { RequestRejected } from './request-rejected.js';
 
 export interface AnswerContext {
   version: 1 | 2;
@@ -38,21 +38,18 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
     throw e;
   }
   const contentId = ctx.version === 2 ? req.contentId : req.id ?? req.contentId;
-  if (ctx.version === 2) {
-    if (!req.contentId) throw new RequestRejected(400, 'Missing CPIX@contentId');
-    if (!req.version) throw new RequestRejected(400, 'Missing CPIX@version');
-    if (req.version !== '2.3') throw new RequestRejected(400, 'Unsupported CPIX@version');
-  } else if (!contentId) throw new RequestRejected(400, 'Missing CPIX@id');
-  if (req.contentKeys.length === 0) throw new RequestRejected(400, 'Missing ContentKeyList/ContentKey');
+  if (ctx.version === 2) checkV2Document(req);
+  else if (!contentId) throw refuse('Missing CPIX@id');
+  if (req.contentKeys.length === 0) throw refuse('Missing ContentKeyList/ContentKey');
   const scheme = schemeOf(req, ctx.version);
-  if (ctx.version === 2) checkContract(req);
+  if (ctx.version === 2) checkEncryptionContract(req);
 
   // Random KIDs for keys the encryptor left without one.
   const keys: CpixContentKey[] = req.contentKeys.map((k) => ({ ...k, kid: k.kid.length === 16 ? k.kid : randomBytes(16) }));
   const seen = new Set<string>();
   for (const k of keys) {
     const h = k.kid.toString('hex');
-    if (seen.has(h)) throw new RequestRejected(400, `Duplicate ContentKey kid ${kidToUuid(k.kid)}`);
+    if (seen.has(h)) throw refuse(`Duplicate ContentKey kid ${kidToUuid(k.kid)}`);
     seen.add(h);
   }
   const values = new Map(keys.map((k) => [k.kid.toString('hex'), deriveContentKey(ctx.secret, contentId!, k.kid)]));
@@ -61,12 +58,8 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
     ? req.drmSystems
     : keys.flatMap((k) => DEFAULT_SYSTEMS.filter((id) => id !== SYSTEM_IDS.fairplay || ctx.version === 1 || scheme === 'cbcs').map((systemId) => ({ kid: k.kid, systemId })));
   const drmSystems = requestedSystems.map((d) => {
-    const key = values.get(d.kid.toString('hex'));
-    if (!key) throw new RequestRejected(400, `DRMSystem kid ${kidToUuid(d.kid)} is not in ContentKeyList`);
-    if (!KNOWN_SYSTEMS.has(d.systemId)) throw new RequestRejected(400, `Unsupported DRMSystem ${d.systemId}`);
-    if (ctx.version === 2 && d.systemId === SYSTEM_IDS.fairplay && scheme !== 'cbcs') {
-      throw new RequestRejected(400, `ContentKey@commonEncryptionScheme non compatible with DRMSystem ${d.systemId}`);
-    }
+    checkDrmSystem(d, { ...req, contentKeys: keys }, scheme, ctx.version, KNOWN_SYSTEMS);
+    const key = values.get(d.kid.toString('hex'))!;
     const iv = keys.find((k) => k.kid.equals(d.kid))?.explicitIV;
     return fillDrmSystem(d, { contentId: contentId!, kid: d.kid, key, scheme, version: ctx.version, baseUrl: ctx.baseUrl, ...(iv ? { iv } : {}), ...(ctx.playReadyLaUrl ? { playReadyLaUrl: ctx.playReadyLaUrl } : {}) });
   });
@@ -78,7 +71,7 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
     try {
       deliveryData = [sealDeliveryData(recipient.certificate!, secrets, recipient.id)];
     } catch (e) {
-      throw new RequestRejected(400, e instanceof KeyError ? e.message : 'DeliveryKey certificate unusable');
+      throw refuse(e instanceof KeyError ? e.message : 'DeliveryKey certificate unusable');
     }
   }
   const contentKeys = keys.map((k): CpixContentKey => {
@@ -99,26 +92,10 @@ function schemeOf(req: CpixDocument, version: 1 | 2): ProtectionScheme {
   if (version === 1) return req.drmSystems.some((d) => d.systemId === SYSTEM_IDS.fairplay) ? 'cbcs' : 'cenc';
   const schemes = new Set<string>();
   for (const k of req.contentKeys) {
-    if (!k.commonEncryptionScheme) throw new RequestRejected(400, `Missing ContentKey@commonEncryptionScheme for KID ${k.kid.length === 16 ? kidToUuid(k.kid) : '(none)'}`);
-    if (!SCHEMES.has(k.commonEncryptionScheme)) throw new RequestRejected(400, `Unsupported ContentKey@commonEncryptionScheme ${k.commonEncryptionScheme.slice(0, 10)}`);
+    if (!k.commonEncryptionScheme) throw refuse(`Missing ContentKey@commonEncryptionScheme for KID ${k.kid.length === 16 ? kidToUuid(k.kid) : '(none)'}`);
+    if (!SCHEMES.has(k.commonEncryptionScheme)) throw refuse(`Unsupported ContentKey@commonEncryptionScheme ${k.commonEncryptionScheme.slice(0, 10)}`);
     schemes.add(k.commonEncryptionScheme);
   }
-  if (schemes.size > 1) throw new RequestRejected(400, 'Non compliant ContentKey@commonEncryptionScheme combination');
+  if (schemes.size > 1) throw refuse('Non compliant ContentKey@commonEncryptionScheme combination');
   return [...schemes][0] as ProtectionScheme;
-}
-
-/** SPEKE v2 encryption contract: every key has one rule with a filter; intendedTrackType unique. */
-function checkContract(req: CpixDocument): void {
-  if (!req.usageRules.some((r) => r.videoFilters.length > 0 || r.audioFilters.length > 0)) {
-    throw new RequestRejected(400, 'Missing CPIX encryption contract');
-  }
-  const types = new Set<string>();
-  for (const r of req.usageRules) {
-    if (!req.contentKeys.some((k) => k.kid.equals(r.kid))) throw new RequestRejected(400, 'Malformed encryption contract');
-    if (r.videoFilters.length + r.audioFilters.length === 0) throw new RequestRejected(400, 'Malformed encryption contract');
-    const t = r.intendedTrackType ?? '';
-    if (!t || types.has(t)) throw new RequestRejected(400, 'Malformed encryption contract');
-    types.add(t);
-    for (const p of r.periodIds) if (!req.periods.some((x) => x.id === p)) throw new RequestRejected(400, 'Malformed encryption contract');
-  }
 }
