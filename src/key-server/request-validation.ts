@@ -6,8 +6,7 @@ import { refuse } from './request-rejected.js';
 /**
  * The SPEKE v2 request shape (SPEKE API v2 "Customizations and constraints", MediaPackage's
  * SPEKE v2 guide): CPIX@contentId and CPIX@version 2.3, at least one ContentKey, each with the
- * KID the encryptor chose, and a DRMSystemList naming at least one DRMSystem. Messages are the
- * guide's where it has one.
+ * KID the encryptor chose. Messages are the guide's where it has one.
  */
 export function checkV2Document(req: CpixDocument): void {
   if (!req.contentId) throw refuse('Missing CPIX@contentId');
@@ -15,6 +14,10 @@ export function checkV2Document(req: CpixDocument): void {
   if (req.version !== '2.3') throw refuse('Unsupported CPIX@version');
   if (req.contentKeys.length === 0) throw refuse('Missing ContentKeyList/ContentKey');
   req.contentKeys.forEach((k, i) => { if (k.kid.length !== 16) throw refuse(`Missing ContentKey@kid (ContentKey[${i}])`); });
+}
+
+/** A SPEKE v2 request names its DRM systems (v1 requests without any get the server's defaults). */
+export function checkV2DrmSystemList(req: CpixDocument): void {
   if (req.drmSystems.length === 0) throw refuse('Missing DRMSystemList/DRMSystem');
 }
 

@@ -11,7 +11,7 @@ import { deriveContentKey } from './key-derivation.js';
 import { fillDrmSystem, KNOWN_SYSTEMS } from './drm-signaling.js';
 import { checkEncryptionContract } from './encryption-contract.js';
 import { RequestRejected, refuse } from './request-rejected.js';
-import { checkDrmSystem, checkV2Document } from './request-validation.js';
+import { checkDrmSystem, checkV2Document, checkV2DrmSystemList } from './request-validation.js';
 
 export { RequestRejected } from './request-rejected.js';
 
@@ -42,7 +42,7 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
   else if (!contentId) throw refuse('Missing CPIX@id');
   if (req.contentKeys.length === 0) throw refuse('Missing ContentKeyList/ContentKey');
   const scheme = schemeOf(req, ctx.version);
-  if (ctx.version === 2) checkEncryptionContract(req);
+  if (ctx.version === 2) { checkEncryptionContract(req); checkV2DrmSystemList(req); }
 
   // Random KIDs for keys the encryptor left without one.
   const keys: CpixContentKey[] = req.contentKeys.map((k) => ({ ...k, kid: k.kid.length === 16 ? k.kid : randomBytes(16) }));
