@@ -1,8 +1,7 @@
 import type { DrmSignal, ProtectionScheme } from '../keys/content-key.js';
-import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { fairPlaySkdUri, FAIRPLAY_KEYFORMAT } from '../keys/drm/fairplay.js';
 import { hlsKeyLines, hlsMethod } from '../keys/drm/hls-key-lines.js';
-import { HLS_AES128_SYSTEM_ID } from '../keys/speke/speke-request.js';
 import { psshData } from './pssh-fields.js';
 
 export interface HlsSignalingInput {
@@ -32,7 +31,7 @@ export interface HlsKeyTags {
  * METHOD from the scheme (cbcs and TS sample-aes -> SAMPLE-AES, cenc -> SAMPLE-AES-CTR,
  * aes-128 -> AES-128), KEYFORMAT per system. HLSSignalingData and URIExtXKey from the key server
  * are used as returned. AES-128 has one line: keyUri's, else the key server's HLS AES-128 key
- * system (SPEKE's 81376844-... systemId), else none.
+ * system (SPEKE v1's 81376844-... or v2's ClearKey AES-128 3ea8778f-... systemId), else none.
  */
 export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
   const method = hlsMethod(input.scheme);
@@ -56,7 +55,7 @@ export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
   input.drm.forEach((d, i) => {
     const systemId = d.systemId.toLowerCase();
     // AES-128 takes the key server's AES-128 key system only; SAMPLE-AES* every DRM system but it.
-    if ((input.scheme === 'aes-128') !== (systemId === HLS_AES128_SYSTEM_ID)) return;
+    if ((input.scheme === 'aes-128') !== isHlsAes128SystemId(systemId)) return;
     if (seen.has(systemId)) return;
     seen.add(systemId);
     const media = splitLines(d.hlsSignalingDataMedia).map((l) => withIv(l, ivHex));
@@ -91,9 +90,10 @@ function systemKeyLine(systemId: string, d: DrmSignal, base: { method: ReturnTyp
     method: base.method, uri, kidHex: base.kidHex, ...(base.ivHex ? { ivHex: base.ivHex } : {}),
     keyFormat: d.keyFormat ?? keyFormat, keyFormatVersions: d.keyFormatVersions ?? '1',
   });
+  if (isHlsAes128SystemId(systemId)) {
+    return d.uriExtXKey ? hlsKeyLines({ method: base.method, uri: d.uriExtXKey, ...(base.ivHex ? { ivHex: base.ivHex } : {}), keyFormat: d.keyFormat ?? 'identity', keyFormatVersions: d.keyFormatVersions ?? '1' }) : undefined;
+  }
   switch (systemId) {
-    case HLS_AES128_SYSTEM_ID:
-      return d.uriExtXKey ? hlsKeyLines({ method: base.method, uri: d.uriExtXKey, ...(base.ivHex ? { ivHex: base.ivHex } : {}), keyFormat: d.keyFormat ?? 'identity', keyFormatVersions: d.keyFormatVersions ?? '1' }) : undefined;
     case SYSTEM_IDS.fairplay:
       return fmt(d.uriExtXKey ?? fairPlaySkdUri(d.kid), FAIRPLAY_KEYFORMAT);
     case SYSTEM_IDS.widevine:

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DrmSystemName, KeyPeriod, KeyRequest, ProtectionScheme, TrackType } from '../content-key.js';
 import type { CpixDocument, CpixDrmSystem, CpixUsageRule } from '../cpix/cpix-model.js';
-import { SYSTEM_IDS } from '../drm/system-ids.js';
+import { hlsAes128SystemId, SYSTEM_IDS } from '../drm/system-ids.js';
 import { UsageError } from '../../errors.js';
 import { parseHex16 } from '../static-keys.js';
 
@@ -105,7 +105,8 @@ function placeholder(kid: Buffer, name: DrmSystemName, version: SpekeVersion): C
 }
 
 function aes128Placeholder(kid: Buffer, version: SpekeVersion): CpixDrmSystem {
-  const d: CpixDrmSystem = { kid, systemId: HLS_AES128_SYSTEM_ID };
+  // SPEKE v2 names ClearKey AES-128 3ea8778f-...; 81376844-... is v1's (AWS's reference server refuses it in v2).
+  const d: CpixDrmSystem = { kid, systemId: hlsAes128SystemId(version) };
   if (version === 1) { d.uriExtXKey = ''; d.keyFormat = ''; d.keyFormatVersions = ''; } else { d.hlsSignalingDataMedia = ''; d.hlsSignalingDataMaster = ''; }
   return d;
 }
