@@ -10,12 +10,14 @@ import { copyFile, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/prom
 import path, { posix } from 'node:path';
 import { MediaError, SegcryptError, UsageError } from '../errors.js';
 import { keyForTrack, type KeyProvider, type KeySet, type TrackType } from '../keys/content-key.js';
+import { chooseKey, selectKey } from '../keys/key-selection.js';
+import { trackClassOf } from './track-protection.js';
 import { buildCommonPssh } from '../keys/drm/common-pssh.js';
-import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { parseInit } from '../isobmff/index.js';
 import {
   addKeysToMediaPlaylist, addSessionKeysToMaster, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
-  checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type EncryptSignaling, type HlsPlan, type PackageJob,
+  checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type MpdRepresentation, type EncryptSignaling, type HlsPlan, type PackageJob,
 } from '../signaling/index.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
 import { encryptFile } from './encrypt-file.js';
@@ -44,8 +46,10 @@ export interface PackageResult {
   written: string[];
   encrypted: string[];
   manifests: string[];
-  /** KIDs used, by track type (32 lowercase hex digits). */
+  /** KIDs used, by track type (32 lowercase hex digits): the first rendition's of each type. */
   kids: Partial<Record<TrackType, string>>;
+  /** Each fMP4 rendition (init segment or whole file) and the KID it was encrypted with; null = left clear by the contract. */
+  renditions: { path: string; kid: string | null }[];
   signaling: EncryptSignaling;
 }
 
@@ -75,11 +79,10 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     // An HLS clear lead would be METHOD=NONE segments before the key: not written yet.
     throw new UsageError('ERR_CLEAR_LEAD', 'clearLead is supported for fMP4 packages only, not for MPEG-TS HLS', { where: 'clearLead' });
   }
-  if (options.scheme === 'aes-128' && options.keyUri === undefined) {
-    throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri: the URI players fetch the key from (segcrypt never writes the key into the package)', { where: 'keyUri' });
-  }
-
   const keys = await resolveKeys(options, path.basename(src), jobs);
+  if (options.scheme === 'aes-128' && options.keyUri === undefined && !keys.drm.some((d) => isHlsAes128SystemId(d.systemId) && (d.uriExtXKey || d.hlsSignalingDataMedia))) {
+    throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri (the URI players fetch the key from; segcrypt never writes the key into the package), or a key server that returns one', { where: 'keyUri' });
+  }
   const tmp = path.join(path.dirname(dst), `.${path.basename(dst)}.tmp-${randomBytes(6).toString('hex')}`);
   await mkdir(tmp, { recursive: true });
   trackTempPath(tmp);
@@ -107,9 +110,11 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     const trackTypes = [...new Set([...jobs.map((j) => ('trackType' in j ? j.trackType : undefined)), ...work.initTrack.values()]
       .filter((t): t is TrackType => !!t))].sort();
     const kids: Partial<Record<TrackType, string>> = {};
-    for (const t of trackTypes.length ? trackTypes : ['video' as const]) { const k = keyForTrack(keys, t); if (k) kids[t] = k.kid.toString('hex'); }
+    for (const [file, kid] of work.initKid) { const t = work.initTrack.get(file); if (t && kid && !kids[t]) kids[t] = kid; }
+    for (const t of trackTypes.length ? trackTypes : ['video' as const]) { const k = kids[t] ? undefined : keyForTrack(keys, t); if (k) kids[t] = k.kid.toString('hex'); }
     return {
       format, outDir: dst, written: files, encrypted: jobs.map((j) => j.path), manifests, kids,
+      renditions: [...work.initKid].map(([file, kid]) => ({ path: file, kid })),
       signaling: encryptSignaling({ scheme: options.scheme, keys: work.signalKeys(), trackTypes: trackTypes.length ? trackTypes : ['video'], ...optionalSignaling(options) }),
     };
   } catch (e) {
@@ -136,6 +141,8 @@ function inFile<T>(file: string, fn: () => T): T {
 /** Runs the jobs and remembers what the manifests need (track types of HLS inits, SegmentBase ranges). */
 class PackageWork {
   readonly initTrack = new Map<string, TrackType>();
+  /** The KID each fMP4 rendition (init or whole file) was encrypted with; null = left clear by the contract. */
+  readonly initKid = new Map<string, string | null>();
   readonly rangeEdits = new Map<string, { init: string; index: string }>();
   /** Per encrypted whole file: input box start -> output box start (and input size -> output size). */
   readonly boxStarts = new Map<string, Map<number, number>>();
@@ -194,11 +201,23 @@ class PackageWork {
     const info = inFile(initPath, () => parseInit(init));
     const type = info.tracks[0]?.type;
     if (type) this.initTrack.set(initPath, type);
+    const choices = inFile(initPath, () => info.tracks.map((t) => chooseKey(this.keys, { ...trackClassOf(t), name: `${initPath} track ${t.trackId}` })));
+    if (choices.every((c) => 'clear' in c)) {
+      // The encryption contract leaves this rendition clear (UNENCRYPTED): copied as it is.
+      this.initKid.set(initPath, null);
+      for (const f of [initPath, ...segments.map((x) => x.path)]) {
+        await mkdir(path.dirname(path.join(this.tmp, f)), { recursive: true });
+        await copyFile(path.join(this.src, f), path.join(this.tmp, f));
+        tick();
+      }
+      return;
+    }
     const enc = createSegmentEncryptor({
       init, scheme: this.options.scheme, keys: this.keys, poolSize: this.poolSize, ...this.ivOptions(),
       ...(this.options.clearLead !== undefined ? { clearLead: this.options.clearLead } : {}),
     });
     this.nextStream += Math.max(1, info.tracks.length);
+    this.initKid.set(initPath, enc.kids[0]!);
     try {
       await writeOut(this.tmp, initPath, inFile(initPath, () => enc.encryptInit()));
       tick();
@@ -216,8 +235,7 @@ class PackageWork {
 
   /** TS segments: on the pool like fMP4 segments (each a self-contained job: bytes, key, IV). */
   private async runTs(segments: Extract<PackageJob, { kind: 'ts-segment' }>[], tick: () => void): Promise<void> {
-    const key = keyForTrack(this.keys, 'video');
-    if (!key) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `no key for video tracks (needed for ${segments[0]!.path})`, { where: segments[0]!.path });
+    const key = this.keyFor('video', segments[0]!.path);
     const scheme = this.options.scheme as 'aes-128' | 'sample-aes';
     const pool = new FragmentPool(this.poolSize);
     try {
@@ -241,6 +259,7 @@ class PackageWork {
     const { onProgress: _drop, ...fileOptions } = this.options;
     const result = await encryptFile(input, out, { ...fileOptions, keys: this.keys, ...this.ivOptions() });
     this.nextStream += Math.max(1, result.tracks.length);
+    this.initKid.set(j.path, result.kids[0]!);
     const type = result.tracks[0]?.type;
     if (type) this.initTrack.set(j.path, type);
     const [before, after] = await Promise.all([topLevelBoxesOf(input), topLevelBoxesOf(out)]);
@@ -273,8 +292,18 @@ class PackageWork {
     const text = this.texts.get(plan.manifest)!;
     return rewriteMpd(text, plan.model, (set) => {
       if (!set.trackType) return undefined;
-      const key = this.keyFor(set.trackType, `${plan.manifest} ${set.path}`);
-      return contentProtectionElements({ scheme: this.options.scheme, defaultKid: key.kid, drm: this.drmFor(key.kid), ...optionalSignaling(this.options) });
+      // Representations grouped by the KID their rendition was encrypted with (in document order).
+      const groups = new Map<string | null, MpdRepresentation[]>();
+      for (const rep of set.representations) {
+        const file = plan.renditionOf.get(rep);
+        const kid = file !== undefined ? this.initKid.get(file) : undefined;
+        if (kid === undefined) throw new MediaError('ERR_PACKAGE_PLAN', `${plan.manifest} ${set.path}/Representation[id=${rep.id}]: no encrypted rendition found for it`, { where: `${plan.manifest} ${set.path}` });
+        groups.set(kid, [...(groups.get(kid) ?? []), rep]);
+      }
+      return [...groups].map(([kid, representations]) => ({
+        representations,
+        elements: kid === null ? [] : contentProtectionElements({ scheme: this.options.scheme, defaultKid: Buffer.from(kid, 'hex'), drm: this.drmFor(Buffer.from(kid, 'hex')), ...optionalSignaling(this.options) }),
+      }));
     }, edits);
   }
 
@@ -284,7 +313,10 @@ class PackageWork {
     for (const [p, model] of plan.media) {
       const init = model.map !== undefined ? posix.normalize(posix.join(posix.dirname(p), model.map)) : undefined;
       const type = (init && this.initTrack.get(init)) || 'video';
-      const key = this.keyFor(type, p);
+      const renditionKid = init !== undefined ? this.initKid.get(init) : undefined;
+      let text = this.texts.get(p)!;
+      if (renditionKid === null) { out.set(p, text); continue; } // left clear by the contract
+      const key = renditionKid ? this.keyByKid(renditionKid, p) : this.keyFor(type, p);
       const tags = hlsKeyTags({
         scheme: this.options.scheme, kid: key.kid, drm: this.drmFor(key.kid),
         ...this.tsIv(key.iv), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri } : {}),
@@ -292,10 +324,9 @@ class PackageWork {
       if (tags.media.length === 0) {
         throw new UsageError('ERR_NO_HLS_SIGNALING', `${p}: no EXT-X-KEY can be written: give keyUri or use a key server that returns DRM signaling`, { where: p });
       }
-      let text = this.texts.get(p)!;
       if (model.mapByteRange) text = rewriteByteRanges(text, p, (uri, range) => { const f = packagePath(p, uri, p); return remapByteRange(this.boxStarts.get(f), range, f, p); });
       out.set(p, addKeysToMediaPlaylist(text, tags.media, p));
-      session.push(...tags.master);
+      for (const line of tags.master) if (!session.includes(line)) session.push(line);
     }
     for (const m of plan.masters) out.set(m, addSessionKeysToMaster(this.texts.get(m)!, session, m));
     return out;
@@ -323,14 +354,22 @@ class PackageWork {
   }
 
   private keyFor(type: TrackType, where: string) {
-    const k = keyForTrack(this.keys, type);
-    if (!k) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: no key for ${type} tracks`, { where });
+    const k = selectKey(this.keys, { type, name: where });
+    if (!k) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: no key for ${type} tracks${this.keys.keys.some((x) => x.filters?.some((f) => f.type === type && (f.minPixels ?? f.maxPixels ?? f.minChannels ?? f.maxChannels) !== undefined)) ? ' of unknown size (the key server chooses keys by resolution or channels)' : ''}`, { where });
+    return k;
+  }
+
+  private keyByKid(kidHex: string, where: string) {
+    const k = this.keys.keys.find((x) => x.kid.toString('hex') === kidHex);
+    if (!k) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: the key ${kidHex} is gone from the key set`, { where });
     return k;
   }
 
   /** The KeySet as signaled: with the common pssh added where the key server gave no DRM data. */
   signalKeys(): KeySet {
-    return { ...this.keys, drm: [...new Map(this.keys.keys.map((k) => [k.kid.toString('hex'), k.kid])).values()].flatMap((kid) => this.drmFor(kid)) };
+    const used = new Set([...this.initKid.values()].filter((k): k is string => !!k));
+    const keys = used.size > 0 ? this.keys.keys.filter((k) => used.has(k.kid.toString('hex'))) : this.keys.keys;
+    return { ...this.keys, keys, drm: [...new Map(keys.map((k) => [k.kid.toString('hex'), k.kid])).values()].flatMap((kid) => this.drmFor(kid)) };
   }
 
   /** The key server's signals for a KID; with static keys, the W3C common pssh ClearKey players read. */

@@ -30,7 +30,7 @@ export interface KeyProviderOptions {
   retries?: number;
 }
 
-const DRM_NAMES: DrmSystemName[] = ['widevine', 'playready', 'fairplay', 'clearkey', 'common'];
+const DRM_NAMES: DrmSystemName[] = ['widevine', 'playready', 'fairplay', 'clearkey', 'common', 'irdeto'];
 
 /** `--drm widevine,playready,fairplay,clearkey` -> names, checked. */
 export function parseDrmSystems(csv: string): DrmSystemName[] {

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { MediaError, UsageError } from '../errors.js';
 import type { TrackType } from '../keys/content-key.js';
 import { parsePlaylist, type MediaPlaylistModel } from './hls-playlist.js';
-import { parseMpd, type MpdModel } from './mpd-model.js';
+import { parseMpd, type MpdModel, type MpdRepresentation } from './mpd-model.js';
 import { templateFiles } from './mpd-segments.js';
 
 /**
@@ -22,6 +22,8 @@ export interface DashPlan {
   manifest: string;
   model: MpdModel;
   jobs: PackageJob[];
+  /** Each Representation's rendition: its init segment (SegmentTemplate) or its whole file (SegmentBase). */
+  renditionOf: Map<MpdRepresentation, string>;
 }
 
 export interface HlsPlan {
@@ -62,6 +64,7 @@ function requireFile(files: Set<string>, path: string, where: string): void {
 export function planDash(manifest: string, text: string, files: Set<string>): DashPlan {
   const model = parseMpd(text, manifest);
   const jobs: PackageJob[] = [];
+  const renditionOf = new Map<MpdRepresentation, string>();
   const dir = posix.dirname(manifest);
   for (const set of model.adaptationSets) {
     if (!set.trackType) continue;
@@ -76,6 +79,7 @@ export function planDash(manifest: string, text: string, files: Set<string>): Da
         if (!f.init) throw new MediaError('ERR_MPD_TEMPLATE', `${where}: SegmentTemplate has no @initialization`, { where });
         const init = packagePath(manifest, f.init, where);
         requireFile(files, init, where);
+        renditionOf.set(rep, init);
         jobs.push({ kind: 'fmp4-init', path: init, trackType: tt });
         const listed = new Set<string>();
         for (const s of f.media) {
@@ -96,13 +100,14 @@ export function planDash(manifest: string, text: string, files: Set<string>): Da
         if (!rep.baseUrl) throw new MediaError('ERR_MPD_BASEURL', `${where}: SegmentBase without a BaseURL naming the file`, { where });
         const p = packagePath(manifest, rep.baseUrl, where);
         requireFile(files, p, where);
+        renditionOf.set(rep, p);
         jobs.push({ kind: 'fmp4-file', path: p, trackType: tt, representation: rep.id });
       } else {
         throw new MediaError('ERR_MPD_UNSUPPORTED', `${where}: neither SegmentTemplate nor SegmentBase (SegmentList is not supported)`, { where });
       }
     }
   }
-  return { manifest, model, jobs: dedupe(jobs) };
+  return { manifest, model, jobs: dedupe(jobs), renditionOf };
 }
 
 function relativeTo(dir: string, p: string): string {

@@ -4,3 +4,4 @@ export { parseAuthSpec, headerSignerFor, type SpekeAuth, type HeaderSigner } fro
 export { createSigV4Signer, NodeSha256, type SigV4Options, type SignableRequest } from './sigv4.js';
 export { postWithRetry, serverMessage, DEFAULT_TRANSPORT, type TransportOptions, type HttpResponse } from './http-transport.js';
 export { KeySetCache } from './key-cache.js';
+export { VIDEO_PRESETS, AUDIO_PRESETS, parseVideoPreset, parseAudioPreset, checkContract, contractKeys, type ContractKey } from './presets.js';
