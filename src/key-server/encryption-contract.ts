@@ -1,9 +1,19 @@
 import type { CpixDocument, CpixUsageRule } from '../keys/cpix/cpix-model.js';
 import { kidToUuid } from '../keys/drm/guid.js';
-import { AUDIO_TRACK_TYPES, audioPresetOf, VIDEO_TRACK_TYPES, videoPresetOf } from '../keys/speke/encryption-presets.js';
+import { AUDIO_PRESETS, contractKeys, VIDEO_PRESETS } from '../keys/speke/presets.js';
 import { refuse } from './request-rejected.js';
 
 type RuleKind = 'all' | 'video' | 'audio';
+
+/** The key names of each numbered preset, from the client's preset table (one table for both ends). */
+const VIDEO_KEY_SETS = VIDEO_PRESETS.filter((p) => p.startsWith('PRESET-')).map((p) => contractKeys(p, 'UNENCRYPTED', ['video']).map((k) => k.intendedTrackType));
+const AUDIO_KEY_SETS = AUDIO_PRESETS.filter((p) => p.startsWith('PRESET-')).map((p) => contractKeys('UNENCRYPTED', p, ['audio']).map((k) => k.intendedTrackType));
+const VIDEO_TRACK_TYPES = new Set(VIDEO_KEY_SETS.flat());
+const AUDIO_TRACK_TYPES = new Set(AUDIO_KEY_SETS.flat());
+
+/** No keys of a kind is UNENCRYPTED; otherwise the names must be exactly one preset's. */
+const isPresetKeySet = (sets: string[][], names: string[]): boolean =>
+  names.length === 0 || sets.some((set) => set.length === names.length && set.every((n) => names.includes(n)));
 
 /**
  * SPEKE v2 encryption contract (SPEKE API v2 "Encryption contract"): every content key has a
@@ -91,8 +101,8 @@ function checkPeriodContract(rules: { rule: CpixUsageRule; kind: RuleKind }[], p
   const names = (kind: RuleKind): string[] => rules.filter((r) => r.kind === kind).map((r) => r.rule.intendedTrackType!);
   const video = names('video');
   const audio = names('audio');
-  if (!videoPresetOf(video)) throw refuse(`Non compliant ContentKeyUsageRule@intendedTrackType combination${inPeriod}: ${video.join(', ').slice(0, 120)} is not the key set of a SPEKE v2.0 video preset`);
-  if (!audioPresetOf(audio)) throw refuse(`Non compliant ContentKeyUsageRule@intendedTrackType combination${inPeriod}: ${audio.join(', ').slice(0, 120)} is not the key set of a SPEKE v2.0 audio preset`);
+  if (!isPresetKeySet(VIDEO_KEY_SETS, video)) throw refuse(`Non compliant ContentKeyUsageRule@intendedTrackType combination${inPeriod}: ${video.join(', ').slice(0, 120)} is not the key set of a SPEKE v2.0 video preset`);
+  if (!isPresetKeySet(AUDIO_KEY_SETS, audio)) throw refuse(`Non compliant ContentKeyUsageRule@intendedTrackType combination${inPeriod}: ${audio.join(', ').slice(0, 120)} is not the key set of a SPEKE v2.0 audio preset`);
 }
 
 function negative(n: number | undefined): boolean {
