@@ -1,5 +1,6 @@
 import t from 'tap';
 import { SpekeClient } from '../../src/keys/speke/speke-client.js';
+import { selectKey } from '../../src/keys/key-selection.js';
 import { FIXED_PLAYREADY_KEY, FIXED_PLAYREADY_PSSH, FIXED_WIDEVINE_PSSH, startReferenceBehaviourServer } from './reference-behaviour-server.js';
 
 // SpekeClient against a key server that behaves like AWS's SPEKE reference server: it fills the
@@ -71,6 +72,22 @@ t.test('HLS AES-128: v1 (81376844, empty KeyFormat) and v2 (ClearKey 3ea8778f): 
       t.ok(served.equals(k.key), `v${version}: ${uri} serves the key the client got`);
     }
   }
+});
+
+t.test('v2 PRESET-VIDEO-3 + PRESET-AUDIO-2: five keys, each track class picks its own by the rules the server echoed', async (t) => {
+  const server = await startReferenceBehaviourServer();
+  t.teardown(() => server.close());
+  const set = await new SpekeClient({ url: server.url, version: 2, drmSystems: ['widevine'], videoPreset: 'PRESET-VIDEO-3', audioPreset: 'PRESET-AUDIO-2' })
+    .getKeys({ contentId: 'ref-ladder', trackTypes: ['video', 'audio'], scheme: 'cenc' });
+  t.same(set.keys.map((k) => k.intendedTrackType), ['SD', 'HD', 'UHD', 'STEREO_AUDIO', 'MULTICHANNEL_AUDIO']);
+  for (const k of set.keys) t.ok(k.key.equals(server.keyFor('ref-ladder', uuid(k.kid))), `${k.intendedTrackType}: the server's key`);
+  const pick = (track: Parameters<typeof selectKey>[1]): string | undefined => selectKey(set, track)?.intendedTrackType;
+  t.equal(pick({ type: 'video', width: 640, height: 360 }), 'SD');
+  t.equal(pick({ type: 'video', width: 1024, height: 576 }), 'SD', '1024x576 is still SD');
+  t.equal(pick({ type: 'video', width: 1280, height: 720 }), 'HD');
+  t.equal(pick({ type: 'video', width: 3840, height: 2160 }), 'UHD');
+  t.equal(pick({ type: 'audio', channels: 2 }), 'STEREO_AUDIO');
+  t.equal(pick({ type: 'audio', channels: 6 }), 'MULTICHANNEL_AUDIO');
 });
 
 t.test('an unknown system: the reference server\'s 500 reaches the caller with its text', async (t) => {
