@@ -25,8 +25,8 @@ export function checkV2DrmSystemList(req: CpixDocument): void {
  * One DRMSystem against the keys and the scheme: its KID must be a requested key; FairPlay
  * is cbcs only, Irdeto cenc only (MediaPackage's SPEKE v2 support matrix).
  */
-export function checkDrmSystem(d: CpixDrmSystem, req: CpixDocument, scheme: string, version: 1 | 2, known: ReadonlySet<string>): void {
-  if (!req.contentKeys.some((k) => k.kid.equals(d.kid))) throw refuse(`DRMSystem kid ${kidToUuid(d.kid)} is not in ContentKeyList`);
+export function checkDrmSystem(d: CpixDrmSystem, requestedKids: { has(kidHex: string): boolean }, scheme: string, version: 1 | 2, known: ReadonlySet<string>): void {
+  if (!requestedKids.has(d.kid.toString('hex'))) throw refuse(`DRMSystem kid ${kidToUuid(d.kid)} is not in ContentKeyList`);
   if (!known.has(d.systemId) && !isHlsAes128SystemId(d.systemId)) throw refuse(`Unsupported DRMSystem ${d.systemId}`);
   if (version !== 2) return;
   const only = d.systemId === SYSTEM_IDS.fairplay ? 'cbcs' : d.systemId === SYSTEM_IDS.irdeto ? 'cenc' : undefined;

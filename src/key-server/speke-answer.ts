@@ -26,8 +26,9 @@ const SCHEMES = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
 const DEFAULT_SYSTEMS = [SYSTEM_IDS.widevine, SYSTEM_IDS.playready, SYSTEM_IDS.common, SYSTEM_IDS.fairplay];
 
 /**
- * Answer one SPEKE request (pure: request bytes in, response XML out). Validation follows the
- * SPEKE v2 constraints page and uses its error strings.
+ * Answer one SPEKE request (pure: request bytes in, response XML out). A document that does not
+ * parse is a 400; a well-formed one the server will not answer a 422 (request-validation.ts,
+ * encryption-contract.ts), with the SPEKE v2 constraints' and MediaPackage guide's error strings.
  */
 export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
   let req: CpixDocument;
@@ -58,7 +59,7 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
     ? req.drmSystems
     : keys.flatMap((k) => DEFAULT_SYSTEMS.filter((id) => id !== SYSTEM_IDS.fairplay || ctx.version === 1 || scheme === 'cbcs').map((systemId) => ({ kid: k.kid, systemId })));
   const drmSystems = requestedSystems.map((d) => {
-    checkDrmSystem(d, { ...req, contentKeys: keys }, scheme, ctx.version, KNOWN_SYSTEMS);
+    checkDrmSystem(d, values, scheme, ctx.version, KNOWN_SYSTEMS);
     const key = values.get(d.kid.toString('hex'))!;
     const iv = keys.find((k) => k.kid.equals(d.kid))?.explicitIV;
     return fillDrmSystem(d, { contentId: contentId!, kid: d.kid, key, scheme, version: ctx.version, baseUrl: ctx.baseUrl, ...(iv ? { iv } : {}), ...(ctx.playReadyLaUrl ? { playReadyLaUrl: ctx.playReadyLaUrl } : {}) });
