@@ -178,6 +178,13 @@ t.test('malformed contracts and requests get a 422 naming what is wrong', async 
     const res = await post(server, requestXml(spec).xml);
     t.match(res, { status: 422, text: message }, what);
   }
+  // A DRMSystem for a KID the request does not ask a key for.
+  const stray = randomUUID();
+  const { xml } = requestXml({ rules: v1a1 });
+  const withStray = xml.replace('</cpix:DRMSystemList>', `<cpix:DRMSystem kid="${stray}" systemId="${WIDEVINE}"><cpix:PSSH/></cpix:DRMSystem></cpix:DRMSystemList>`);
+  t.match(await post(server, withStray), { status: 422, text: `DRMSystem kid ${stray} is not in ContentKeyList` }, 'a DRMSystem for a KID not requested');
+  // Not XML at all stays a 400.
+  t.match(await post(server, ''), { status: 400 }, 'an empty body');
 });
 
 t.test('ClearKey AES-128 under the SPEKE v2 id and the v1 id: HLS AES-128 lines whose URI serves the key, no pssh', async (t) => {
