@@ -90,7 +90,7 @@ const uuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slic
 t.test('PRESET-VIDEO-3 + PRESET-AUDIO-2 ladder (DASH + HLS)', async (t) => {
   const work = scratchDir(t, 'segcrypt-ladder-');
   const clear = await buildLadder(work);
-  const server = await startKeyServer({ secret: 'segcrypt-contract-ladder-test-secret-0123456789' });
+  const server = await startKeyServer();
   t.teardown(() => server.close());
   const keys = recording(new SpekeClient({ url: server.url, version: 2, drmSystems: ['widevine', 'playready'], videoPreset: 'PRESET-VIDEO-3', audioPreset: 'PRESET-AUDIO-2' }));
   const out = path.join(work, 'out');
