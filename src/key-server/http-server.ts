@@ -105,7 +105,7 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
       return send(req, res, denied, denied === 401 ? 'Missing credentials' : 'Invalid credentials');
     }
     const speke = req.headers['x-speke-version'];
-    if (speke !== undefined && speke !== '2.0') return send(req, res, 400, 'Unsupported SPEKE version');
+    if (speke !== undefined && speke !== '2.0') return send(req, res, 422, 'Unsupported SPEKE version');
     const version = speke === '2.0' ? 2 : 1;
     const body = await readBody(req);
     if (body === undefined) return send(req, res, 413, `Request body over ${MAX_REQUEST_BYTES} bytes`);

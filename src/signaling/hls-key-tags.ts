@@ -33,7 +33,7 @@ export interface HlsKeyTags {
  * aes-128 -> AES-128), KEYFORMAT per system. HLSSignalingData and URIExtXKey from the key server
  * are used as returned once checked (well-formed key tags only, values escaped: see
  * hls-key-line-check.ts). AES-128 has one line: keyUri's, else the key server's HLS AES-128 key
- * system (SPEKE's 81376844-... systemId), else none.
+ * system (SPEKE v1's 81376844-... or v2's ClearKey AES-128 3ea8778f-... systemId), else none.
  */
 export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
   const method = hlsMethod(input.scheme);
