@@ -50,6 +50,9 @@ export function checkedKeyLine(line: string, tag: '#EXT-X-KEY' | '#EXT-X-SESSION
     const v = attrs.get(k);
     if (v !== undefined && !v.startsWith('"')) fail(`${k} is not a quoted-string`);
   }
+  // KEYFORMAT="" (AWS's reference key server writes it for AES-128) is not a key format players
+  // know; absent, it means "identity" (RFC 8216 4.3.2.4): drop the empty attribute.
+  if (attrs.get('KEYFORMAT') === '""') return line.replace(/,KEYFORMAT=""(?=,|$)/, '');
   return line;
 }
 

@@ -74,3 +74,9 @@ t.test('URIExtXKey and KeyFormat from the key server: a quote or newline cannot 
     { code: 'ERR_HLS_SIGNALING', message: /KeyFormatVersions/ });
   t.same(hlsKeyTags({ scheme: 'aes-128', kid, drm: [], keyUri: 'k"1\nx' }).media, ['#EXT-X-KEY:METHOD=AES-128,URI="k%221%0Ax"'], 'the caller\'s keyUri too');
 });
+
+t.test('an empty KEYFORMAT from a key server is dropped (identity), the rest kept', async (t) => {
+  const check = checkedKeyLine;
+  t.equal(check('#EXT-X-KEY:METHOD=AES-128,URI="https://k/1",KEYFORMAT="",KEYFORMATVERSIONS="1"', '#EXT-X-KEY', 'AES-128', 'test'), '#EXT-X-KEY:METHOD=AES-128,URI="https://k/1",KEYFORMATVERSIONS="1"');
+  t.equal(check('#EXT-X-KEY:METHOD=AES-128,URI="https://k/1",KEYFORMAT=""', '#EXT-X-KEY', 'AES-128', 'test'), '#EXT-X-KEY:METHOD=AES-128,URI="https://k/1"');
+});
