@@ -10,12 +10,14 @@ import { copyFile, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/prom
 import path, { posix } from 'node:path';
 import { MediaError, SegcryptError, UsageError } from '../errors.js';
 import { keyForTrack, type KeyProvider, type KeySet, type TrackType } from '../keys/content-key.js';
+import { chooseKey, selectKey } from '../keys/key-selection.js';
+import { trackClassOf } from './track-protection.js';
 import { buildCommonPssh } from '../keys/drm/common-pssh.js';
-import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { parseInit } from '../isobmff/index.js';
 import {
   addKeysToMediaPlaylist, addSessionKeysToMaster, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
-  checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type EncryptSignaling, type HlsPlan, type PackageJob,
+  checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type MpdRepresentation, type EncryptSignaling, type HlsPlan, type PackageJob,
 } from '../signaling/index.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
 import { encryptFile } from './encrypt-file.js';
@@ -28,7 +30,11 @@ import type { EncryptOptions } from './types.js';
 import { trackTempPath, untrackTempPath } from './atomic-output.js';
 
 export interface PackageOptions extends EncryptOptions {
-  /** EXT-X-KEY URI of the key itself (KEYFORMAT identity): required for HLS AES-128. Never written by us. */
+  /**
+   * EXT-X-KEY URI of the key itself (KEYFORMAT identity): required for HLS AES-128 unless the key
+   * server returns one. `{kid}` is replaced by each rendition's KID (hex), for packages with
+   * several keys. Never written by us.
+   */
   keyUri?: string;
   /** ClearKey license server URL for the DASH ClearKey ContentProtection. */
   clearKeyLicenseUrl?: string;
@@ -44,8 +50,10 @@ export interface PackageResult {
   written: string[];
   encrypted: string[];
   manifests: string[];
-  /** KIDs used, by track type (32 lowercase hex digits). */
+  /** KIDs used, by track type (32 lowercase hex digits): the first rendition's of each type. */
   kids: Partial<Record<TrackType, string>>;
+  /** Each fMP4 rendition (init segment or whole file) and the KID it was encrypted with; null = left clear by the contract. */
+  renditions: { path: string; kid: string | null }[];
   signaling: EncryptSignaling;
 }
 
@@ -75,11 +83,10 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     // An HLS clear lead would be METHOD=NONE segments before the key: not written yet.
     throw new UsageError('ERR_CLEAR_LEAD', 'clearLead is supported for fMP4 packages only, not for MPEG-TS HLS', { where: 'clearLead' });
   }
-  if (options.scheme === 'aes-128' && options.keyUri === undefined) {
-    throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri: the URI players fetch the key from (segcrypt never writes the key into the package)', { where: 'keyUri' });
-  }
-
   const keys = await resolveKeys(options, path.basename(src), jobs);
+  if (options.scheme === 'aes-128' && options.keyUri === undefined && !keys.drm.some((d) => isHlsAes128SystemId(d.systemId) && (d.uriExtXKey || d.hlsSignalingDataMedia))) {
+    throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri (the URI players fetch the key from; segcrypt never writes the key into the package), or a key server that returns one', { where: 'keyUri' });
+  }
   const tmp = path.join(path.dirname(dst), `.${path.basename(dst)}.tmp-${randomBytes(6).toString('hex')}`);
   await mkdir(tmp, { recursive: true });
   trackTempPath(tmp);
@@ -88,6 +95,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     let done = 0;
     const tick = () => options.onProgress?.(++done, total);
     const work = new PackageWork(src, tmp, options, keys, texts);
+    if (hls) work.described = hls.described;
     const mediaBytes = (await Promise.all(jobs.map((j) => stat(path.join(src, j.path))))).reduce((n, st) => n + st.size, 0);
     work.poolSize = defaultPoolSize(mediaBytes, options.poolSize);
     await work.run(jobs, tick);
@@ -107,9 +115,11 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     const trackTypes = [...new Set([...jobs.map((j) => ('trackType' in j ? j.trackType : undefined)), ...work.initTrack.values()]
       .filter((t): t is TrackType => !!t))].sort();
     const kids: Partial<Record<TrackType, string>> = {};
-    for (const t of trackTypes.length ? trackTypes : ['video' as const]) { const k = keyForTrack(keys, t); if (k) kids[t] = k.kid.toString('hex'); }
+    for (const [file, kid] of work.initKid) { const t = work.initTrack.get(file); if (t && kid && !kids[t]) kids[t] = kid; }
+    for (const t of trackTypes.length ? trackTypes : ['video' as const]) { const k = kids[t] ? undefined : keyForTrack(keys, t); if (k) kids[t] = k.kid.toString('hex'); }
     return {
       format, outDir: dst, written: files, encrypted: jobs.map((j) => j.path), manifests, kids,
+      renditions: [...work.initKid].map(([file, kid]) => ({ path: file, kid })),
       signaling: encryptSignaling({ scheme: options.scheme, keys: work.signalKeys(), trackTypes: trackTypes.length ? trackTypes : ['video'], ...optionalSignaling(options) }),
     };
   } catch (e) {
@@ -136,6 +146,10 @@ function inFile<T>(file: string, fn: () => T): T {
 /** Runs the jobs and remembers what the manifests need (track types of HLS inits, SegmentBase ranges). */
 class PackageWork {
   readonly initTrack = new Map<string, TrackType>();
+  /** The KID each fMP4 rendition (init or whole file) was encrypted with; null = left clear by the contract. */
+  readonly initKid = new Map<string, string | null>();
+  /** HLS media playlist -> what a master says of it (MPEG-TS renditions choose their key by it). */
+  described: HlsPlan['described'] = new Map();
   readonly rangeEdits = new Map<string, { init: string; index: string }>();
   /** Per encrypted whole file: input box start -> output box start (and input size -> output size). */
   readonly boxStarts = new Map<string, Map<number, number>>();
@@ -194,11 +208,23 @@ class PackageWork {
     const info = inFile(initPath, () => parseInit(init));
     const type = info.tracks[0]?.type;
     if (type) this.initTrack.set(initPath, type);
+    const choices = inFile(initPath, () => info.tracks.map((t) => chooseKey(this.keys, { ...trackClassOf(t), name: `${initPath} track ${t.trackId}` })));
+    if (choices.every((c) => 'clear' in c)) {
+      // The encryption contract leaves this rendition clear (UNENCRYPTED): copied as it is.
+      this.initKid.set(initPath, null);
+      for (const f of [initPath, ...segments.map((x) => x.path)]) {
+        await mkdir(path.dirname(path.join(this.tmp, f)), { recursive: true });
+        await copyFile(path.join(this.src, f), path.join(this.tmp, f));
+        tick();
+      }
+      return;
+    }
     const enc = createSegmentEncryptor({
       init, scheme: this.options.scheme, keys: this.keys, poolSize: this.poolSize, ...this.ivOptions(),
       ...(this.options.clearLead !== undefined ? { clearLead: this.options.clearLead } : {}),
     });
     this.nextStream += Math.max(1, info.tracks.length);
+    this.initKid.set(initPath, enc.kids[0]!);
     try {
       await writeOut(this.tmp, initPath, inFile(initPath, () => enc.encryptInit()));
       tick();
@@ -216,12 +242,12 @@ class PackageWork {
 
   /** TS segments: on the pool like fMP4 segments (each a self-contained job: bytes, key, IV). */
   private async runTs(segments: Extract<PackageJob, { kind: 'ts-segment' }>[], tick: () => void): Promise<void> {
-    const key = keyForTrack(this.keys, 'video');
-    if (!key) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `no key for video tracks (needed for ${segments[0]!.path})`, { where: segments[0]!.path });
     const scheme = this.options.scheme as 'aes-128' | 'sample-aes';
+    const keys = new Map(segments.map((j) => [j.path, this.tsKeyFor(j.playlist, j.path)]));
     const pool = new FragmentPool(this.poolSize);
     try {
       await this.inFlight(segments, async (j) => {
+        const key = keys.get(j.path)!;
         const iv = tsSegmentIv(key, this.tsIv(key.iv).iv, j.sequenceNumber);
         const buf = await readOwned(this.src, j.path, this.buffers);
         const parts = await pool.runParts({ kind: 'ts-segment', input: buf.buffer as ArrayBuffer, inputLength: buf.length, scheme, key: key.key, iv })
@@ -241,6 +267,7 @@ class PackageWork {
     const { onProgress: _drop, ...fileOptions } = this.options;
     const result = await encryptFile(input, out, { ...fileOptions, keys: this.keys, ...this.ivOptions() });
     this.nextStream += Math.max(1, result.tracks.length);
+    this.initKid.set(j.path, result.kids[0]!);
     const type = result.tracks[0]?.type;
     if (type) this.initTrack.set(j.path, type);
     const [before, after] = await Promise.all([topLevelBoxesOf(input), topLevelBoxesOf(out)]);
@@ -273,8 +300,18 @@ class PackageWork {
     const text = this.texts.get(plan.manifest)!;
     return rewriteMpd(text, plan.model, (set) => {
       if (!set.trackType) return undefined;
-      const key = this.keyFor(set.trackType, `${plan.manifest} ${set.path}`);
-      return contentProtectionElements({ scheme: this.options.scheme, defaultKid: key.kid, drm: this.drmFor(key.kid), ...optionalSignaling(this.options) });
+      // Representations grouped by the KID their rendition was encrypted with (in document order).
+      const groups = new Map<string | null, MpdRepresentation[]>();
+      for (const rep of set.representations) {
+        const file = plan.renditionOf.get(rep);
+        const kid = file !== undefined ? this.initKid.get(file) : undefined;
+        if (kid === undefined) throw new MediaError('ERR_PACKAGE_PLAN', `${plan.manifest} ${set.path}/Representation[id=${rep.id}]: no encrypted rendition found for it`, { where: `${plan.manifest} ${set.path}` });
+        groups.set(kid, [...(groups.get(kid) ?? []), rep]);
+      }
+      return [...groups].map(([kid, representations]) => ({
+        representations,
+        elements: kid === null ? [] : contentProtectionElements({ scheme: this.options.scheme, defaultKid: Buffer.from(kid, 'hex'), drm: this.drmFor(Buffer.from(kid, 'hex')), ...optionalSignaling(this.options) }),
+      }));
     }, edits);
   }
 
@@ -284,18 +321,20 @@ class PackageWork {
     for (const [p, model] of plan.media) {
       const init = model.map !== undefined ? posix.normalize(posix.join(posix.dirname(p), model.map)) : undefined;
       const type = (init && this.initTrack.get(init)) || 'video';
-      const key = this.keyFor(type, p);
+      const renditionKid = init !== undefined ? this.initKid.get(init) : undefined;
+      let text = this.texts.get(p)!;
+      if (renditionKid === null) { out.set(p, text); continue; } // left clear by the contract
+      const key = renditionKid ? this.keyByKid(renditionKid, p) : init === undefined ? this.tsKeyFor(p, p) : this.keyFor(type, p);
       const tags = hlsKeyTags({
         scheme: this.options.scheme, kid: key.kid, drm: this.drmFor(key.kid),
-        ...this.tsIv(key.iv), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri } : {}),
+        ...this.tsIv(key.iv), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri.replace(/\{kid\}/g, key.kid.toString('hex')) } : {}),
       });
       if (tags.media.length === 0) {
         throw new UsageError('ERR_NO_HLS_SIGNALING', `${p}: no EXT-X-KEY can be written: give keyUri or use a key server that returns DRM signaling`, { where: p });
       }
-      let text = this.texts.get(p)!;
       if (model.mapByteRange) text = rewriteByteRanges(text, p, (uri, range) => { const f = packagePath(p, uri, p); return remapByteRange(this.boxStarts.get(f), range, f, p); });
       out.set(p, addKeysToMediaPlaylist(text, tags.media, p));
-      session.push(...tags.master);
+      for (const line of tags.master) if (!session.includes(line)) session.push(line);
     }
     for (const m of plan.masters) out.set(m, addSessionKeysToMaster(this.texts.get(m)!, session, m));
     return out;
@@ -323,14 +362,41 @@ class PackageWork {
   }
 
   private keyFor(type: TrackType, where: string) {
-    const k = keyForTrack(this.keys, type);
-    if (!k) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: no key for ${type} tracks`, { where });
+    const k = selectKey(this.keys, { type, name: where });
+    if (!k) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: no key for ${type} tracks${this.keys.keys.some((x) => x.filters?.some((f) => f.type === type && (f.minPixels ?? f.maxPixels ?? f.minChannels ?? f.maxChannels) !== undefined)) ? ' of unknown size (the key server chooses keys by resolution or channels)' : ''}`, { where });
+    return k;
+  }
+
+  /**
+   * An MPEG-TS rendition's key: the master playlist's RESOLUTION (variants, I-frame playlists) or
+   * CHANNELS (audio renditions) stands in for the sample entry an fMP4 rendition has.
+   */
+  tsKeyFor(playlist: string | undefined, where: string) {
+    const d = playlist !== undefined ? this.described.get(playlist) : undefined;
+    const track = { ...(d ?? { type: 'video' as const }), name: playlist ?? where };
+    const key = selectKey(this.keys, track);
+    if (key) return key;
+    if (this.keys.clearTrackTypes?.includes(track.type)) {
+      throw new UsageError('ERR_NOTHING_TO_ENCRYPT', `${where}: the encryption contract leaves this MPEG-TS rendition clear, which segcrypt does not write for TS (METHOD=NONE playlists); use a contract that encrypts it`, { where });
+    }
+    try { chooseKey(this.keys, track); } catch (e) {
+      // The caller's keys do not cover this rendition: a usage error, with the key selection's reason.
+      throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: ${(e as Error).message}`, { where });
+    }
+    throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: no key`, { where });
+  }
+
+  private keyByKid(kidHex: string, where: string) {
+    const k = this.keys.keys.find((x) => x.kid.toString('hex') === kidHex);
+    if (!k) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: the key ${kidHex} is gone from the key set`, { where });
     return k;
   }
 
   /** The KeySet as signaled: with the common pssh added where the key server gave no DRM data. */
   signalKeys(): KeySet {
-    return { ...this.keys, drm: [...new Map(this.keys.keys.map((k) => [k.kid.toString('hex'), k.kid])).values()].flatMap((kid) => this.drmFor(kid)) };
+    const used = new Set([...this.initKid.values()].filter((k): k is string => !!k));
+    const keys = used.size > 0 ? this.keys.keys.filter((k) => used.has(k.kid.toString('hex'))) : this.keys.keys;
+    return { ...this.keys, keys, drm: [...new Map(keys.map((k) => [k.kid.toString('hex'), k.kid])).values()].flatMap((kid) => this.drmFor(kid)) };
   }
 
   /** The key server's signals for a KID; with static keys, the W3C common pssh ClearKey players read. */

@@ -32,8 +32,11 @@ export async function prepareProtection(init: Buffer, scheme: CencScheme, keys: 
 export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead' | 'streamIndex'>): PreparedProtection {
   const plans = planTracks(info.tracks, set, scheme, options);
   const kids = [...new Set(plans.map((p) => p.summary.kid))];
-  let drm = set.drm ?? [];
-  let pssh = drm.map((d) => d.pssh).filter((p): p is Buffer => Buffer.isBuffer(p));
+  // Only the signals of the keys this presentation uses (a ladder's other renditions have theirs),
+  // and one pssh box per distinct box: a server may return the same PSSH for several KIDs.
+  const used = new Set(kids);
+  let drm = (set.drm ?? []).filter((d) => !Buffer.isBuffer(d.kid) || d.kid.length !== 16 || used.has(d.kid.toString('hex')));
+  let pssh = distinctBoxes(drm.map((d) => d.pssh).filter((p): p is Buffer => Buffer.isBuffer(p)));
   for (const [i, p] of pssh.entries()) {
     // A pssh goes into moov as is: it must be one whole, well-sized pssh box.
     if (p.length < 32 || p.readUInt32BE(0) !== p.length || p.toString('latin1', 4, 8) !== 'pssh') {
@@ -55,4 +58,9 @@ export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencSchem
     tracks: plans.map((p) => p.summary),
     protect: (buf: Buffer) => protectInit(buf, encryption, pssh, clearCopies),
   };
+}
+
+function distinctBoxes(boxes: Buffer[]): Buffer[] {
+  const seen = new Set<string>();
+  return boxes.filter((b) => { const h = b.toString('base64'); if (seen.has(h)) return false; seen.add(h); return true; });
 }

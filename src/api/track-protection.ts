@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeyError, UsageError } from '../errors.js';
-import { keyForTrack, type KeyProvider, type KeySet, type ProtectionScheme, type TrackType } from '../keys/content-key.js';
+import type { KeyProvider, KeySet, ProtectionScheme, TrackClass, TrackType } from '../keys/content-key.js';
+import { chooseKey } from '../keys/key-selection.js';
 import type { FragmentTrack, TrackEncryption, TrackInfo } from '../isobmff/index.js';
 import type { CencScheme } from '../cenc/index.js';
 import type { EncryptOptions, EncryptedTrack } from './types.js';
@@ -57,9 +58,12 @@ export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme,
     const ok = scheme === 'cbcs' ? n === 16 : n === ivSizeOpt;
     if (!ok) throw new UsageError('ERR_IV_FORMAT', `iv must be ${scheme === 'cbcs' ? 16 : ivSizeOpt} bytes for ${scheme}, got ${n}`, { where: 'iv' });
   }
-  return tracks.map((info, ordinal) => {
-    const key = keyForTrack(set, info.type);
-    if (!key) throw new KeyError('ERR_NO_KEY_FOR_TRACK', `no key for the ${info.type} track (track ${info.trackId})`, { where: `track ${info.trackId}` });
+  const plans: TrackPlan[] = [];
+  tracks.forEach((info, ordinal) => {
+    const choice = chooseKey(set, trackClassOf(info));
+    // The contract leaves this track type clear (UNENCRYPTED): its sample entries stay as they are.
+    if ('clear' in choice) return;
+    const key = choice.key;
     if (!Buffer.isBuffer(key.key) || key.key.length !== 16) throw new UsageError('ERR_KEY_LENGTH', `the key for the ${info.type} track must be 16 bytes, got ${key.key?.length ?? 0}`, { where: 'key' });
     if (!Buffer.isBuffer(key.kid) || key.kid.length !== 16) throw new UsageError('ERR_KEY_LENGTH', `the KID for the ${info.type} track must be 16 bytes, got ${key.kid?.length ?? 0}`, { where: 'kid' });
     const video = info.type === 'video';
@@ -85,6 +89,18 @@ export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme,
       fragment.clearEntryOffset = info.sampleEntryCount;
       fragment.defaultSampleDescriptionIndex = info.defaultSampleDescriptionIndex;
     }
-    return { info, encryption, fragment, summary: { trackId: info.trackId, type: info.type, codec: info.codec, kid: key.kid.toString('hex') } };
+    plans.push({ info, encryption, fragment, summary: { trackId: info.trackId, type: info.type, codec: info.codec, kid: key.kid.toString('hex') } });
   });
+  if (plans.length === 0) {
+    throw new KeyError('ERR_NOTHING_TO_ENCRYPT', `the encryption contract leaves every track of this input clear (${tracks.map((t) => t.type).join(', ')})`, { where: 'tracks' });
+  }
+  return plans;
+}
+
+/** What key selection needs of a track: type, picture size, channel count, and a name for messages. */
+export function trackClassOf(info: TrackInfo): TrackClass {
+  const c: TrackClass = { type: info.type, name: `track ${info.trackId}` };
+  if (info.width && info.height) { c.width = info.width; c.height = info.height; }
+  if (info.channels) c.channels = info.channels;
+  return c;
 }

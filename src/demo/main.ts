@@ -9,7 +9,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encryptPackage } from '../api/encrypt-package.js';
-import { startKeyServer } from '../key-server/index.js';
+import { startDemoKeyServer } from './demo-key-server.js';
 import { keyForTrack, keyProviderFromOptions, type KeySet, type ProtectionScheme } from '../keys/index.js';
 import { sequenceNumberIv } from '../ts/index.js';
 import { checkAes128, checkFmp4, checkSampleAes, describeCheck, type CheckResult } from './decryption-check.js';
@@ -62,7 +62,7 @@ async function check(job: DemoJob, out: string, keys: KeySet): Promise<CheckResu
 }
 
 export async function runDemo(outRoot: string, log: (line: string) => void): Promise<{ rows: SummaryRow[]; ok: boolean; skipped: number }> {
-  const server = await startKeyServer({ port: 0, secret: 'segcrypt-demo-secret' });
+  const server = await startDemoKeyServer();
   log(`key server: SPEKE v1/v2 at ${server.url}`);
   try {
     // No --drm list: the client asks for the systems that fit each scheme (FairPlay only with cbcs).
@@ -80,7 +80,7 @@ export async function runDemo(outRoot: string, log: (line: string) => void): Pro
         scheme: job.scheme,
         keys,
         contentId: CONTENT_ID,
-        ...(job.scheme === 'aes-128' ? { keyUri: `${server.url}/hls-key/${CONTENT_ID}/${video.kid.toString('hex')}` } : {}),
+        ...(job.scheme === 'aes-128' ? { keyUri: server.hlsKeyUri(CONTENT_ID, video.kid) } : {}),
       });
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const bytesIn = await dirSize(join(SAMPLES, job.input), result.encrypted);

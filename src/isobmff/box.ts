@@ -24,6 +24,23 @@ export function boxPlace(b: Box): string {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
+ * A box type as text for paths and messages: the four bytes as they are when printable ASCII
+ * (every real 4cc), else each other byte escaped as \xNN, so an error about a corrupt box stays on
+ * one line and shows what the file holds.
+ */
+export function boxTypeText(buf: Buffer, at: number): string {
+  let plain = true;
+  for (let i = at; i < at + 4; i++) if (buf[i]! < 0x20 || buf[i]! > 0x7e) plain = false;
+  if (plain) return buf.toString('latin1', at, at + 4);
+  let out = '';
+  for (let i = at; i < at + 4; i++) {
+    const c = buf[i]!;
+    out += c >= 0x20 && c <= 0x7e && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
  * Read the box header at `offset`. `limit` is the end of the enclosing box (or of the bytes we
  * hold); `isEof` says `limit` is the real end of the file, so a box running past it means the
  * file is truncated rather than the size field being wrong.
@@ -34,7 +51,7 @@ export function readBox(buf: Buffer, offset: number, limit: number, parentPath: 
     throw new MediaError('ERR_BOX_TRUNCATED', `box header at byte ${base + offset} in ${parentPath || 'file'} is cut off: ${limit - offset} bytes left, 8 needed`, { where: where('?') });
   }
   const size32 = buf.readUInt32BE(offset);
-  const type = buf.toString('latin1', offset + 4, offset + 8);
+  const type = boxTypeText(buf, offset + 4);
   let headerSize = 8;
   let size: number;
   if (size32 === 1) {

@@ -17,6 +17,10 @@ export interface TrackInfo {
   defaultSampleDescriptionIndex: number;
   /** Number of sample entries in stsd. */
   sampleEntryCount: number;
+  /** First sample entry's picture size (video) or channel count (audio), for key selection. */
+  width?: number;
+  height?: number;
+  channels?: number;
 }
 
 export interface InitInfo {
@@ -52,6 +56,8 @@ function walkTracks(buf: Buffer, moov: Box): TrackBoxes[] {
       const first = readSampleEntry(buf, entries[0]!, type);
       for (const e of entries.slice(1)) readSampleEntry(buf, e, type);
       t.info = { trackId, type, codec: first.codec, nal: first.nal, timescale, defaultSampleSize: 0, defaultSampleDescriptionIndex: 1, sampleEntryCount: entries.length };
+      if (first.width !== undefined) { t.info.width = first.width; t.info.height = first.height; }
+      if (first.channels !== undefined) t.info.channels = first.channels;
     }
     out.push(t);
   }

@@ -2,6 +2,7 @@ import { MediaError } from '../errors.js';
 import type { TrackType } from '../keys/content-key.js';
 import type { NalCodec } from '../cenc/index.js';
 import { boxPlace, childBoxes, type Box } from './box.js';
+import { audioChannels } from './audio-channels.js';
 
 /** Sample entry 4ccs we know how to protect, and what their samples look like. */
 const VIDEO: Record<string, { nal: NalCodec; config: string }> = {
@@ -24,6 +25,11 @@ export interface SampleEntryInfo {
   codec: string;
   /** For NAL-structured video: codec, NAL length size and the avcC/hvcC body (parameter sets). */
   nal?: { codec: NalCodec; lengthSize: number; config: Buffer };
+  /** VisualSampleEntry width x height (ISO/IEC 14496-12 12.1.3). */
+  width?: number;
+  height?: number;
+  /** Audio channels: the codec configuration's count where it has one, else AudioSampleEntry channelcount. */
+  channels?: number;
 }
 
 /** Where the child boxes of a sample entry start (ISO/IEC 14496-12 12.1.3, 12.2.3). */
@@ -49,10 +55,16 @@ export function readSampleEntry(buf: Buffer, entry: Box, type: TrackType): Sampl
     // avcC: lengthSizeMinusOne in byte 4; hvcC: in byte 21 (ISO/IEC 14496-15 5.3.3, 8.3.3).
     const at = cfg.bodyStart + (v.nal === 'avc' ? 4 : 21);
     if (at >= cfg.end) throw new MediaError('ERR_BOX_TRUNCATED', `${boxPlace(cfg)} is too short`, { where: cfg.path });
-    return { box: entry, codec: entry.type, nal: { codec: v.nal, lengthSize: (buf[at]! & 3) + 1, config: Buffer.from(buf.subarray(cfg.bodyStart, cfg.end)) } };
+    return {
+      box: entry, codec: entry.type, nal: { codec: v.nal, lengthSize: (buf[at]! & 3) + 1, config: Buffer.from(buf.subarray(cfg.bodyStart, cfg.end)) },
+      width: buf.readUInt16BE(entry.bodyStart + 24), height: buf.readUInt16BE(entry.bodyStart + 26),
+    };
   }
   if (!AUDIO.has(entry.type)) {
     throw new MediaError('ERR_UNSUPPORTED_CODEC', `unsupported audio codec "${entry.type}" (${where}); supported: ${[...AUDIO].join(', ')}`, { where });
   }
-  return { box: entry, codec: entry.type };
+  const info: SampleEntryInfo = { box: entry, codec: entry.type };
+  const channels = audioChannels(buf, entry);
+  if (channels) info.channels = channels;
+  return info;
 }

@@ -6,9 +6,8 @@ import { kidToUuid } from '../keys/drm/guid.js';
 import { hlsKeyLines, hlsMethod } from '../keys/drm/hls-key-lines.js';
 import { buildPlayReadyObject, buildPlayReadyPssh, buildWrmHeader } from '../keys/drm/playready-header.js';
 import { buildPssh } from '../keys/drm/pssh-box.js';
-import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { buildWidevinePssh } from '../keys/drm/widevine-pssh.js';
-import { HLS_AES128_SYSTEM_ID } from '../keys/speke/speke-request.js';
 
 export interface SignalingContext {
   contentId: string;
@@ -20,10 +19,15 @@ export interface SignalingContext {
   /** Base URL of this server (for the HLS AES-128 key URI). */
   baseUrl: string;
   playReadyLaUrl?: string;
+  /** The HLS AES-128 key URI (with its download token); default baseUrl/hls-key/<content id>/<KID>. */
+  hlsKeyUri?: (contentId: string, kid: Buffer) => string;
 }
 
-/** The systems the server answers for; anything else gets a 400 naming the systemId. */
-export const KNOWN_SYSTEMS = new Set([SYSTEM_IDS.widevine, SYSTEM_IDS.playready, SYSTEM_IDS.fairplay, SYSTEM_IDS.common, SYSTEM_IDS.clearkey, HLS_AES128_SYSTEM_ID]);
+/**
+ * The systems the server answers for, besides ClearKey AES-128 (either id, see
+ * isHlsAes128SystemId); anything else gets a 422 naming the systemId.
+ */
+export const KNOWN_SYSTEMS: ReadonlySet<string> = new Set([SYSTEM_IDS.widevine, SYSTEM_IDS.playready, SYSTEM_IDS.fairplay, SYSTEM_IDS.common, SYSTEM_IDS.clearkey, SYSTEM_IDS.irdeto]);
 
 const b64 = (s: string | Buffer): string => (typeof s === 'string' ? Buffer.from(s, 'utf8') : s).toString('base64');
 
@@ -36,8 +40,13 @@ export function fillDrmSystem(req: CpixDrmSystem, ctx: SignalingContext): CpixDr
   const asked = (['pssh', 'contentProtectionData', 'uriExtXKey', 'keyFormat', 'keyFormatVersions', 'protectionHeader',
     'hlsSignalingDataMedia', 'hlsSignalingDataMaster', 'smoothStreamingProtectionHeaderData'] as const).filter((k) => req[k] !== undefined);
   const id = req.systemId;
+  const aes128 = isHlsAes128SystemId(id);
+  // FairPlay and AES-128 have no pssh: a placeholder for one is left out of the answer rather
+  // than returned empty (every element the answer carries must hold a value).
+  const hlsOnly = aes128 || id === SYSTEM_IDS.fairplay;
+  if (hlsOnly) { delete out.pssh; delete out.contentProtectionData; delete out.smoothStreamingProtectionHeaderData; delete out.protectionHeader; }
   if (asked.length === 0) {
-    if (id === SYSTEM_IDS.fairplay || id === HLS_AES128_SYSTEM_ID) {
+    if (hlsOnly) {
       if (ctx.version === 1) { out.uriExtXKey = ''; out.keyFormat = ''; out.keyFormatVersions = ''; } else { out.hlsSignalingDataMedia = ''; out.hlsSignalingDataMaster = ''; }
     } else out.pssh = '';
   }
@@ -51,12 +60,12 @@ export function fillDrmSystem(req: CpixDrmSystem, ctx: SignalingContext): CpixDr
   fill('protectionHeader', s.pro && b64(s.pro));
   fill('smoothStreamingProtectionHeaderData', s.pro && b64(s.pro));
   const lines = hlsKeyLines({
-    method: id === HLS_AES128_SYSTEM_ID ? 'AES-128' : hlsMethod(ctx.scheme),
+    method: aes128 ? 'AES-128' : hlsMethod(ctx.scheme),
     uri: s.uri,
     keyFormat: s.keyFormat,
     keyFormatVersions: '1',
-    ...(id !== SYSTEM_IDS.fairplay && id !== HLS_AES128_SYSTEM_ID ? { kidHex: ctx.kid.toString('hex') } : {}),
-    ...(id === HLS_AES128_SYSTEM_ID && ctx.iv && ctx.iv.length === 16 ? { ivHex: ctx.iv.toString('hex') } : {}),
+    ...(!hlsOnly ? { kidHex: ctx.kid.toString('hex') } : {}),
+    ...(aes128 && ctx.iv && ctx.iv.length === 16 ? { ivHex: ctx.iv.toString('hex') } : {}),
   });
   fill('hlsSignalingDataMedia', b64(lines.media));
   fill('hlsSignalingDataMaster', b64(lines.master));
@@ -66,6 +75,9 @@ export function fillDrmSystem(req: CpixDrmSystem, ctx: SignalingContext): CpixDr
 interface SystemValues { pssh?: Buffer; pro?: Buffer; uri: string; keyFormat: string }
 
 function systemValues(id: string, ctx: SignalingContext): SystemValues {
+  if (isHlsAes128SystemId(id)) {
+    return { uri: ctx.hlsKeyUri ? ctx.hlsKeyUri(ctx.contentId, ctx.kid) : `${ctx.baseUrl}/hls-key/${encodeURIComponent(ctx.contentId)}/${kidToUuid(ctx.kid)}`, keyFormat: 'identity' };
+  }
   switch (id) {
     case SYSTEM_IDS.widevine: {
       const pssh = buildWidevinePssh({ kids: [ctx.kid], contentId: Buffer.from(ctx.contentId, 'utf8'), provider: 'segcrypt', scheme: ctx.scheme });
@@ -77,8 +89,11 @@ function systemValues(id: string, ctx: SignalingContext): SystemValues {
     }
     case SYSTEM_IDS.fairplay:
       return { uri: fairPlaySkdUri(ctx.kid), keyFormat: FAIRPLAY_KEYFORMAT };
-    case HLS_AES128_SYSTEM_ID:
-      return { uri: `${ctx.baseUrl}/hls-key/${encodeURIComponent(ctx.contentId)}/${kidToUuid(ctx.kid)}`, keyFormat: 'identity' };
+    case SYSTEM_IDS.irdeto: {
+      // Irdeto's own pssh data is the vendor's; the reference answer is a v1 box naming the KID.
+      const pssh = buildPssh(SYSTEM_IDS.irdeto, Buffer.alloc(0), [ctx.kid]);
+      return { pssh, uri: `data:text/plain;base64,${pssh.toString('base64')}`, keyFormat: `urn:uuid:${SYSTEM_IDS.irdeto}` };
+    }
     case SYSTEM_IDS.clearkey: {
       const pssh = buildPssh(SYSTEM_IDS.clearkey, Buffer.alloc(0), [ctx.kid]);
       return { pssh, uri: `data:text/plain;base64,${pssh.toString('base64')}`, keyFormat: `urn:uuid:${SYSTEM_IDS.clearkey}` };

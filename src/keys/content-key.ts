@@ -20,6 +20,38 @@ export interface ContentKey {
   trackTypes?: TrackType[];
   /** Key period id (rotation); undefined = the whole presentation. */
   period?: string;
+  /**
+   * Which tracks of its types the key is for (SPEKE v2 / CPIX usage rules as the server returned
+   * them): a track matches when one filter of its type bounds it; no filter of a type = every
+   * track of that type (see key-selection.ts).
+   */
+  filters?: TrackFilter[];
+  /** ContentKeyUsageRule@intendedTrackType as returned (SD, HD, STEREO_AUDIO, ...), for messages and reports. */
+  intendedTrackType?: string;
+}
+
+/**
+ * A usage-rule filter (CPIX 2.3 VideoFilter / AudioFilter): inclusive bounds on a video track's
+ * pixel count (width x height) or an audio track's channel count; absent bound = unbounded.
+ */
+export interface TrackFilter {
+  type: TrackType;
+  minPixels?: number;
+  maxPixels?: number;
+  minChannels?: number;
+  maxChannels?: number;
+}
+
+/**
+ * What key selection knows of a track: its type, and the size or channel count the usage rules
+ * choose by. `name` says which track in messages ("track 2", "video/720p/init.mp4").
+ */
+export interface TrackClass {
+  type: TrackType;
+  width?: number;
+  height?: number;
+  channels?: number;
+  name?: string;
 }
 
 /**
@@ -56,6 +88,11 @@ export interface KeySet {
   keys: ContentKey[];
   drm: DrmSignal[];
   periods?: KeyPeriod[];
+  /**
+   * Track types the encryption contract leaves clear (SPEKE v2 UNENCRYPTED preset): their tracks
+   * stay unencrypted, sample entries untouched, instead of failing for want of a key.
+   */
+  clearTrackTypes?: TrackType[];
 }
 
 export interface KeyRequest {

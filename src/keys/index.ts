@@ -1,4 +1,5 @@
-export type { ContentKey, DrmSignal, KeyPeriod, KeySet, KeyRequest, KeyProvider, TrackType, ProtectionScheme, DrmSystemName } from './content-key.js';
+export type { ContentKey, DrmSignal, KeyPeriod, KeySet, KeyRequest, KeyProvider, TrackType, ProtectionScheme, DrmSystemName, TrackClass, TrackFilter } from './content-key.js';
+export { selectKey, chooseKey, describeTrack, type KeyChoice } from './key-selection.js';
 export { keyForTrack } from './content-key.js';
 export { StaticKeys, parseKeySpec, parseHex16 } from './static-keys.js';
 export * from './drm/index.js';

@@ -27,10 +27,15 @@ export interface KeyProviderOptions {
   deliveryCert?: string;
   deliveryKey?: string;
   timeoutMs?: number;
+  /** Extra attempts: an integer 0-10. */
   retries?: number;
+  /** Allow a plain http: SPEKE URL that is not on loopback (credentials and keys then travel unencrypted). */
+  allowInsecureHttp?: boolean;
+  /** The CA certificate(s) to trust for an https SPEKE URL instead of the default roots: a PEM file path or PEM text. */
+  spekeCa?: string;
 }
 
-const DRM_NAMES: DrmSystemName[] = ['widevine', 'playready', 'fairplay', 'clearkey', 'common'];
+const DRM_NAMES: DrmSystemName[] = ['widevine', 'playready', 'fairplay', 'clearkey', 'common', 'irdeto'];
 
 /** `--drm widevine,playready,fairplay,clearkey` -> names, checked. */
 export function parseDrmSystems(csv: string): DrmSystemName[] {
@@ -77,7 +82,11 @@ export function keyProviderFromOptions(o: KeyProviderOptions): KeyProvider {
     ...(o.videoPreset ? { videoPreset: o.videoPreset } : {}),
     ...(o.audioPreset ? { audioPreset: o.audioPreset } : {}),
     ...(delivery ? { delivery } : {}),
-    transport: { ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.retries !== undefined ? { retries: o.retries } : {}) },
+    ...(o.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+    transport: {
+      ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.retries !== undefined ? { retries: o.retries } : {}),
+      ...(o.spekeCa ? { ca: pemOrFile(o.spekeCa, '--speke-ca') } : {}),
+    },
   });
 }
 
@@ -90,6 +99,6 @@ function deliveryFrom(o: KeyProviderOptions): { certificate: Buffer; privateKey:
 function pemOrFile(v: string, what: string): Buffer {
   if (v.includes('-----BEGIN')) return Buffer.from(v);
   try { return readFileSync(v); } catch (e) {
-    throw new UsageError('ERR_DELIVERY_OPTIONS', `cannot read ${what} file ${v}`, { where: what, cause: e });
+    throw new UsageError(what === '--speke-ca' ? 'ERR_SPEKE_CA' : 'ERR_DELIVERY_OPTIONS', `cannot read ${what} file ${v}`, { where: what, cause: e });
   }
 }

@@ -1,8 +1,8 @@
 import type { DrmSignal, ProtectionScheme } from '../keys/content-key.js';
-import { SYSTEM_IDS } from '../keys/drm/system-ids.js';
+import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { fairPlaySkdUri, FAIRPLAY_KEYFORMAT } from '../keys/drm/fairplay.js';
 import { hlsKeyLines, hlsMethod } from '../keys/drm/hls-key-lines.js';
-import { HLS_AES128_SYSTEM_ID } from '../keys/speke/speke-request.js';
+import { checkedKeyLine, checkedQuotedValue, quotableUri } from './hls-key-line-check.js';
 import { psshData } from './pssh-fields.js';
 
 export interface HlsSignalingInput {
@@ -31,8 +31,9 @@ export interface HlsKeyTags {
  * EXT-X-KEY / EXT-X-SESSION-KEY lines (RFC 8216 4.3.2.4, 4.3.4.5), one per DRM system:
  * METHOD from the scheme (cbcs and TS sample-aes -> SAMPLE-AES, cenc -> SAMPLE-AES-CTR,
  * aes-128 -> AES-128), KEYFORMAT per system. HLSSignalingData and URIExtXKey from the key server
- * are used as returned. AES-128 has one line: keyUri's, else the key server's HLS AES-128 key
- * system (SPEKE's 81376844-... systemId), else none.
+ * are used as returned once checked (well-formed key tags only, values escaped: see
+ * hls-key-line-check.ts). AES-128 has one line: keyUri's, else the key server's HLS AES-128 key
+ * system (SPEKE v1's 81376844-... or v2's ClearKey AES-128 3ea8778f-... systemId), else none.
  */
 export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
   const method = hlsMethod(input.scheme);
@@ -44,8 +45,8 @@ export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
   if (input.keyUri !== undefined) {
     const fairPlay = /^skd:\/\//i.test(input.keyUri);
     const l = hlsKeyLines({
-      // A quoted-string cannot hold '"' (RFC 8216 4.2): percent-encoded, as URIs allow.
-      method, uri: input.keyUri.replace(/"/g, '%22'), ...(ivHex ? { ivHex } : {}),
+      // A quoted-string cannot hold '"' or a line break (RFC 8216 4.2): percent-encoded, as URIs allow.
+      method, uri: quotableUri(input.keyUri), ...(ivHex ? { ivHex } : {}),
       ...(fairPlay ? { keyFormat: FAIRPLAY_KEYFORMAT, keyFormatVersions: '1' } : {}),
     });
     out.media.push(l.media);
@@ -56,11 +57,13 @@ export function hlsKeyTags(input: HlsSignalingInput): HlsKeyTags {
   input.drm.forEach((d, i) => {
     const systemId = d.systemId.toLowerCase();
     // AES-128 takes the key server's AES-128 key system only; SAMPLE-AES* every DRM system but it.
-    if ((input.scheme === 'aes-128') !== (systemId === HLS_AES128_SYSTEM_ID)) return;
+    if ((input.scheme === 'aes-128') !== isHlsAes128SystemId(systemId)) return;
     if (seen.has(systemId)) return;
     seen.add(systemId);
-    const media = splitLines(d.hlsSignalingDataMedia).map((l) => withIv(l, ivHex));
-    const master = splitLines(d.hlsSignalingDataMaster).map((l) => withIv(l, ivHex));
+    // Only well-formed key tags of the right kind: a key server cannot add other playlist lines.
+    const where = `HLSSignalingData of DRM system ${systemId} (signal ${i})`;
+    const media = splitLines(d.hlsSignalingDataMedia).map((l, j) => withIv(checkedKeyLine(l, '#EXT-X-KEY', method, `${where}, media line ${j}`), ivHex));
+    const master = splitLines(d.hlsSignalingDataMaster).map((l, j) => withIv(checkedKeyLine(l, '#EXT-X-SESSION-KEY', method, `${where}, master line ${j}`), ivHex));
     if (media.length > 0 || master.length > 0) {
       out.media.push(...media);
       out.master.push(...master);
@@ -87,13 +90,17 @@ function splitLines(s: string | undefined): string[] {
 }
 
 function systemKeyLine(systemId: string, d: DrmSignal, base: { method: ReturnType<typeof hlsMethod>; kidHex: string; ivHex?: string }, where: string): { media: string; master: string } | undefined {
+  // URIExtXKey, KEYFORMAT and KEYFORMATVERSIONS come from the key server: escaped or refused.
+  const keyFormat0 = checkedQuotedValue(d.keyFormat, 'KeyFormat', where);
+  const versions = checkedQuotedValue(d.keyFormatVersions, 'KeyFormatVersions', where);
   const fmt = (uri: string, keyFormat: string) => hlsKeyLines({
-    method: base.method, uri, kidHex: base.kidHex, ...(base.ivHex ? { ivHex: base.ivHex } : {}),
-    keyFormat: d.keyFormat ?? keyFormat, keyFormatVersions: d.keyFormatVersions ?? '1',
+    method: base.method, uri: quotableUri(uri), kidHex: base.kidHex, ...(base.ivHex ? { ivHex: base.ivHex } : {}),
+    keyFormat: keyFormat0 ?? keyFormat, keyFormatVersions: versions ?? '1',
   });
+  if (isHlsAes128SystemId(systemId)) {
+    return d.uriExtXKey ? hlsKeyLines({ method: base.method, uri: quotableUri(d.uriExtXKey), ...(base.ivHex ? { ivHex: base.ivHex } : {}), keyFormat: keyFormat0 ?? 'identity', keyFormatVersions: versions ?? '1' }) : undefined;
+  }
   switch (systemId) {
-    case HLS_AES128_SYSTEM_ID:
-      return d.uriExtXKey ? hlsKeyLines({ method: base.method, uri: d.uriExtXKey, ...(base.ivHex ? { ivHex: base.ivHex } : {}), keyFormat: d.keyFormat ?? 'identity', keyFormatVersions: d.keyFormatVersions ?? '1' }) : undefined;
     case SYSTEM_IDS.fairplay:
       return fmt(d.uriExtXKey ?? fairPlaySkdUri(d.kid), FAIRPLAY_KEYFORMAT);
     case SYSTEM_IDS.widevine:

@@ -51,6 +51,8 @@ export interface MasterPlaylistModel {
   /** Media playlist URIs: variants (EXT-X-STREAM-INF), renditions and I-frame playlists (URI attribute). */
   playlists: string[];
   encrypted: boolean;
+  /** What the master says of each media playlist URI: RESOLUTION of a variant or I-frame playlist, CHANNELS of an audio rendition. */
+  described: Map<string, { type: 'video' | 'audio'; width?: number; height?: number; channels?: number }>;
 }
 
 /** Quoted or plain attribute value from an attribute list (RFC 8216 4.2). */
@@ -66,17 +68,30 @@ export function parsePlaylist(text: string, where: string): MediaPlaylistModel |
   const encrypted = lines.some((l) => (l.startsWith('#EXT-X-KEY:') || l.startsWith('#EXT-X-SESSION-KEY:')) && tagAttribute(l, 'METHOD') !== 'NONE');
   if (isMaster) {
     const playlists: string[] = [];
+    const described: MasterPlaylistModel['described'] = new Map();
+    const video = (l: string) => {
+      const m = /^(\d+)x(\d+)$/.exec(tagAttribute(l, 'RESOLUTION') ?? '');
+      return m ? { type: 'video' as const, width: Number(m[1]), height: Number(m[2]) } : { type: 'video' as const };
+    };
     lines.forEach((l, i) => {
       if (l.startsWith('#EXT-X-STREAM-INF')) {
         const uri = lines.slice(i + 1).find((n) => n.trim() !== '' && !n.startsWith('#'));
         if (!uri) throw new MediaError('ERR_HLS_PLAYLIST', `${where}: EXT-X-STREAM-INF at line ${i + 1} has no URI line`, { where: `${where} line ${i + 1}` });
         playlists.push(uri.trim());
+        if (!described.has(uri.trim())) described.set(uri.trim(), video(l));
       } else if (l.startsWith('#EXT-X-MEDIA:') || l.startsWith('#EXT-X-I-FRAME-STREAM-INF:')) {
         const uri = tagAttribute(l, 'URI');
-        if (uri) playlists.push(uri);
+        if (!uri) return;
+        playlists.push(uri);
+        if (l.startsWith('#EXT-X-I-FRAME-STREAM-INF:')) described.set(uri, video(l));
+        else if (tagAttribute(l, 'TYPE') === 'AUDIO') {
+          // CHANNELS="6" or "16/JOC": the count comes first (RFC 8216bis 4.4.6.1).
+          const ch = Number.parseInt(tagAttribute(l, 'CHANNELS') ?? '', 10);
+          described.set(uri, Number.isInteger(ch) && ch > 0 ? { type: 'audio', channels: ch } : { type: 'audio' });
+        }
       }
     });
-    return { kind: 'master', playlists: [...new Set(playlists)], encrypted };
+    return { kind: 'master', playlists: [...new Set(playlists)], encrypted, described };
   }
   let sequence = 0;
   const segments: MediaSegmentRef[] = [];

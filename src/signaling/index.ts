@@ -3,7 +3,7 @@ export { contentProtectionElements, renderContentProtection, DASH_NAMESPACES, ty
 export { hlsKeyTags, type HlsKeyTags, type HlsSignalingInput } from './hls-key-tags.js';
 export { parseMpd, parseIsoDuration, type MpdModel, type MpdAdaptationSet, type MpdRepresentation, type SegmentTemplateModel } from './mpd-model.js';
 export { templateFiles, fillTemplate, templatePattern, type RepresentationFiles, type TemplateSegment } from './mpd-segments.js';
-export { rewriteMpd, type AttributeEdit } from './mpd-rewrite.js';
+export { rewriteMpd, type AttributeEdit, type SetProtection } from './mpd-rewrite.js';
 export { parsePlaylist, parseByteRange, tagAttribute, type ByteRange, type MediaPlaylistModel, type MasterPlaylistModel, type MediaSegmentRef } from './hls-playlist.js';
 export { addKeysToMediaPlaylist, addSessionKeysToMaster, rewriteByteRanges, remapByteRange } from './playlist-rewrite.js';
 export { encryptSignaling, type EncryptSignaling, type SignalingOptions } from './result-signaling.js';

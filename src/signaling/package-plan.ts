@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { MediaError, UsageError } from '../errors.js';
 import type { TrackType } from '../keys/content-key.js';
 import { parsePlaylist, type MediaPlaylistModel } from './hls-playlist.js';
-import { parseMpd, type MpdModel } from './mpd-model.js';
+import { parseMpd, type MpdModel, type MpdRepresentation } from './mpd-model.js';
 import { templateFiles } from './mpd-segments.js';
 
 /**
@@ -14,7 +14,7 @@ export type PackageJob =
   | { kind: 'fmp4-segment'; path: string; init: string; sequenceNumber: number; trackType?: TrackType }
   /** A whole fragmented file (DASH SegmentBase / on-demand profile). */
   | { kind: 'fmp4-file'; path: string; trackType?: TrackType; representation?: string }
-  | { kind: 'ts-segment'; path: string; sequenceNumber: number };
+  | { kind: 'ts-segment'; path: string; sequenceNumber: number; playlist?: string };
 
 export const CENC_SCHEMES: ReadonlySet<string> = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
 
@@ -22,6 +22,8 @@ export interface DashPlan {
   manifest: string;
   model: MpdModel;
   jobs: PackageJob[];
+  /** Each Representation's rendition: its init segment (SegmentTemplate) or its whole file (SegmentBase). */
+  renditionOf: Map<MpdRepresentation, string>;
 }
 
 export interface HlsPlan {
@@ -29,6 +31,8 @@ export interface HlsPlan {
   /** Media playlist path -> its model. */
   media: Map<string, MediaPlaylistModel>;
   jobs: PackageJob[];
+  /** Media playlist path -> what a master says of it (type, RESOLUTION, CHANNELS): the key selection of MPEG-TS renditions. */
+  described: Map<string, { type: TrackType; width?: number; height?: number; channels?: number }>;
 }
 
 /** Resolve a manifest reference against the manifest's folder; refuse what leaves the package. */
@@ -62,6 +66,7 @@ function requireFile(files: Set<string>, path: string, where: string): void {
 export function planDash(manifest: string, text: string, files: Set<string>): DashPlan {
   const model = parseMpd(text, manifest);
   const jobs: PackageJob[] = [];
+  const renditionOf = new Map<MpdRepresentation, string>();
   const dir = posix.dirname(manifest);
   for (const set of model.adaptationSets) {
     if (!set.trackType) continue;
@@ -76,6 +81,7 @@ export function planDash(manifest: string, text: string, files: Set<string>): Da
         if (!f.init) throw new MediaError('ERR_MPD_TEMPLATE', `${where}: SegmentTemplate has no @initialization`, { where });
         const init = packagePath(manifest, f.init, where);
         requireFile(files, init, where);
+        renditionOf.set(rep, init);
         jobs.push({ kind: 'fmp4-init', path: init, trackType: tt });
         const listed = new Set<string>();
         for (const s of f.media) {
@@ -96,13 +102,14 @@ export function planDash(manifest: string, text: string, files: Set<string>): Da
         if (!rep.baseUrl) throw new MediaError('ERR_MPD_BASEURL', `${where}: SegmentBase without a BaseURL naming the file`, { where });
         const p = packagePath(manifest, rep.baseUrl, where);
         requireFile(files, p, where);
+        renditionOf.set(rep, p);
         jobs.push({ kind: 'fmp4-file', path: p, trackType: tt, representation: rep.id });
       } else {
         throw new MediaError('ERR_MPD_UNSUPPORTED', `${where}: neither SegmentTemplate nor SegmentBase (SegmentList is not supported)`, { where });
       }
     }
   }
-  return { manifest, model, jobs: dedupe(jobs) };
+  return { manifest, model, jobs: dedupe(jobs), renditionOf };
 }
 
 function relativeTo(dir: string, p: string): string {
@@ -120,6 +127,7 @@ function matchesFrom(dir: string, p: string, re: RegExp): boolean {
 export function planHls(playlists: Map<string, string>, files: Set<string>): HlsPlan {
   const masters: string[] = [];
   const mediaRefs = new Set<string>();
+  const described: HlsPlan['described'] = new Map();
   const models = new Map<string, ReturnType<typeof parsePlaylist>>();
   for (const [path, text] of playlists) models.set(path, parsePlaylist(text, path));
   for (const [path, m] of models) {
@@ -129,6 +137,8 @@ export function planHls(playlists: Map<string, string>, files: Set<string>): Hls
       const p = packagePath(path, ref, path);
       if (!models.has(p)) throw new MediaError('ERR_PACKAGE_MISSING_FILE', `${path} names media playlist "${p}", which is not in the package`, { where: path });
       mediaRefs.add(p);
+      const d = m.described.get(ref);
+      if (d && !described.has(p)) described.set(p, d);
     }
   }
   const media = new Map<string, MediaPlaylistModel>();
@@ -151,10 +161,10 @@ export function planHls(playlists: Map<string, string>, files: Set<string>): Hls
     for (const s of m.segments) {
       const p = packagePath(path, s.uri, path);
       requireFile(files, p, path);
-      jobs.push(init ? { kind: 'fmp4-segment', path: p, init, sequenceNumber: s.sequenceNumber } : { kind: 'ts-segment', path: p, sequenceNumber: s.sequenceNumber });
+      jobs.push(init ? { kind: 'fmp4-segment', path: p, init, sequenceNumber: s.sequenceNumber } : { kind: 'ts-segment', path: p, sequenceNumber: s.sequenceNumber, playlist: path });
     }
   }
-  return { masters, media, jobs: dedupe(jobs) };
+  return { masters, media, jobs: dedupe(jobs), described };
 }
 
 /** A file named twice (two playlists, two Representations) is encrypted once; conflicting roles are an error. */

@@ -23,7 +23,7 @@ function recording(p: KeyProvider): KeyProvider & { last?: KeySet } {
 }
 
 t.test('SPEKE v2 keys and signaling', async (t) => {
-  const server = await startKeyServer({ secret: 'segcrypt-package-test' });
+  const server = await startKeyServer({ secret: '9a3f5964cce83fa7c9673e68a72b744c4d492d62dc4ca1d73fecd9eab921ac6b' });
   t.teardown(() => server.close());
   const provider = (contentId: string, drm: ('widevine' | 'playready' | 'fairplay')[]) => recording(keyProviderFromOptions({ spekeUrl: server.url, contentId, spekeVersion: 2, drm }));
 

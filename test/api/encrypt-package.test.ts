@@ -212,7 +212,7 @@ t.test('cenc with one key and a caller-given IV for every stream: no per-sample 
 t.test('every playlist of our HLS packages parses with hls-parser (strict): a key on every segment, session keys in the master', async (t) => {
   HLS.setOptions({ strictMode: true });
   t.teardown(() => HLS.setOptions({ strictMode: false }));
-  const server = await startKeyServer({ secret: 'playlist-check' });
+  const server = await startKeyServer({ secret: 'c704f757e2457105b7d7491b8866cf7a18c1d3d99a62a8bf6086bda4d171b62f' });
   t.teardown(() => server.close());
   const speke = new SpekeClient({ url: server.url, version: 2 });
   const cases: [string, ProtectionScheme, string, PackageOptions['keys']][] = [
@@ -260,20 +260,23 @@ t.test('an HLS TS package made by Shaka Packager (video and audio renditions): A
   t.ok(segments.some((f) => f.startsWith('v/')) && segments.some((f) => f.startsWith('a/')), `Shaka wrote ${segments.length} TS segments in two renditions`);
 
   const aes = path.join(work, 'aes');
-  const r = await encryptPackage(input, aes, { scheme: 'aes-128', keys: keys(), keyUri: 'https://keys.example/v.key' });
+  // Per-type keys for TS renditions: the audio rendition (EXT-X-MEDIA TYPE=AUDIO) gets the audio key, its URI from {kid}.
+  const r = await encryptPackage(input, aes, { scheme: 'aes-128', keys: keys(), keyUri: 'https://keys.example/{kid}.key' });
   t.same([...r.encrypted].sort(), [...segments].sort(), 'every segment of both renditions encrypted');
-  for (const list of ['v.m3u8', 'a.m3u8']) {
+  for (const [list, own] of [['v.m3u8', VIDEO], ['a.m3u8', AUDIO]] as const) {
     const text = readFileSync(path.join(aes, list), 'utf8');
+    t.match(text, `URI="https://keys.example/${own.kid.toString('hex')}.key"`, `${list}: the key URI of its own key`);
     const sequence0 = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0);
     const files = [...text.matchAll(/^([^#\s].*\.ts)$/gm)].map((m) => path.posix.join(path.posix.dirname(list), m[1]!));
     t.ok(files.length > 0, `${list}: ${files.length} segments`);
     for (const [i, f] of files.entries()) {
       const iv = (sequence0 + i).toString(16).padStart(32, '0');
-      const dec = await runTool('openssl', ['enc', '-d', '-aes-128-cbc', '-K', VIDEO.key.toString('hex'), '-iv', iv, '-in', path.join(aes, f), '-out', path.join(work, 'seg.dec')]);
+      const dec = await runTool('openssl', ['enc', '-d', '-aes-128-cbc', '-K', own.key.toString('hex'), '-iv', iv, '-in', path.join(aes, f), '-out', path.join(work, 'seg.dec')]);
       t.ok(dec.exitCode === 0 && readFileSync(path.join(work, 'seg.dec')).equals(readFileSync(path.join(input, f))), `${f}: IV = media sequence ${sequence0 + i}, decrypts to the input`);
     }
   }
-  t.match(readFileSync(path.join(aes, 'master.m3u8'), 'utf8'), '#EXT-X-SESSION-KEY:METHOD=AES-128,URI="https://keys.example/v.key"');
+  t.match(readFileSync(path.join(aes, 'master.m3u8'), 'utf8'), `#EXT-X-SESSION-KEY:METHOD=AES-128,URI="https://keys.example/${VIDEO.kid.toString('hex')}.key"`);
+  t.match(readFileSync(path.join(aes, 'master.m3u8'), 'utf8'), `#EXT-X-SESSION-KEY:METHOD=AES-128,URI="https://keys.example/${AUDIO.kid.toString('hex')}.key"`);
 
   const sa = path.join(work, 'sa');
   await encryptPackage(input, sa, { scheme: 'sample-aes', keys: keys(), keyUri: 'key.bin' });

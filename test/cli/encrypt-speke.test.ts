@@ -22,7 +22,7 @@ function run(args: string[]): Promise<{ status: number | null; stdout: string; s
 
 t.test('segcrypt encrypt --speke-url (v2, bearer) writes the server pssh and decrypts', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'segcrypt-cli-speke-'));
-  const server = await startKeyServer({ port: 0, secret: 'cli-test', auth: { bearer: 'tok' } });
+  const server = await startKeyServer({ port: 0, secret: 'e8a9b6cdc7dd9b711d953022fd782b782f7ce44494fb9ac7bd015fcee30c475f', auth: { bearer: 'tok' } });
   t.teardown(async () => { await server.close(); rmSync(dir, { recursive: true, force: true }); });
   const out = join(dir, 'avc-cbcs.mp4');
   const kid = '0123456789abcdef0123456789abcdef';

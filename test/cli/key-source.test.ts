@@ -39,8 +39,10 @@ t.test('config errors are typed and never echo values', async (t) => {
 
 t.test('key-server options from env and config, command line first', async (t) => {
   const cfg = join(dir, 'ks.json');
-  writeFileSync(cfg, JSON.stringify({ port: 8443, secret: 'file-secret', auth: 'bearer:file' }));
-  const o = parseKeyServerArgs(['--config', cfg, '--port', '0'], { SEGCRYPT_SECRET: 'env-secret' });
-  t.same(o, { port: 0, secret: 'env-secret', auth: { bearer: 'file' } });
+  const fileSecret = '0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff';
+  const envSecret = 'fedcba98765432100123456789abcdef00112233445566778899aabbccddeeff';
+  writeFileSync(cfg, JSON.stringify({ port: 8443, secret: fileSecret, auth: 'bearer:file' }));
+  const o = parseKeyServerArgs(['--config', cfg, '--port', '0'], { SEGCRYPT_SECRET: envSecret });
+  t.same(o, { port: 0, secret: Buffer.from(envSecret, 'hex'), auth: { bearer: 'file' } });
   t.throws(() => parseKeyServerArgs([], { SEGCRYPT_PORT: 'eighty' }), { code: 'ERR_CLI_ARGS', message: /--port/ });
 });

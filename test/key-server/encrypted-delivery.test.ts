@@ -9,7 +9,7 @@ import { SpekeClient } from '../../src/keys/speke/speke-client.js';
 import type { KeyRequest } from '../../src/keys/content-key.js';
 import { makeTestCertificate } from '../keys/test-certificate.js';
 
-const SECRET = 'delivery-secret';
+const SECRET = Buffer.from('557a6904ac184c5a905beebc74f3bb57961fef14f6a8e126efb61a0dc0bc23f2', 'hex');
 const REQ: KeyRequest = { contentId: 'enc-1', trackTypes: ['video', 'audio'], scheme: 'cbcs', drmSystems: ['widevine'] };
 
 /** The reference answer, passed through `mutate` before it goes out (a man in the middle). */

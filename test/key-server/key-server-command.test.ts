@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { parseKeyServerArgs } from '../../src/cli/commands/key-server.js';
 
 t.test('argument parsing', async (t) => {
-  t.same(parseKeyServerArgs(['--port', '0', '--auth', 'basic:u:p:q', '--secret', 's']), { port: 0, secret: 's', auth: { basic: { user: 'u', pass: 'p:q' } } });
+  t.same(parseKeyServerArgs(['--port', '0', '--auth', 'basic:u:p:q'], {}), { port: 0, auth: { basic: { user: 'u', pass: 'p:q' } } });
   t.same(parseKeyServerArgs(['--auth', 'bearer:tok']), { auth: { bearer: 'tok' } });
   t.throws(() => parseKeyServerArgs(['--port', '70000']), { code: 'ERR_CLI_ARGS' });
   t.throws(() => parseKeyServerArgs(['--auth', 'sigv4:x']), { code: 'ERR_CLI_ARGS' });
@@ -35,7 +35,7 @@ function keyServer(t: Test, args: string[]): { child: ChildProcess; firstLine: P
 
 // A bound on a hang (a server that never exits), not a timing assertion.
 t.test('prints the URL, serves SPEKE, stops on a real SIGTERM with exit code 0', { timeout: 60_000 }, async (t) => {
-  const { child, firstLine, exit } = keyServer(t, ['--port', '0', '--secret', 'cli', '--auth', 'bearer:tok']);
+  const { child, firstLine, exit } = keyServer(t, ['--port', '0', '--auth', 'bearer:tok']);
   const url = (await firstLine).trim();
   t.match(url, /^http:\/\/127\.0\.0\.1:\d+\/speke\/copyProtection$/);
   const body = '<cpix:CPIX id="c" xmlns:cpix="urn:dashif:org:cpix"><cpix:ContentKeyList><cpix:ContentKey kid="00112233-4455-6677-8899-aabbccddeeff"/></cpix:ContentKeyList></cpix:CPIX>';
@@ -51,7 +51,7 @@ t.test('prints the URL, serves SPEKE, stops on a real SIGTERM with exit code 0',
 });
 
 t.test('SIGINT stops it the same way', { timeout: 60_000 }, async (t) => {
-  const { child, firstLine, exit } = keyServer(t, ['--port', '0', '--secret', 'cli']);
+  const { child, firstLine, exit } = keyServer(t, ['--port', '0']);
   await firstLine;
   child.kill('SIGINT');
   const e = await exit;

@@ -16,7 +16,7 @@ const MUXED = fileURLToPath(new URL('../../samples/media/muxed.mp4', import.meta
  * returned -> ffmpeg decrypts each track with its own key to the clear frames.
  */
 t.test('SPEKE v2 keys from the built-in server encrypt a muxed file that ffmpeg decrypts per track', async (t) => {
-  const server = await startKeyServer({ secret: 'e2e', auth: { bearer: 'tok' } });
+  const server = await startKeyServer({ secret: '66f97c513cbe359a0e1236d3ec302ec606e7b0b08ee9542430d4efee6e8f97de', auth: { bearer: 'tok' } });
   const dir = await mkdtemp(join(tmpdir(), 'segcrypt-speke-e2e-'));
   t.teardown(async () => { await server.close(); await rm(dir, { recursive: true, force: true }); });
   const provider = keyProviderFromOptions({ spekeUrl: server.url, contentId: 'e2e-muxed', spekeVersion: 2, drm: ['widevine', 'playready'], auth: 'bearer:tok' });

@@ -9,7 +9,7 @@ import { decodeWidevinePsshData } from '../../src/keys/drm/widevine-pssh.js';
 import { parsePlayReadyObject } from '../../src/keys/drm/playready-header.js';
 import { kidToGuidLittleEndian, kidToUuid } from '../../src/keys/drm/guid.js';
 
-const SECRET = 'roundtrip-secret';
+const SECRET = Buffer.from('f00eafbd68e94b4d55b1134c10121863904142be4286a8449b2a61140fcb9788', 'hex');
 
 t.test('SPEKE v1: one key for every track, derived from the secret, with Widevine/PlayReady/FairPlay data', async (t) => {
   const server = await startKeyServer({ secret: SECRET });
@@ -111,7 +111,7 @@ t.test('auth: basic, bearer and a custom header; wrong or missing credentials ar
   try { await get(basic.url, { type: 'basic', user: 'enc', pass: 'wrong' }); } catch (e) { t.notMatch((e as Error).message, 'wrong'); }
 });
 
-t.test('malformed requests get a 400 with the reason, surfaced with the status', async (t) => {
+t.test('malformed requests get a 400, well-formed ones the server refuses a 422, with the reason, surfaced with the status', async (t) => {
   const server = await startKeyServer({ secret: SECRET });
   t.teardown(() => server.close());
   const post = async (body: string, headers: Record<string, string> = {}) => {
@@ -119,21 +119,22 @@ t.test('malformed requests get a 400 with the reason, surfaced with the status',
     return { status: r.status, text: await r.text() };
   };
   t.match(await post('<not xml'), { status: 400, text: /not well-formed/ });
-  t.match(await post('<cpix:CPIX version="2.3" xmlns:cpix="urn:dashif:org:cpix"/>', { 'x-speke-version': '2.0' }), { status: 400, text: 'Missing CPIX@contentId' });
-  t.match(await post('<cpix:CPIX contentId="a" version="2.2" xmlns:cpix="urn:dashif:org:cpix"/>', { 'x-speke-version': '2.0' }), { status: 400, text: 'Unsupported CPIX@version' });
-  t.match(await post('<x/>', { 'x-speke-version': '3.0' }), { status: 400, text: 'Unsupported SPEKE version' });
+  t.match(await post('<cpix:CPIX version="2.3" xmlns:cpix="urn:dashif:org:cpix"/>', { 'x-speke-version': '2.0' }), { status: 422, text: 'Missing CPIX@contentId' });
+  t.match(await post('<cpix:CPIX contentId="a" version="2.2" xmlns:cpix="urn:dashif:org:cpix"/>', { 'x-speke-version': '2.0' }), { status: 422, text: 'Unsupported CPIX@version' });
+  t.match(await post('<x/>', { 'x-speke-version': '3.0' }), { status: 422, text: 'Unsupported SPEKE version' });
   const twoSchemes = `<cpix:CPIX contentId="a" version="2.3" xmlns:cpix="urn:dashif:org:cpix"><cpix:ContentKeyList>
     <cpix:ContentKey kid="00112233-4455-6677-8899-aabbccddeeff" commonEncryptionScheme="cenc"/>
     <cpix:ContentKey kid="10112233-4455-6677-8899-aabbccddeeff" commonEncryptionScheme="cbcs"/></cpix:ContentKeyList></cpix:CPIX>`;
-  t.match(await post(twoSchemes, { 'x-speke-version': '2.0' }), { status: 400, text: 'Non compliant ContentKey@commonEncryptionScheme combination' });
+  t.match(await post(twoSchemes, { 'x-speke-version': '2.0' }), { status: 422, text: 'Non compliant ContentKey@commonEncryptionScheme combination' });
   const noContract = `<cpix:CPIX contentId="a" version="2.3" xmlns:cpix="urn:dashif:org:cpix"><cpix:ContentKeyList>
-    <cpix:ContentKey kid="00112233-4455-6677-8899-aabbccddeeff" commonEncryptionScheme="cenc"/></cpix:ContentKeyList></cpix:CPIX>`;
-  t.match(await post(noContract, { 'x-speke-version': '2.0' }), { status: 400, text: 'Missing CPIX encryption contract' });
+    <cpix:ContentKey kid="00112233-4455-6677-8899-aabbccddeeff" commonEncryptionScheme="cenc"/></cpix:ContentKeyList>
+    <cpix:DRMSystemList><cpix:DRMSystem kid="00112233-4455-6677-8899-aabbccddeeff" systemId="${SYSTEM_IDS.widevine}"><cpix:PSSH/></cpix:DRMSystem></cpix:DRMSystemList></cpix:CPIX>`;
+  t.match(await post(noContract, { 'x-speke-version': '2.0' }), { status: 422, text: 'Missing ContentKeyUsageRuleList/ContentKeyUsageRule (the SPEKE v2 encryption contract)' });
   t.match(await post(`<!DOCTYPE x [<!ENTITY a "b">]><cpix:CPIX id="a" xmlns:cpix="urn:dashif:org:cpix"/>`), { status: 400, text: /DOCTYPE/ });
   t.match(await fetch(server.url.replace(/\/speke.*/, '/speke'), { method: 'GET' }), { status: 405 });
   // The client reports the server's reason with the status.
   await t.rejects(new SpekeClient({ url: server.url, drmSystems: ['fairplay'] }).getKeys({ contentId: 'a', trackTypes: ['video'], scheme: 'cenc' }),
-    { code: 'ERR_SPEKE_HTTP', status: 400, message: /non compatible with DRMSystem 94ce86fb/ });
+    { code: 'ERR_SPEKE_HTTP', status: 422, message: /non compatible with DRMSystem 94ce86fb/ });
 });
 
 t.test('a request without KIDs gets random ones, with default signaling for every system', async (t) => {
@@ -156,18 +157,20 @@ t.test('HLS AES-128: the URI the server signals serves the same key', async (t) 
   t.ok(served.equals(set.keys[0]!.key));
 });
 
-t.test('HLS AES-128 key download is behind the server\'s credentials', async (t) => {
+t.test('HLS AES-128 key download: its own per-content token, not the SPEKE credential', async (t) => {
   const server = await startKeyServer({ secret: SECRET, auth: { bearer: 'jwt.token.here' } });
   t.teardown(() => server.close());
   const set = await new SpekeClient({ url: server.url, version: 1, auth: { type: 'bearer', token: 'jwt.token.here' } })
     .getKeys({ contentId: 'hls-2', trackTypes: ['video'], scheme: 'aes-128' });
   const uri = set.drm.find((d) => d.systemId === '81376844-f976-481e-a84e-cc25d39b0b33')!.uriExtXKey!;
-  const anonymous = await fetch(uri);
-  t.equal(anonymous.status, 401, 'no credentials: no key');
-  t.notOk(Buffer.from(await anonymous.arrayBuffer()).includes(set.keys[0]!.key), 'and the body does not carry it');
-  t.equal((await fetch(uri, { headers: { authorization: 'Bearer wrong' } })).status, 403, 'wrong credentials: no key');
-  const served = Buffer.from(await (await fetch(uri, { headers: { authorization: 'Bearer jwt.token.here' } })).arrayBuffer());
-  t.ok(served.equals(set.keys[0]!.key), 'the right credentials get the key');
+  t.match(uri, /\?token=[A-Za-z0-9_-]{43}$/, 'the signaled URI carries the token');
+  const served = Buffer.from(await (await fetch(uri)).arrayBuffer());
+  t.ok(served.equals(set.keys[0]!.key), 'the signaled URI alone gets the key (a player needs no SPEKE credential)');
+  const bare = uri.replace(/\?token=.*$/, '');
+  const withSpekeCredential = await fetch(bare, { headers: { authorization: 'Bearer jwt.token.here' } });
+  t.equal(withSpekeCredential.status, 403, 'the SPEKE credential does not open the key download');
+  t.notOk(Buffer.from(await withSpekeCredential.arrayBuffer()).includes(set.keys[0]!.key), 'and the body does not carry it');
+  t.equal((await fetch(`${bare}?token=wrong`)).status, 403, 'a wrong token: no key');
 });
 
 t.test('a request body over 1 MB gets 413 without the server reading it all', { timeout: 60_000 }, async (t) => {
@@ -204,12 +207,11 @@ t.test('a request body over 1 MB gets 413 without the server reading it all', { 
   t.equal((await fetch(server.url, { method: 'POST', body: '<x/>' })).status, 400, 'still serving');
 });
 
-t.test('v2 without a DRMSystemList: default systems, FairPlay only for cbcs', async (t) => {
+t.test('v2 without a DRMSystemList is refused (AWS SPEKE v2 verification suite); v1 without one gets the default systems', async (t) => {
   const server = await startKeyServer({ secret: SECRET });
   t.teardown(() => server.close());
-  for (const [scheme, fairplay] of [['cenc', false], ['cbcs', true]] as const) {
-    const set = await new SpekeClient({ url: server.url, drmSystems: [] }).getKeys({ contentId: 'nodrm', trackTypes: ['video'], scheme });
-    t.equal(set.drm.some((d) => d.systemId === SYSTEM_IDS.fairplay), fairplay, scheme);
-    t.ok(set.drm.some((d) => d.systemId === SYSTEM_IDS.widevine && d.pssh), `${scheme}: widevine pssh`);
-  }
+  await t.rejects(new SpekeClient({ url: server.url, drmSystems: [] }).getKeys({ contentId: 'nodrm', trackTypes: ['video'], scheme: 'cenc' }),
+    { code: 'ERR_SPEKE_HTTP', status: 422, message: /Missing DRMSystemList\/DRMSystem/ });
+  const v1 = await new SpekeClient({ url: server.url, version: 1, drmSystems: [] }).getKeys({ contentId: 'nodrm', trackTypes: ['video'], scheme: 'cenc' });
+  t.ok(v1.drm.some((d) => d.systemId === SYSTEM_IDS.widevine && d.pssh), 'v1: widevine pssh by default');
 });

@@ -35,7 +35,7 @@ t.test('auth specs parse; errors never echo the secret', async (t) => {
 });
 
 t.test('CLI-style options reach the built-in server: v1, auth, DRM list', async (t) => {
-  const server = await startKeyServer({ secret: 's', auth: { basic: { user: 'u', pass: 'p' } } });
+  const server = await startKeyServer({ secret: '4beb0e85bed10bad7c0ee5b09422e85ce4d3d9515cfb0730ad5d0387e69ea50f', auth: { basic: { user: 'u', pass: 'p' } } });
   t.teardown(() => server.close());
   const provider = keyProviderFromOptions({ spekeUrl: server.url, contentId: 'cli-1', spekeVersion: 1, drm: ['widevine'], auth: 'basic:u:p' });
   const set = await provider.getKeys({ contentId: 'cli-1', trackTypes: ['video', 'audio'], scheme: 'cenc' });

@@ -38,9 +38,9 @@ t.test('a SPEKE POST to API Gateway (execute-api) with a session token matches t
 });
 
 t.test('the CRT signer is loaded lazily; when absent the error says what to install', async (t) => {
-  const sign = createSigV4Signer({ region: 'us-east-1', credentials: CREDS, signer: 'crt', now: NOW, importModule: async () => { throw new Error('Cannot find module'); } });
+  const sign = createSigV4Signer({ region: 'us-east-1', credentials: CREDS, signer: 'crt', now: NOW, importModule: async () => { throw Object.assign(new Error('Cannot find package'), { code: 'ERR_MODULE_NOT_FOUND' }); } });
   await t.rejects(sign({ method: 'POST', url: new URL('https://x.example/'), headers: {}, body: '' }), { code: 'ERR_SIGV4_CRT_MISSING', message: /@aws-sdk\/signature-v4-crt/ });
-  const sigv4a = createSigV4Signer({ region: 'us-east-1', credentials: CREDS, sigv4a: true, importModule: async () => { throw new Error('nope'); } });
+  const sigv4a = createSigV4Signer({ region: 'us-east-1', credentials: CREDS, sigv4a: true, importModule: async () => { throw Object.assign(new Error('Cannot find package'), { code: 'ERR_MODULE_NOT_FOUND' }); } });
   await t.rejects(sigv4a({ method: 'POST', url: new URL('https://x.example/'), headers: {}, body: '' }), { code: 'ERR_SIGV4_CRT_MISSING', message: /SigV4a/ });
 });
 

@@ -12,7 +12,7 @@ import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keySourceFrom } from '../key-sour
 const USAGE = `usage: segcrypt package <inDir> <outDir> --scheme cenc|cbcs|cens|cbc1|aes-128|sample-aes <key source> [options]
   Encrypts a whole DASH (MPD) or HLS (master + media playlists) package and rewrites its manifests.
 ${KEY_SOURCE_USAGE}
-  --key-uri URI            HLS EXT-X-KEY URI of the key itself (required for aes-128; never written by segcrypt)
+  --key-uri URI            HLS EXT-X-KEY URI of the key itself (aes-128: required unless the key server returns one; {kid} = each rendition's KID)
   --clearkey-laurl URL     ClearKey license URL for the DASH ContentProtection
   --iv HEX                 base per-sample IV (16 or 32 hex digits), or the constant IV for cbcs / the AES-128 IV
   --pool N                 worker threads (0 = encrypt in this thread)
@@ -84,6 +84,8 @@ export async function packageCommand(argv: string[]): Promise<number> {
   try {
     const result = await withInterruptCleanup(() => encryptPackage(args.inDir, args.outDir, {
       scheme: args.scheme, keys,
+      // The key server issues keys per content id: the one given, not the folder's name.
+      ...(args.keySource.contentId ? { contentId: args.keySource.contentId } : {}),
       ...(args.keyUri !== undefined ? { keyUri: args.keyUri } : {}), ...(args.clearKeyLicenseUrl ? { clearKeyLicenseUrl: args.clearKeyLicenseUrl } : {}),
       ...(args.iv ? { iv: args.iv } : {}), ...(args.pool !== undefined ? { poolSize: args.pool } : {}),
       onProgress: (done, total) => bar.update(done, total),

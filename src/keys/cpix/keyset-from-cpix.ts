@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { KeyError } from '../../errors.js';
-import type { ContentKey, DrmSignal, KeyPeriod, KeySet, TrackType } from '../content-key.js';
+import type { ContentKey, DrmSignal, KeyPeriod, KeySet, TrackFilter, TrackType } from '../content-key.js';
 import { kidToUuid } from '../drm/guid.js';
 import type { CpixDocument, CpixDrmSystem, CpixUsageRule } from './cpix-model.js';
 import { openContentKey, openDeliveryData, type DeliverySecrets } from './key-delivery.js';
@@ -37,6 +37,10 @@ export function keySetFromCpix(doc: CpixDocument, options: CpixKeyOptions = {}):
     const rules = doc.usageRules.filter((r) => r.kid.equals(k.kid));
     const tracks = trackTypesOf(rules);
     if (tracks) out.trackTypes = tracks;
+    const filters = filtersOf(rules);
+    if (filters.length > 0) out.filters = filters;
+    const itt = rules.map((r) => r.intendedTrackType).filter((x): x is string => !!x);
+    if (itt.length > 0) out.intendedTrackType = [...new Set(itt)].join('+');
     const period = rules.flatMap((r) => r.periodIds)[0];
     if (period !== undefined) out.period = period;
     return out;
@@ -82,6 +86,16 @@ function trackTypesOf(rules: CpixUsageRule[]): TrackType[] | undefined {
     if (r.audioFilters.length > 0 || itt === 'AUDIO' || itt === 'ALL') t.add('audio');
   }
   return t.size === 0 ? undefined : [...t].sort((a, b) => (a === 'video' ? -1 : b === 'video' ? 1 : 0));
+}
+
+/** The rules' VideoFilter / AudioFilter bounds, as the engine's key selection reads them. */
+function filtersOf(rules: CpixUsageRule[]): TrackFilter[] {
+  const out: TrackFilter[] = [];
+  for (const r of rules) {
+    for (const v of r.videoFilters) out.push({ type: 'video', ...(v.minPixels !== undefined ? { minPixels: v.minPixels } : {}), ...(v.maxPixels !== undefined ? { maxPixels: v.maxPixels } : {}) });
+    for (const a of r.audioFilters) out.push({ type: 'audio', ...(a.minChannels !== undefined ? { minChannels: a.minChannels } : {}), ...(a.maxChannels !== undefined ? { maxChannels: a.maxChannels } : {}) });
+  }
+  return out;
 }
 
 function drmSignal(d: CpixDrmSystem, i: number): DrmSignal {

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KeyError } from '../../errors.js';
+import { isIP } from 'node:net';
+import { KeyError, UsageError } from '../../errors.js';
 import type { HeaderSigner } from './auth.js';
 
 export interface TransportOptions {
@@ -12,7 +13,11 @@ export interface TransportOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   maxResponseBytes: number;
+  /** CA certificate(s) (PEM) to trust for an https key server with a private CA: they replace Node's default roots for its connections. */
+  ca?: string | Buffer;
 }
+
+export const MAX_RETRIES = 10;
 
 export const DEFAULT_TRANSPORT: TransportOptions = {
   timeoutMs: 10_000,
@@ -34,12 +39,35 @@ class AttemptError extends Error {
 }
 
 /**
+ * Checked at the door: a negative, fractional or huge retry count would make no attempt at all or
+ * retry for hours; times must be positive numbers.
+ */
+export function checkTransportOptions(o: TransportOptions): void {
+  if (!Number.isInteger(o.retries) || o.retries < 0 || o.retries > MAX_RETRIES) {
+    throw new UsageError('ERR_SPEKE_RETRIES', `retries must be an integer from 0 to ${MAX_RETRIES}, got ${String(o.retries).slice(0, 20)}`, { where: 'retries' });
+  }
+  for (const k of ['timeoutMs', 'backoffBaseMs', 'backoffMaxMs', 'maxResponseBytes'] as const) {
+    if (typeof o[k] !== 'number' || !Number.isFinite(o[k]) || o[k] < 0) {
+      throw new UsageError('ERR_SPEKE_TRANSPORT', `${k} must be a non-negative number, got ${String(o[k]).slice(0, 20)}`, { where: k });
+    }
+  }
+}
+
+/** True for a host only this machine can reach: localhost (and *.localhost), 127.0.0.0/8, ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+/**
  * POST with retries: jittered exponential backoff ("full jitter") on network errors, timeouts,
  * 429 and 5xx; a 4xx other than 429 is final at once. Each attempt is signed afresh (SigV4
  * dates). Errors carry the HTTP status and the server's message, truncated and with long
  * base64/hex runs redacted, so no key material can leak through an error.
  */
 export async function postWithRetry(url: URL, body: string, baseHeaders: Record<string, string>, sign: HeaderSigner, o: TransportOptions): Promise<HttpResponse> {
+  checkTransportOptions(o);
   let last: AttemptError | HttpResponse | undefined;
   const attempts = o.retries + 1;
   for (let attempt = 0; attempt < attempts; attempt++) {
@@ -72,7 +100,7 @@ function attemptOnce(url: URL, body: string, headers: Record<string, string>, o:
     if (!lib) { reject(new KeyError('ERR_SPEKE_URL', `unsupported key server URL scheme ${url.protocol}`, { where: 'speke url' })); return; }
     let settled = false;
     const finish = (fn: () => void): void => { if (!settled) { settled = true; clearTimeout(timer); fn(); } };
-    const req = lib.request(url, { method: 'POST', headers, agent: false }, (res) => {
+    const req = lib.request(url, { method: 'POST', headers, agent: false, ...(o.ca && lib === https ? { ca: o.ca } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const declared = Number(res.headers['content-length']);

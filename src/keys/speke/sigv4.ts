@@ -4,8 +4,8 @@ import { KeyError, UsageError } from '../../errors.js';
 
 /**
  * AWS Signature V4 for API Gateway key servers (service `execute-api`). Pure JS by default
- * (@smithy/signature-v4 with node:crypto SHA-256); the CRT signer is an optional native
- * dependency loaded only for SigV4a or when asked for.
+ * (@smithy/signature-v4 with node:crypto SHA-256); the CRT signer is an optional peer dependency
+ * (native, not installed with segcrypt) loaded only for SigV4a or when asked for.
  */
 export interface SigV4Options {
   region: string;
@@ -108,19 +108,44 @@ async function defaultCredentials(o: SigV4Options): Promise<AwsCredentialIdentit
   return providers.fromNodeProviderChain();
 }
 
+/** The optional peer behind `--signer crt` and SigV4a, and the one command that adds it. */
+const CRT_PACKAGE = '@aws-sdk/signature-v4-crt';
+const CRT_INSTALL = `npm install ${CRT_PACKAGE}`;
+
 async function loadCrtSigner(o: SigV4Options, service: string, credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider): Promise<Signer> {
   const load = o.importModule ?? ((name: string) => import(name));
+  const what = o.sigv4a ? 'SigV4a' : 'the CRT signer (--signer crt)';
   let mod: { CrtSignerV4?: new (init: Record<string, unknown>) => Signer };
   try {
-    mod = await load('@aws-sdk/signature-v4-crt') as typeof mod;
+    mod = await load(CRT_PACKAGE) as typeof mod;
   } catch (e) {
-    throw new KeyError('ERR_SIGV4_CRT_MISSING',
-      `${o.sigv4a ? 'SigV4a' : 'the CRT signer'} needs the optional dependency @aws-sdk/signature-v4-crt (with its native aws-crt); install it with "npm i @aws-sdk/signature-v4-crt"`,
+    // Not installed (segcrypt does not install it: it brings the native aws-crt, ~45 MB and an
+    // install script), or installed but its native addon does not load (another platform, --no-addons).
+    if (isNotFound(e)) {
+      throw new KeyError('ERR_SIGV4_CRT_MISSING',
+        `${what} needs the optional peer dependency ${CRT_PACKAGE}, which is not installed; add it with: ${CRT_INSTALL}`,
+        { where: 'auth sigv4', cause: e });
+    }
+    throw new KeyError('ERR_SIGV4_CRT_LOAD',
+      `${what} needs ${CRT_PACKAGE}, which is installed but did not load (${firstLine(e)}); its native aws-crt addon must load in this process (no --no-addons) and match this platform (reinstall here with: ${CRT_INSTALL})`,
       { where: 'auth sigv4', cause: e });
   }
-  if (!mod.CrtSignerV4) throw new KeyError('ERR_SIGV4_CRT_MISSING', '@aws-sdk/signature-v4-crt does not export CrtSignerV4', { where: 'auth sigv4' });
+  if (typeof mod.CrtSignerV4 !== 'function') {
+    throw new KeyError('ERR_SIGV4_CRT_LOAD', `${CRT_PACKAGE} does not export CrtSignerV4 (an incompatible version?); reinstall it with: ${CRT_INSTALL}`, { where: 'auth sigv4' });
+  }
   // aws-crt AwsSigningAlgorithm: SigV4 = 0, SigV4Asymmetric = 1.
   return new mod.CrtSignerV4({ credentials, region: o.sigv4a ? '*' : o.region, service, sha256: NodeSha256, applyChecksum: false, signingAlgorithm: o.sigv4a ? 1 : 0 });
+}
+
+/** Node's code when it has one; some loaders (tsx, tap's) rethrow resolution failures without it. */
+function isNotFound(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
+  return code === undefined && /^Cannot find (package|module) /.test(firstLine(e));
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200);
 }
 
 function lowercaseKeys(h: Record<string, string>): Record<string, string> {

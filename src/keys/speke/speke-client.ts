@@ -6,9 +6,10 @@ import { keySetFromCpix } from '../cpix/keyset-from-cpix.js';
 import { parseCpix } from '../cpix/parse-cpix.js';
 import { kidToUuid } from '../drm/guid.js';
 import { headerSignerFor, type HeaderSigner, type SpekeAuth } from './auth.js';
-import { DEFAULT_TRANSPORT, postWithRetry, serverMessage, type TransportOptions } from './http-transport.js';
+import { checkTransportOptions, DEFAULT_TRANSPORT, isLoopbackHost, postWithRetry, serverMessage, type TransportOptions } from './http-transport.js';
 import { KeySetCache } from './key-cache.js';
 import { buildSpekeRequest, type AudioPreset, type SpekeVersion, type VideoPreset } from './speke-request.js';
+import { checkContract, parseAudioPreset, parseVideoPreset } from './presets.js';
 
 export const SPEKE_USER_AGENT = 'segcrypt/0.1';
 
@@ -25,6 +26,11 @@ export interface SpekeClientOptions {
   transport?: Partial<TransportOptions>;
   /** Extra request headers (sent as-is, before auth). */
   headers?: Record<string, string>;
+  /**
+   * Allow a plain `http:` key server that is not on loopback. Off by default: over http the
+   * credentials and the clear keys (PlainValue) travel unencrypted.
+   */
+  allowInsecureHttp?: boolean;
 }
 
 /**
@@ -50,6 +56,7 @@ export function defaultDrmSystems(scheme: ProtectionScheme): DrmSystemName[] {
     case 'cenc': case 'cens': return ['widevine', 'playready'];
     case 'cbcs': case 'cbc1': return ['widevine', 'playready', 'fairplay'];
     case 'sample-aes': return ['fairplay'];
+    // HLS AES-128 asks for the AES-128 "system" (its key URI) by itself: see speke-request.
     case 'aes-128': return [];
   }
 }
@@ -73,11 +80,19 @@ export class SpekeClient implements KeyProvider {
       throw new UsageError('ERR_SPEKE_URL', 'the SPEKE URL is not a valid URL', { where: '--speke-url' });
     }
     if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') throw new UsageError('ERR_SPEKE_URL', `the SPEKE URL must be http(s), got ${this.url.protocol}`, { where: '--speke-url' });
+    if (this.url.protocol === 'http:' && !isLoopbackHost(this.url.hostname) && options.allowInsecureHttp !== true) {
+      throw new UsageError('ERR_SPEKE_INSECURE', `the SPEKE URL ${this.url.host} is plain http: credentials and keys would travel unencrypted; use https (or --allow-insecure-http)`, { where: '--speke-url' });
+    }
     this.version = options.version ?? 2;
     if (this.version !== 1 && this.version !== 2) throw new UsageError('ERR_SPEKE_VERSION', `SPEKE version must be 1 or 2, got ${String(this.version)}`, { where: '--speke-version' });
+    if (options.videoPreset !== undefined || options.audioPreset !== undefined) {
+      if (this.version !== 2) throw new UsageError('ERR_PRESET', 'encryption-contract presets are a SPEKE v2 feature (use --speke-version 2)', { where: '--preset-video/--preset-audio' });
+      checkContract(parseVideoPreset(options.videoPreset ?? 'PRESET-VIDEO-1', 'videoPreset'), parseAudioPreset(options.audioPreset ?? 'PRESET-AUDIO-1', 'audioPreset'));
+    }
     this.sign = headerSignerFor(options.auth ?? { type: 'none' });
     this.identity = clientIdentity(options, this.url, this.version);
     this.transport = { ...DEFAULT_TRANSPORT, ...options.transport };
+    checkTransportOptions(this.transport);
     if (options.delivery) {
       this.certificate = certificateDer(options.delivery.certificate);
       try {
@@ -134,8 +149,20 @@ export class SpekeClient implements KeyProvider {
         throw new KeyError('ERR_SPEKE_MISSING_KEY', `SPEKE response has no ContentKey for requested kid=${kidToUuid(Buffer.from(kidHex, 'hex'))}`, { where: 'ContentKeyList' });
       }
       key.trackTypes ??= tracks;
+      const asked = plan.contractByKid.get(kidHex);
+      if (this.version === 2 && asked) {
+        // The server's usage rules decide; a server that echoes none is taken to grant what was asked.
+        if (!key.filters) {
+          key.filters = [
+            ...(asked.video ? [{ type: 'video' as const, ...asked.video }] : []),
+            ...(asked.audio ? [{ type: 'audio' as const, ...asked.audio }] : []),
+          ];
+        }
+        key.intendedTrackType ??= asked.intendedTrackType;
+      }
       if (request.period && key.period === undefined) key.period = request.period.id;
     }
+    if (plan.clearTrackTypes.length > 0) set.clearTrackTypes = plan.clearTrackTypes;
     return set;
   }
 }

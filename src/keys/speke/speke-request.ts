@@ -1,27 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { DrmSystemName, KeyPeriod, KeyRequest, ProtectionScheme, TrackType } from '../content-key.js';
 import type { CpixDocument, CpixDrmSystem, CpixUsageRule } from '../cpix/cpix-model.js';
-import { SYSTEM_IDS } from '../drm/system-ids.js';
+import { HLS_AES128_SYSTEM_ID_V1, hlsAes128SystemId, SYSTEM_IDS } from '../drm/system-ids.js';
+import { clearTypes, contractKeys, type AudioPreset, type ContractKey, type VideoPreset } from './presets.js';
 import { UsageError } from '../../errors.js';
 import { parseHex16 } from '../static-keys.js';
 
 export type SpekeVersion = 1 | 2;
 
-/** HLS AES-128 "system" of the SPEKE v1 examples (implementation specific; the de-facto value). */
-export const HLS_AES128_SYSTEM_ID = '81376844-f976-481e-a84e-cc25d39b0b33';
+/** HLS AES-128 "system" of the SPEKE v1 examples (v2 names ClearKey AES-128 3ea8778f-...; see drm/system-ids). */
+export const HLS_AES128_SYSTEM_ID = HLS_AES128_SYSTEM_ID_V1;
 
-/**
- * SPEKE v2 encryption-contract presets (encryption-contract-v2): PRESET-VIDEO-1 = one key for
- * every video track, PRESET-AUDIO-1 = one key for every audio track, SHARED = the same key
- * as the other track type, UNENCRYPTED = no key for that track type.
- */
-export type VideoPreset = 'PRESET-VIDEO-1' | 'SHARED' | 'UNENCRYPTED';
-export type AudioPreset = 'PRESET-AUDIO-1' | 'SHARED' | 'UNENCRYPTED';
+export type { VideoPreset, AudioPreset } from './presets.js';
 
 export interface RequestPlan {
   document: CpixDocument;
   /** What each requested key is for, by KID hex. */
   tracksByKid: Map<string, TrackType[]>;
+  /** The contract key each KID was asked as (SPEKE v2), by KID hex. */
+  contractByKid: Map<string, ContractKey>;
+  /** Track types the contract leaves clear. */
+  clearTrackTypes: TrackType[];
 }
 
 export interface RequestShape {
@@ -50,40 +49,33 @@ export function buildSpekeRequest(req: KeyRequest, shape: RequestShape): Request
   const period: KeyPeriod | undefined = req.period;
   if (period) doc.periods.push({ id: period.id, index: period.index ?? 0 });
   const tracksByKid = new Map<string, TrackType[]>();
-  groups.forEach((tracks, i) => {
+  const contractByKid = new Map<string, ContractKey>();
+  groups.forEach((group, i) => {
     const kid = kids[i]!;
-    tracksByKid.set(kid.toString('hex'), tracks);
+    tracksByKid.set(kid.toString('hex'), group.tracks);
+    contractByKid.set(kid.toString('hex'), group);
     doc.contentKeys.push(shape.version === 2 ? { kid, commonEncryptionScheme: scheme } : { kid });
     for (const name of req.drmSystems ?? shape.drmSystems) doc.drmSystems.push(placeholder(kid, name, shape.version));
     if (req.scheme === 'aes-128') doc.drmSystems.push(aes128Placeholder(kid, shape.version));
-    if (shape.version === 2 || period) doc.usageRules.push(usageRule(kid, tracks, period, shape.version));
+    if (shape.version === 2 || period) doc.usageRules.push(usageRule(kid, group, period, shape.version));
   });
-  return { document: doc, tracksByKid };
+  const clearTrackTypes = shape.version === 2 ? clearTypes(shape.videoPreset ?? 'PRESET-VIDEO-1', shape.audioPreset ?? 'PRESET-AUDIO-1') : [];
+  return { document: doc, tracksByKid, contractByKid, clearTrackTypes };
 }
 
-function keyGroups(req: KeyRequest, shape: RequestShape): TrackType[][] {
-  if (shape.version === 1) return [req.trackTypes.length > 0 ? req.trackTypes : ['video', 'audio']];
-  const video = req.trackTypes.includes('video') ? shape.videoPreset ?? 'PRESET-VIDEO-1' : 'UNENCRYPTED';
-  const audio = req.trackTypes.includes('audio') ? shape.audioPreset ?? 'PRESET-AUDIO-1' : 'UNENCRYPTED';
-  if (video === 'SHARED' || audio === 'SHARED') {
-    const shared: TrackType[] = [];
-    if (video !== 'UNENCRYPTED') shared.push('video');
-    if (audio !== 'UNENCRYPTED') shared.push('audio');
-    return shared.length > 0 ? [shared] : [];
-  }
-  const out: TrackType[][] = [];
-  if (video === 'PRESET-VIDEO-1') out.push(['video']);
-  if (audio === 'PRESET-AUDIO-1') out.push(['audio']);
-  return out;
+/** v1: one key for every track. v2: exactly the contract's keys for the track types present. */
+function keyGroups(req: KeyRequest, shape: RequestShape): ContractKey[] {
+  const present: TrackType[] = req.trackTypes.length > 0 ? req.trackTypes : ['video', 'audio'];
+  if (shape.version === 1) return [{ intendedTrackType: 'ALL', tracks: present }];
+  return contractKeys(shape.videoPreset ?? 'PRESET-VIDEO-1', shape.audioPreset ?? 'PRESET-AUDIO-1', present);
 }
 
-function usageRule(kid: Buffer, tracks: TrackType[], period: KeyPeriod | undefined, version: SpekeVersion): CpixUsageRule {
-  const both = tracks.includes('video') && tracks.includes('audio');
+function usageRule(kid: Buffer, group: ContractKey, period: KeyPeriod | undefined, version: SpekeVersion): CpixUsageRule {
   const rule: CpixUsageRule = { kid, periodIds: period ? [period.id] : [], videoFilters: [], audioFilters: [] };
   if (version === 2) {
-    rule.intendedTrackType = both ? 'ALL' : tracks[0] === 'video' ? 'VIDEO' : 'AUDIO';
-    if (tracks.includes('video')) rule.videoFilters.push({});
-    if (tracks.includes('audio')) rule.audioFilters.push({});
+    rule.intendedTrackType = group.intendedTrackType;
+    if (group.video) rule.videoFilters.push({ ...group.video });
+    if (group.audio) rule.audioFilters.push({ ...group.audio });
   }
   return rule;
 }
@@ -105,7 +97,7 @@ function placeholder(kid: Buffer, name: DrmSystemName, version: SpekeVersion): C
 }
 
 function aes128Placeholder(kid: Buffer, version: SpekeVersion): CpixDrmSystem {
-  const d: CpixDrmSystem = { kid, systemId: HLS_AES128_SYSTEM_ID };
+  const d: CpixDrmSystem = { kid, systemId: hlsAes128SystemId(version) };
   if (version === 1) { d.uriExtXKey = ''; d.keyFormat = ''; d.keyFormatVersions = ''; } else { d.hlsSignalingDataMedia = ''; d.hlsSignalingDataMaster = ''; }
   return d;
 }
