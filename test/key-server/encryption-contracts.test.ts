@@ -8,7 +8,7 @@ import { startKeyServer, type KeyServer } from '../../src/key-server/http-server
 // verification suite sends. Requests are hand-written XML; answers are read with a plain XML
 // parser and the keys recomputed with node:crypto from the server's documented derivation.
 
-const SECRET = 'contract-secret';
+const SECRET = '7f3c91a04be2d65813c0fa9e27d45b6c0e8a1f3d925b47c6e01d8a3f5b29c7e4';
 const WIDEVINE = 'edef8ba9-79d6-4ace-a3c8-27dcd51d21ed';
 const PLAYREADY = '9a04f079-9840-4286-ab92-e65be0885f95';
 const FAIRPLAY = '94ce86fb-07ff-4f43-adb8-93d2fa968ca2';
@@ -96,10 +96,16 @@ const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '',
 type Node = any;
 const cpixOf = (text: string): Node => parser.parse(text).CPIX[0];
 
-/** HKDF-SHA256(secret, salt = content id, info = label + KID bytes), 16 bytes: the server's documented derivation. */
+/**
+ * HKDF-SHA256 (RFC 5869) of the secret's bytes, no salt, info = label || u32be(content id length) ||
+ * content id || KID, 16 bytes: the server's documented derivation.
+ */
 function expectedKey(contentId: string, kidUuid: string): Buffer {
   const kid = Buffer.from(kidUuid.replace(/-/g, ''), 'hex');
-  return Buffer.from(hkdfSync('sha256', Buffer.from(SECRET), Buffer.from(contentId), Buffer.concat([Buffer.from('segcrypt content key\u0000'), kid]), 16));
+  const id = Buffer.from(contentId, 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(id.length);
+  return Buffer.from(hkdfSync('sha256', Buffer.from(SECRET, 'hex'), Buffer.alloc(0), Buffer.concat([Buffer.from('segcrypt content key v2\u0000'), len, id, kid]), 16));
 }
 
 /** The rules of an answer, as plain data: type -> { video, audio } filter attribute lists, numbers as strings. */
