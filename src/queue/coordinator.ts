@@ -58,7 +58,9 @@ export async function runPlanOnQueue(plan: JobPlan, place: JobPlace, options: Pa
         await sleep(POLL_MS);
       }
       const values = await parent.getChildrenValues<SegmentJobResult>();
-      const results = Object.values(values);
+      // In the plan's order, as a local run absorbs them (the result's `kids` keep their order).
+      const byPath = new Map(Object.values(values).map((r) => [r.path, r]));
+      const results = jobs.map((j) => byPath.get(j.path)).filter((r): r is SegmentJobResult => r !== undefined);
       if (results.length !== jobs.length) {
         throw new SegcryptError('ERR_QUEUE_RESULTS', `the queue returned ${results.length} results for ${jobs.length} jobs`, { category: 'internal', where: parent.id! });
       }
