@@ -117,6 +117,8 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
       await copyFile(path.join(src, f), path.join(tmp, f));
       tick();
     }
+    // A worker killed mid-write leaves its `.part-` file behind: only the package's own files go out.
+    for (const f of await listFiles(tmp)) if (!fileSet.has(f)) await rm(path.join(tmp, f), { force: true });
     await rmdir(dst).catch(() => undefined);
     await rename(tmp, dst);
     untrackTempPath(tmp);

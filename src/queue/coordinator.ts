@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IoError, SegcryptError } from '../errors.js';
 import type { JobPlan } from '../api/package-job-plan.js';
 import type { JobPlace, KeyReference, SegmentJobResult } from '../api/package-jobs.js';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { loadBullmq } from './bullmq-loader.js';
 import { errorFromFailure, JOB_DATA_VERSION, segmentJobId, type PackageJobData, type SegmentJobData } from './job-data.js';
 import { checkQueueOptions, connectionOptions, redisPlace, type PackageQueueOptions } from './queue-options.js';
@@ -50,10 +50,11 @@ export async function runPlanOnQueue(plan: JobPlan, place: JobPlace, options: Pa
     let reported = 0;
     try {
       for (;;) {
-        const [state, counts] = await Promise.all([parent.getState(), parent.getDependenciesCount({ processed: true, unprocessed: true })]);
+        const [state, counts] = await Promise.all([parent.getState(), parent.getDependenciesCount({ processed: true, unprocessed: true, failed: true })]);
         const processed = counts.processed ?? 0;
         if (processed > reported) { onDone(processed - reported); reported = processed; }
-        if (state === 'failed') throw await failureOf(parent.id!, segments, parents);
+        // A child failed for good (its attempts used up, or bad media): BullMQ counts it among the parent's failed dependencies.
+        if ((counts.failed ?? 0) > 0 || state === 'failed') throw await failureOf(parent, segments, parents);
         if (state !== 'waiting-children' && (counts.unprocessed ?? 0) === 0) break;
         await sleep(POLL_MS);
       }
@@ -87,12 +88,17 @@ async function ready(waits: Promise<unknown>[], where: string): Promise<void> {
   }
 }
 
-/** The typed error of the child that failed the package (BullMQ names it in the parent's failedReason). */
-async function failureOf(parentId: string, segments: Queue<SegmentJobData>, parents: Queue<PackageJobData>): Promise<Error> {
-  const parent = await parents.getJob(parentId);
-  const m = /child \S*?:([^:\s]+) failed/.exec(parent?.failedReason ?? '');
-  const child = m ? await segments.getJob(m[1]!) : undefined;
-  if (!child) return new SegcryptError('ERR_QUEUE_JOB_FAILED', `the package failed in the queue: ${String(parent?.failedReason ?? 'unknown reason').slice(0, 300)}`, { category: 'internal', where: parentId });
+/** The typed error of the child that failed the package (a failed dependency of the parent, or named in its failedReason). */
+async function failureOf(parent: Job<PackageJobData>, segments: Queue<SegmentJobData>, parents: Queue<PackageJobData>): Promise<Error> {
+  const deps = await parent.getDependencies({ failed: { count: 1 } });
+  let childKey = deps.failed?.[0];
+  let reason: string | undefined;
+  if (!childKey) {
+    reason = (await parents.getJob(parent.id!))?.failedReason;
+    childKey = /child (\S+) failed/.exec(reason ?? '')?.[1];
+  }
+  const child = childKey ? await segments.getJob(childKey.slice(childKey.lastIndexOf(':') + 1)) : undefined;
+  if (!child) return new SegcryptError('ERR_QUEUE_JOB_FAILED', `the package failed in the queue: ${String(reason ?? 'unknown reason').slice(0, 300)}`, { category: 'internal', where: parent.id! });
   return errorFromFailure(child.failedReason, child.data.job.path);
 }
 
