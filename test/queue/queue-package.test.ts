@@ -26,6 +26,8 @@ const keys = () => StaticKeys.fromSpecs([`video=${VIDEO.kid}:${VIDEO.key}`, `aud
 
 const CASES: { name: string; dir: string; options: Omit<PackageOptions, 'keys'> }[] = [
   { name: 'DASH cenc', dir: 'dash', options: { scheme: 'cenc', iv: Buffer.from('0a1b2c3d4e5f6071', 'hex') } },
+  // Whole files (SegmentBase): the MPD's byte ranges come back from the workers as job results.
+  { name: 'DASH SegmentBase cenc', dir: 'dash-shaka-single', options: { scheme: 'cenc', iv: Buffer.from('1122334455667788', 'hex') } },
   { name: 'HLS TS SAMPLE-AES', dir: 'hls-ts', options: { scheme: 'sample-aes', iv: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'), keyUri: 'skd://key' } },
   { name: 'HLS fMP4 cbcs', dir: 'hls-fmp4', options: { scheme: 'cbcs', iv: Buffer.from('f0e0d0c0b0a090807060504030201000', 'hex'), keyUri: 'skd://key' } },
 ];
@@ -56,7 +58,7 @@ function keyForms(hex: string): string[] {
   return [hex, hex.toUpperCase(), b.toString('base64'), b.toString('latin1'), JSON.stringify([...b.values()])];
 }
 
-t.test('queued packages (DASH, HLS TS, HLS fMP4) are byte-identical to local runs; no key in Redis while the jobs wait', async (t) => {
+t.test('queued packages (DASH, DASH SegmentBase, HLS TS, HLS fMP4) are byte-identical to local runs; no key in Redis while the jobs wait', async (t) => {
   const redis = await startRedis(t);
   const dir = scratchDir(t, 'segcrypt-queue-');
   for (const c of CASES) {
