@@ -32,8 +32,14 @@ export async function runPlanOnQueue(plan: JobPlan, place: JobPlace, options: Pa
   const flow = new bull.FlowProducer({ connection });
   const segments = new bull.Queue<SegmentJobData>(name, { connection });
   const parents = new bull.Queue<PackageJobData>(`${name}-packages`, { connection });
+  // Connection errors are retried by ioredis; kept (not printed) to say why Redis could not be reached.
+  let lastError: string | undefined;
+  const keep = (e: Error): void => { lastError = (e as NodeJS.ErrnoException).code ?? e.message; };
+  flow.on('error', keep);
+  segments.on('error', keep);
+  parents.on('error', keep);
   try {
-    await ready([flow.waitUntilReady(), segments.waitUntilReady(), parents.waitUntilReady()], redisPlace(url));
+    await ready([flow.waitUntilReady(), segments.waitUntilReady(), parents.waitUntilReady()], redisPlace(url), () => lastError);
     const parentData: PackageJobData = { v: JOB_DATA_VERSION, packageId, src: place.src, out: place.out, files: jobs.length };
     const tree = await flow.add({
       name: 'package', queueName: parents.name, data: parentData, opts: { jobId: packageId },
@@ -55,6 +61,9 @@ export async function runPlanOnQueue(plan: JobPlan, place: JobPlace, options: Pa
         if (processed > reported) { onDone(processed - reported); reported = processed; }
         // A child failed for good (its attempts used up, or bad media): BullMQ counts it among the parent's failed dependencies.
         if ((counts.failed ?? 0) > 0 || state === 'failed') throw await failureOf(parent, segments, parents);
+        if (state === 'unknown') {
+          throw new IoError('ERR_QUEUE_LOST', `the package's jobs are gone from Redis at ${redisPlace(url)} (restarted without persistence, or flushed): run the package again`, { where: parent.id! });
+        }
         if (state !== 'waiting-children' && (counts.unprocessed ?? 0) === 0) break;
         await sleep(POLL_MS);
       }
@@ -76,10 +85,10 @@ export async function runPlanOnQueue(plan: JobPlan, place: JobPlace, options: Pa
   }
 }
 
-async function ready(waits: Promise<unknown>[], where: string): Promise<void> {
+async function ready(waits: Promise<unknown>[], where: string, why: () => string | undefined): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new IoError('ERR_QUEUE_CONNECT', `cannot reach Redis at ${where} within ${CONNECT_MS / 1000} s`, { where })), CONNECT_MS);
+    timer = setTimeout(() => reject(new IoError('ERR_QUEUE_CONNECT', `cannot reach Redis at ${where} within ${CONNECT_MS / 1000} s${why() ? ` (${why()!.slice(0, 200)})` : ''}`, { where })), CONNECT_MS);
   });
   try {
     await Promise.race([Promise.all(waits), timeout]);

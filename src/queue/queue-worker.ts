@@ -27,6 +27,8 @@ export interface QueueWorkerOptions {
   /** How often (ms) this worker looks for stalled jobs. Default 30000. */
   stalledInterval?: number;
   storage?: PackageStorage;
+  /** Redis unreachable (the worker keeps retrying); once per outage. */
+  onConnectionError?: (e: Error) => void;
   /** Each job as it starts and ends (for logs): no key material in it. */
   onJob?: (event: { state: 'started' | 'done' | 'failed'; file: string; kind: string; error?: SegcryptError | Error; attempt: number }) => void;
 }
@@ -82,8 +84,10 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     ...(o.lockDuration !== undefined ? { lockDuration: o.lockDuration } : {}),
     ...(o.stalledInterval !== undefined ? { stalledInterval: o.stalledInterval } : {}),
   });
-  // Connection errors are retried by ioredis; without a listener they would crash the process.
-  worker.on('error', () => undefined);
+  // Connection errors are retried by ioredis (a worker waits for Redis to come back); reported once per outage.
+  let down = false;
+  worker.on('error', (e: Error) => { if (!down) { down = true; o.onConnectionError?.(e); } });
+  worker.on('ready', () => { down = false; });
   await worker.waitUntilReady();
   return {
     async close() {

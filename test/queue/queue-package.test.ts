@@ -167,3 +167,33 @@ t.test('a corrupt segment fails the package with the typed error naming the file
   w.proc.kill('SIGTERM');
   t.equal((await exitOf(w.proc, 'worker')).code, 0);
 });
+
+t.test('Redis unreachable or restarted empty mid-run: typed I/O errors, no password in them, nothing left', async (t) => {
+  const dir = scratchDir(t, 'segcrypt-queue-');
+  const opts = { ...CASES[0]!.options, keys: keys() };
+  // Nothing listens on the port of a stopped redis-server.
+  const gone = await startRedis(t);
+  await gone.stop();
+  const err = await encryptPackage(path.join(SAMPLES, 'dash'), path.join(dir, 'a'), { ...opts, queue: { connection: `redis://:s3cret-pw@127.0.0.1:${gone.port}` } }).then(() => undefined, (e: unknown) => e) as SegcryptError;
+  t.equal(err?.code, 'ERR_QUEUE_CONNECT');
+  t.equal(err?.category, 'io');
+  t.notMatch(err.message, 's3cret-pw', 'the password is not in the message');
+  // No worker: the jobs wait in Redis, which restarts without persistence and loses them.
+  const redis = await startRedis(t);
+  const run = encryptPackage(path.join(SAMPLES, 'dash'), path.join(dir, 'b'), { ...opts, queue: { connection: redis.url, name: 'restart' } }).then(() => undefined, (e: unknown) => e);
+  const q = new Queue('restart', { connection: { url: redis.url } });
+  q.on('error', () => undefined);
+  for (let i = 0; (await q.getJobCounts('wait')).wait === 0; i++) {
+    if (i > 200) throw new Error('no job reached the queue');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await q.close();
+  await redis.stop();
+  const again = spawn('redis-server', ['--port', String(redis.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(async () => { again.kill('SIGTERM'); await exitOf(again, 'redis-server'); });
+  await waitForOutput(again, 'stdout', 'Ready to accept connections', 'restarted redis-server');
+  const lost = await run as SegcryptError;
+  t.equal(lost?.code, 'ERR_QUEUE_LOST', `the coordinator says the jobs are gone (${lost?.message})`);
+  t.same(readdirSync(dir).filter((f) => f !== 'a' && f !== 'b'), [], 'no temp folder left');
+  t.notOk(existsSync(path.join(dir, 'b')), 'no output folder');
+});

@@ -78,6 +78,7 @@ export async function workerCommand(argv: string[], signals: NodeJS.EventEmitter
     connection: args.redis, name, keys, concurrency: args.concurrency, poolSize: args.pool,
     ...(args.lockDuration !== undefined ? { lockDuration: args.lockDuration } : {}),
     ...(args.stalledInterval !== undefined ? { stalledInterval: args.stalledInterval } : {}),
+    onConnectionError: (e) => process.stderr.write(`segcrypt worker: Redis at ${url.protocol}//${url.host} unreachable (${(e as NodeJS.ErrnoException).code ?? e.message.slice(0, 200)}), retrying\n`),
     onJob: (e) => {
       if (e.state === 'done') done++;
       if (e.state === 'failed') { failed++; process.stderr.write(`${errorLine(e.error)} (attempt ${e.attempt})\n`); }
