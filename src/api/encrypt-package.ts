@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path, { posix } from 'node:path';
-import { MediaError, SegcryptError, UsageError } from '../errors.js';
+import { MediaError, UsageError } from '../errors.js';
 import { keyForTrack, type KeyProvider, type KeySet, type TrackType } from '../keys/content-key.js';
 import { selectKey } from '../keys/key-selection.js';
 import { buildCommonPssh } from '../keys/drm/common-pssh.js';
@@ -101,7 +101,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     if (options.queue) {
       const { runPlanOnQueue } = await import('../queue/index.js');
       const results = await runPlanOnQueue(plan, { src, out: tmp }, options.queue, keyRef, (n) => { for (let i = 0; i < n; i++) tick(); });
-      work.absorbResults(results);
+      work.absorbResults(plan, results);
     } else {
       const mediaBytes = (await Promise.all(jobs.map((j) => stat(path.join(src, j.path))))).reduce((n, st) => n + st.size, 0);
       work.poolSize = defaultPoolSize(mediaBytes, options.poolSize);
@@ -169,18 +169,25 @@ class PackageWork {
 
   absorbPlan(plan: JobPlan): void {
     for (const [init, type] of plan.initTrack) this.initTrack.set(init, type);
-    for (const r of plan.clearRenditions) this.initKid.set(r, null);
   }
 
-  /** What the manifests need from the jobs' results (KIDs per rendition, SegmentBase ranges). */
-  absorbResults(results: Iterable<SegmentJobResult>): void {
-    for (const r of results) {
-      if (r.kind === 'done') continue;
-      this.initKid.set(r.path, r.kids[0]!);
-      if (r.trackType) this.initTrack.set(r.path, r.trackType);
-      if (r.kind === 'file') {
-        this.rangeEdits.set(r.path, r.ranges);
-        if (r.boxStarts) this.boxStarts.set(r.path, new Map(r.boxStarts));
+  /** What the manifests need from the jobs' results (KIDs per rendition, SegmentBase ranges), in the plan's order. */
+  absorbResults(plan: JobPlan, results: Iterable<SegmentJobResult>): void {
+    const byPath = new Map([...results].map((r) => [r.path, r]));
+    const clear = new Set(plan.clearRenditions);
+    for (const g of plan.groups) {
+      const first = g.jobs[0];
+      if (!first) continue;
+      if (clear.has(first.path)) { this.initKid.set(first.path, null); continue; }
+      for (const j of g.stream ? [first] : g.jobs) {
+        const r = byPath.get(j.path);
+        if (!r || r.kind === 'done') continue;
+        this.initKid.set(r.path, r.kids[0]!);
+        if (r.trackType) this.initTrack.set(r.path, r.trackType);
+        if (r.kind === 'file') {
+          this.rangeEdits.set(r.path, r.ranges);
+          if (r.boxStarts) this.boxStarts.set(r.path, new Map(r.boxStarts));
+        }
       }
     }
   }
@@ -208,7 +215,7 @@ class PackageWork {
     } finally {
       await runner.close();
     }
-    this.absorbResults(results);
+    this.absorbResults(plan, results);
   }
 
   /**
