@@ -23,7 +23,7 @@ import { planSegmentJobs, type JobPlan, type PlanInputs } from './package-job-pl
 import { PackageJobRunner, type KeyReference, type SegmentJob, type SegmentJobResult } from './package-jobs.js';
 import { FileStorage, type PackageStorage } from './package-storage.js';
 import type { EncryptOptions } from './types.js';
-import type { PackageQueueOptions } from '../queue/index.js';
+import { checkQueueOptions, type PackageQueueOptions } from '../queue/queue-options.js';
 import { trackTempPath, untrackTempPath } from './atomic-output.js';
 
 export interface PackageOptions extends EncryptOptions {
@@ -58,6 +58,7 @@ export interface PackageResult {
 
 export async function encryptPackage(inDir: string, outDir: string, options: PackageOptions): Promise<PackageResult> {
   checkEncryptOptions(options);
+  if (options.queue !== undefined) checkQueueOptions(options.queue);
   const src = path.resolve(inDir);
   const dst = path.resolve(outDir);
   if (dst === src || dst.startsWith(src + path.sep)) {

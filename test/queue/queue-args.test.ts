@@ -1,0 +1,36 @@
+/** Queue options checked at the door: `segcrypt worker` and `package --queue` arguments, exit 64 before any work. */
+import t from 'tap';
+import path from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { parseWorkerArgs } from '../../src/cli/commands/worker.js';
+import { parsePackageArgs } from '../../src/cli/commands/package.js';
+import { encryptPackage } from '../../src/api/encrypt-package.js';
+import { StaticKeys } from '../../src/keys/index.js';
+import { UsageError } from '../../src/errors.js';
+import { SAMPLES } from '../oracles/run-tool.js';
+import { scratchDir } from '../oracles/scratch-dir.js';
+
+const KEY = '0123456789abcdef0123456789abcdef:00112233445566778899aabbccddeeff';
+
+t.test('segcrypt worker arguments', async (t) => {
+  const env = {};
+  t.throws(() => parseWorkerArgs(['--key', KEY], env), { code: 'ERR_CLI_ARGS', message: /--redis/ }, 'no Redis');
+  t.throws(() => parseWorkerArgs(['--redis', 'redis://h:1'], env), { code: 'ERR_CLI_ARGS', message: /key source/ }, 'no key source');
+  t.throws(() => parseWorkerArgs(['--redis', 'redis://h:1', '--key', KEY, '--concurrency', '0'], env), { code: 'ERR_CLI_ARGS', message: /--concurrency/ });
+  t.same(parseWorkerArgs(['--key', KEY], { SEGCRYPT_REDIS: 'redis://h:1' }), { redis: 'redis://h:1', keySource: { keys: [KEY] }, quiet: false, concurrency: 1, pool: 0 }, 'Redis from SEGCRYPT_REDIS');
+  t.same(parseWorkerArgs(['--redis', 'rediss://u:p@h:1', '--key', KEY, '--queue', 'q', '--concurrency', '4', '--lock-duration', '1000', '--stalled-interval', '500'], env),
+    { redis: 'rediss://u:p@h:1', keySource: { keys: [KEY] }, quiet: false, concurrency: 4, pool: 0, queue: 'q', lockDuration: 1000, stalledInterval: 500 });
+});
+
+t.test('package --queue arguments and queue options refused before any work', async (t) => {
+  const a = parsePackageArgs(['in', 'out', '--scheme', 'cenc', '--key', KEY, '--queue', 'redis://h:1', '--queue-name', 'n']);
+  t.same(a !== 'help' && a.queue, { connection: 'redis://h:1', name: 'n' });
+  t.throws(() => parsePackageArgs(['in', 'out', '--scheme', 'cenc', '--key', KEY, '--queue-name', 'n']), { code: 'ERR_CLI_ARGS' }, '--queue-name alone');
+  const dir = scratchDir(t, 'segcrypt-queue-');
+  for (const [queue, what] of [[{ connection: 'http://h:1' }, 'not redis://'], [{ connection: 'redis://h:1', name: 'a:b' }, 'a name with a colon'], [{ connection: 'redis://h:1', attempts: 0 }, 'zero attempts']] as const) {
+    const e = await encryptPackage(path.join(SAMPLES, 'dash'), path.join(dir, 'out'), { scheme: 'cenc', keys: StaticKeys.fromSpecs([KEY]), queue }).then(() => undefined, (x: unknown) => x);
+    t.ok(e instanceof UsageError && e.code === 'ERR_QUEUE_OPTIONS', `${what}: ERR_QUEUE_OPTIONS`);
+  }
+  t.notOk(existsSync(path.join(dir, 'out')));
+  t.same(readdirSync(dir), [], 'nothing written');
+});
