@@ -79,7 +79,7 @@ export class FileStorage implements PackageStorage {
   /** The file's path, its folders made below `root` (never `root` itself). */
   private async placeFor(root: string, rel: string): Promise<string> {
     const st = await stat(root).catch(() => undefined);
-    if (!st?.isDirectory()) throw new IoError('ERR_WRITE', `writing ${rel} failed: the output folder ${root} is gone`, { where: rel });
+    if (!st?.isDirectory()) throw new IoError('ERR_OUTPUT_GONE', `writing ${rel} failed: the output folder ${root} is gone (the package was abandoned)`, { where: rel });
     const file = path.join(root, rel);
     if (!file.startsWith(root + path.sep)) throw new IoError('ERR_WRITE', `writing ${rel} failed: the path leaves the output folder`, { where: rel });
     await mkdir(path.dirname(file), { recursive: true });

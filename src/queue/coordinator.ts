@@ -21,6 +21,8 @@ const POLL_MS = 200;
 /** Longest wait for jobs still running on workers after a failure, before giving up on them. */
 const SETTLE_MS = 60_000;
 const CONNECT_MS = 10_000;
+/** Finished jobs of a package whose coordinator died are removed after this long. */
+const KEEP_S = 7 * 24 * 3600;
 
 export async function runPlanOnQueue(plan: JobPlan, place: JobPlace, options: PackageQueueOptions, keys: KeyReference, onDone: (n: number) => void): Promise<SegmentJobResult[]> {
   const { url, name, attempts } = checkQueueOptions(options);
@@ -48,7 +50,8 @@ export async function runPlanOnQueue(plan: JobPlan, place: JobPlace, options: Pa
         data: { v: JOB_DATA_VERSION, packageId, job, place, keys } satisfies SegmentJobData,
         opts: {
           jobId: segmentJobId(packageId, job.path), attempts, backoff: { type: 'exponential', delay: 500 },
-          failParentOnFailure: true, removeOnComplete: false, removeOnFail: false,
+          // Kept until the coordinator has read them (it removes them); a week at most if it never comes back.
+          failParentOnFailure: true, removeOnComplete: { age: KEEP_S }, removeOnFail: { age: KEEP_S },
         },
       })),
     });

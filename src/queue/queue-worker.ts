@@ -74,8 +74,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     } catch (e) {
       o.onJob?.({ state: 'failed', ...event, error: e as Error });
       const text = failureText(e);
-      // Bad media or options fail the same way every time: no retries.
-      if (e instanceof SegcryptError && (e.category === 'input' || e.category === 'usage')) throw new bull.UnrecoverableError(text);
+      // Bad media or options fail the same way every time, and an abandoned package's folder does not come back: no retries.
+      if (e instanceof SegcryptError && (e.category === 'input' || e.category === 'usage' || e.code === 'ERR_OUTPUT_GONE')) throw new bull.UnrecoverableError(text);
       throw new Error(text);
     }
   }, {

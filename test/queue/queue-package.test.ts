@@ -197,3 +197,26 @@ t.test('Redis unreachable or restarted empty mid-run: typed I/O errors, no passw
   t.same(readdirSync(dir).filter((f) => f !== 'a' && f !== 'b'), [], 'no temp folder left');
   t.notOk(existsSync(path.join(dir, 'b')), 'no output folder');
 });
+
+t.test('a coordinator interrupted (SIGINT) while its jobs wait: its temp folder goes, workers then fail those jobs once each without bringing the folder back', async (t) => {
+  const redis = await startRedis(t);
+  const dir = scratchDir(t, 'segcrypt-queue-');
+  const out = path.join(dir, 'out');
+  const p = spawn(process.execPath, [BIN, 'package', path.join(SAMPLES, 'dash'), out, '--scheme', 'cenc', ...KEY_ARGS, '--queue', redis.url, '--queue-name', 'gone', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => { if (p.exitCode === null) p.kill('SIGKILL'); });
+  const q = new Queue('gone', { connection: { url: redis.url } });
+  t.teardown(() => q.close());
+  for (let i = 0; (await q.getJobCounts('wait')).wait < 9; i++) {
+    if (i > 400) throw new Error('the coordinator queued no jobs');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  p.kill('SIGINT');
+  t.equal((await exitOf(p, 'interrupted coordinator')).code, 130, 'the coordinator exits 130');
+  t.same(readdirSync(dir), [], 'its temp folder is gone');
+  const w = await startWorker(t, redis.url, ['--queue', 'gone', '--quiet', ...KEY_ARGS]);
+  await waitForOutput(w.proc, 'stderr', /(ERR_OUTPUT_GONE[^\n]*\n[^]*){9}/, 'the worker fails the 9 abandoned jobs');
+  t.notMatch(w.stderr(), /attempt 2/, 'no retries');
+  t.same(readdirSync(dir), [], 'no folder brought back');
+  w.proc.kill('SIGTERM');
+  t.equal((await exitOf(w.proc, 'worker')).code, 0);
+});
