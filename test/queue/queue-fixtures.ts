@@ -52,13 +52,14 @@ export function exitOf(p: ChildProcess, what: string, ms = 20_000): Promise<{ co
 
 export interface RedisServer { url: string; port: number; stop(): Promise<void> }
 
-export async function startRedis(t: HasTeardown): Promise<RedisServer> {
+export async function startRedis(t: HasTeardown, o: { password?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const auth = o.password ? ['--requirepass', o.password] : [];
+  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = async () => { if (p.exitCode === null && p.signalCode === null) { p.kill('SIGTERM'); await exitOf(p, 'redis-server'); } };
   t.teardown(stop);
   await waitForOutput(p, 'stdout', 'Ready to accept connections', 'redis-server');
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
+  return { url: `redis://${o.password ? `:${o.password}@` : ''}127.0.0.1:${port}`, port, stop };
 }
 
 export interface WorkerProcess { proc: ChildProcess; stdout: () => string; stderr: () => string }

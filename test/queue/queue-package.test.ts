@@ -220,3 +220,16 @@ t.test('a coordinator interrupted (SIGINT) while its jobs wait: its temp folder 
   w.proc.kill('SIGTERM');
   t.equal((await exitOf(w.proc, 'worker')).code, 0);
 });
+
+t.test('a Redis with a password: coordinator and worker authenticate from the URL; the worker never prints the password', async (t) => {
+  const redis = await startRedis(t, { password: 'pw-s3cret' });
+  const dir = scratchDir(t, 'segcrypt-queue-');
+  const w = await startWorker(t, redis.url, ['--queue', 'auth', ...KEY_ARGS]);
+  const c = CASES[0]!;
+  await encryptPackage(path.join(SAMPLES, c.dir), path.join(dir, 'local'), { ...c.options, keys: keys() });
+  await encryptPackage(path.join(SAMPLES, c.dir), path.join(dir, 'queued'), { ...c.options, keys: keys(), queue: { connection: redis.url, name: 'auth' } });
+  t.same(treeDifferences(path.join(dir, 'local'), path.join(dir, 'queued')), [], 'byte-identical');
+  w.proc.kill('SIGTERM');
+  t.equal((await exitOf(w.proc, 'worker')).code, 0);
+  t.notMatch(w.stderr() + w.stdout(), 'pw-s3cret', 'no password in the worker output');
+});
