@@ -52,10 +52,12 @@ export function exitOf(p: ChildProcess, what: string, ms = 20_000): Promise<{ co
 
 export interface RedisServer { url: string; port: number; stop(): Promise<void> }
 
-export async function startRedis(t: HasTeardown, o: { password?: string } = {}): Promise<RedisServer> {
-  const port = await freePort();
+/** `persistDir`: an append-only file there (a restart on the same port keeps the data); else no persistence. */
+export async function startRedis(t: HasTeardown, o: { password?: string; port?: number; persistDir?: string } = {}): Promise<RedisServer> {
+  const port = o.port ?? await freePort();
   const auth = o.password ? ['--requirepass', o.password] : [];
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const persist = o.persistDir ? ['--appendonly', 'yes', '--dir', o.persistDir] : ['--appendonly', 'no'];
+  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persist, ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = async () => { if (p.exitCode === null && p.signalCode === null) { p.kill('SIGTERM'); await exitOf(p, 'redis-server'); } };
   t.teardown(stop);
   await waitForOutput(p, 'stdout', 'Ready to accept connections', 'redis-server');

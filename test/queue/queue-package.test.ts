@@ -5,7 +5,7 @@
  * file for file, whichever worker ran which segment and in which order.
  */
 import t from 'tap';
-import { cpSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
@@ -254,4 +254,29 @@ t.test('queued HLS TS SAMPLE-AES with no --iv: the coordinator fixes the package
   t.same(got.slice(0, clear.length), clear, 'the queued package decodes to the clear video frames');
   for (const w of workers) w.proc.kill('SIGTERM');
   for (const w of workers) t.equal((await exitOf(w.proc, 'worker')).code, 0);
+});
+
+t.test('Redis restarted mid-run with its append-only file: the coordinator reconnects, workers started after it finish, byte-identical', async (t) => {
+  const dir = scratchDir(t, 'segcrypt-queue-');
+  const data = path.join(dir, 'redis');
+  mkdirSync(data);
+  const first = await startRedis(t, { persistDir: data });
+  const c = CASES[0]!;
+  await encryptPackage(path.join(SAMPLES, c.dir), path.join(dir, 'local'), { ...c.options, keys: keys() });
+  const run = encryptPackage(path.join(SAMPLES, c.dir), path.join(dir, 'queued'), { ...c.options, keys: keys(), queue: { connection: first.url, name: 'aof' } });
+  run.catch(() => undefined);
+  const q = new Queue('aof', { connection: { url: first.url } });
+  q.on('error', () => undefined);
+  for (let i = 0; (await q.getJobCounts('wait')).wait < 9; i++) {
+    if (i > 400) throw new Error('the jobs did not reach the queue');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await q.close();
+  await first.stop();
+  const second = await startRedis(t, { port: first.port, persistDir: data });
+  const w = await startWorker(t, second.url, ['--queue', 'aof', '--quiet', ...KEY_ARGS]);
+  await run;
+  t.same(treeDifferences(path.join(dir, 'local'), path.join(dir, 'queued')), [], 'every file byte-identical to the local run');
+  w.proc.kill('SIGTERM');
+  t.equal((await exitOf(w.proc, 'worker')).code, 0);
 });
