@@ -6,8 +6,7 @@ import { mkdir, open, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IoError, UsageError } from '../errors.js';
 import type { Box } from '../isobmff/index.js';
-import type { BufferRecycler } from './buffer-recycler.js';
-import { readInto, scanTopLevelBoxes } from './file-boxes.js';
+import { scanTopLevelBoxes } from './file-boxes.js';
 import { writevFully } from './vectored-write.js';
 
 /** Every regular file under `root`, package-relative with '/' separators, sorted. */
@@ -60,22 +59,5 @@ export async function writeOut(root: string, rel: string, data: Buffer | string 
     }
   } catch (e) {
     throw new IoError('ERR_WRITE', `writing ${rel} failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: rel, cause: e });
-  }
-}
-
-/** A whole file in a Buffer at the start of an ArrayBuffer of its own (it can be handed to a worker), reused from `buffers`. */
-export async function readOwned(root: string, rel: string, buffers: BufferRecycler): Promise<Buffer> {
-  const file = path.join(root, rel);
-  try {
-    const fh = await open(file, 'r');
-    try {
-      const size = (await fh.stat()).size;
-      return await readInto(fh, buffers.take(size), 0, rel);
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    if (e instanceof IoError) throw e;
-    throw new IoError('ERR_INPUT', `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: rel, cause: e });
   }
 }

@@ -8,25 +8,22 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path, { posix } from 'node:path';
-import { MediaError, SegcryptError, UsageError } from '../errors.js';
+import { MediaError, UsageError } from '../errors.js';
 import { keyForTrack, type KeyProvider, type KeySet, type TrackType } from '../keys/content-key.js';
 import { chooseKey, selectKey } from '../keys/key-selection.js';
-import { trackClassOf } from './track-protection.js';
 import { buildCommonPssh } from '../keys/drm/common-pssh.js';
 import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
-import { parseInit } from '../isobmff/index.js';
 import {
   addKeysToMediaPlaylist, addSessionKeysToMaster, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
-  checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type MpdRepresentation, type EncryptSignaling, type HlsPlan, type PackageJob,
+  CENC_SCHEMES, checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type MpdRepresentation, type EncryptSignaling, type HlsPlan, type PackageJob,
 } from '../signaling/index.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
-import { encryptFile } from './encrypt-file.js';
-import { tsSegmentIv } from './encrypt-ts.js';
-import { listFiles, readOwned, refuseNonEmpty, topLevelBoxesOf, writeOut } from './encrypt-package-files.js';
-import { FragmentPool } from '../pool/index.js';
-import { BufferRecycler } from './buffer-recycler.js';
-import { createSegmentEncryptor } from './segment-encryptor.js';
+import { listFiles, refuseNonEmpty, writeOut } from './encrypt-package-files.js';
+import { planSegmentJobs, type JobPlan, type PlanInputs } from './package-job-plan.js';
+import { PackageJobRunner, type KeyReference, type SegmentJob, type SegmentJobResult } from './package-jobs.js';
+import { FileStorage, type PackageStorage } from './package-storage.js';
 import type { EncryptOptions } from './types.js';
+import { checkQueueOptions, type PackageQueueOptions } from '../queue/queue-options.js';
 import { trackTempPath, untrackTempPath } from './atomic-output.js';
 
 export interface PackageOptions extends EncryptOptions {
@@ -40,6 +37,12 @@ export interface PackageOptions extends EncryptOptions {
   clearKeyLicenseUrl?: string;
   /** Called after each file: files done, files total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Encrypt through a BullMQ queue on Redis (`segcrypt worker` processes, which resolve the keys
+   * from their own key source): one job per file, output byte-identical to a local run with the
+   * same keys and `iv`. Input and output must be on a volume the workers see at the same path.
+   */
+  queue?: PackageQueueOptions;
 }
 
 export interface PackageResult {
@@ -59,6 +62,7 @@ export interface PackageResult {
 
 export async function encryptPackage(inDir: string, outDir: string, options: PackageOptions): Promise<PackageResult> {
   checkEncryptOptions(options);
+  if (options.queue !== undefined) checkQueueOptions(options.queue);
   const src = path.resolve(inDir);
   const dst = path.resolve(outDir);
   if (dst === src || dst.startsWith(src + path.sep)) {
@@ -83,7 +87,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     // An HLS clear lead would be METHOD=NONE segments before the key: not written yet.
     throw new UsageError('ERR_CLEAR_LEAD', 'clearLead is supported for fMP4 packages only, not for MPEG-TS HLS', { where: 'clearLead' });
   }
-  const keys = await resolveKeys(options, path.basename(src), jobs);
+  const { keys, keyRef } = await resolveKeys(options, path.basename(src), jobs);
   if (options.scheme === 'aes-128' && options.keyUri === undefined && !keys.drm.some((d) => isHlsAes128SystemId(d.systemId) && (d.uriExtXKey || d.hlsSignalingDataMedia))) {
     throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri (the URI players fetch the key from; segcrypt never writes the key into the package), or a key server that returns one', { where: 'keyUri' });
   }
@@ -96,9 +100,19 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     const tick = () => options.onProgress?.(++done, total);
     const work = new PackageWork(src, tmp, options, keys, texts);
     if (hls) work.described = hls.described;
-    const mediaBytes = (await Promise.all(jobs.map((j) => stat(path.join(src, j.path))))).reduce((n, st) => n + st.size, 0);
-    work.poolSize = defaultPoolSize(mediaBytes, options.poolSize);
-    await work.run(jobs, tick);
+    const storage = new FileStorage();
+    const queueIv = options.queue ? fixedQueueIv(options, keys) : undefined;
+    const plan = await planSegmentJobs(jobs, work.planInputs(storage, queueIv));
+    work.absorbPlan(plan);
+    if (options.queue) {
+      const { runPlanOnQueue } = await import('../queue/index.js');
+      const results = await runPlanOnQueue(plan, { src, out: tmp }, options.queue, keyRef, (n) => { for (let i = 0; i < n; i++) tick(); });
+      work.absorbResults(plan, results);
+    } else {
+      const mediaBytes = (await Promise.all(jobs.map((j) => stat(path.join(src, j.path))))).reduce((n, st) => n + st.size, 0);
+      work.poolSize = defaultPoolSize(mediaBytes, options.poolSize);
+      await work.runLocal(plan, storage, tick);
+    }
     const manifests = [...mpds, ...playlists];
     for (const d of dash) await writeOut(tmp, d.manifest, work.rewriteDash(d));
     if (hls) for (const [p, text] of work.rewriteHls(hls)) await writeOut(tmp, p, text);
@@ -109,6 +123,8 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
       await copyFile(path.join(src, f), path.join(tmp, f));
       tick();
     }
+    // A worker killed mid-write leaves its `.part-` file behind: only the package's own files go out.
+    for (const f of await listFiles(tmp)) if (!fileSet.has(f)) await rm(path.join(tmp, f), { force: true });
     await rmdir(dst).catch(() => undefined);
     await rename(tmp, dst);
     untrackTempPath(tmp);
@@ -133,17 +149,7 @@ function optionalSignaling(o: PackageOptions): { keyUri?: string; clearKeyLicens
   return { ...(o.keyUri !== undefined ? { keyUri: o.keyUri } : {}), ...(o.clearKeyLicenseUrl ? { clearKeyLicenseUrl: o.clearKeyLicenseUrl } : {}) };
 }
 
-/** Errors about a package's media name the file: `video/seg_3.m4s: box mdat at byte 580 ...`. */
-function inFile<T>(file: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof SegcryptError && !e.message.startsWith(`${file}: `)) e.message = `${file}: ${e.message}`;
-    throw e;
-  }
-}
-
-/** Runs the jobs and remembers what the manifests need (track types of HLS inits, SegmentBase ranges). */
+/** Plans and runs the jobs and remembers what the manifests need (track types of HLS inits, KIDs, SegmentBase ranges). */
 class PackageWork {
   readonly initTrack = new Map<string, TrackType>();
   /** The KID each fMP4 rendition (init or whole file) was encrypted with; null = left clear by the contract. */
@@ -155,22 +161,43 @@ class PackageWork {
   readonly boxStarts = new Map<string, Map<number, number>>();
   /** Workers for the segment encryptors: as asked, else by the package's media bytes (small packages stay in-thread). */
   poolSize = 0;
-  /** Buffers segments are read into, reused once written. */
-  private readonly buffers = new BufferRecycler(2);
-  /** streamIndex of the next fMP4 stream (init group or whole file). */
-  private nextStream = 0;
   private readonly sampleAesIv = randomBytes(16);
   constructor(readonly src: string, readonly tmp: string, readonly options: PackageOptions, readonly keys: KeySet, readonly texts: Map<string, string>) {}
 
-  async run(jobs: PackageJob[], tick: () => void): Promise<void> {
-    const inits = jobs.filter((j) => j.kind === 'fmp4-init');
-    for (const init of inits) {
-      const segments = jobs.filter((j): j is Extract<PackageJob, { kind: 'fmp4-segment' }> => j.kind === 'fmp4-segment' && j.init === init.path);
-      await this.runInitGroup(init.path, segments, tick);
+  /** What planning the jobs needs from the package: keys, the fixed IVs. */
+  planInputs(storage: PackageStorage, iv: Buffer | undefined): PlanInputs {
+    const base = iv ?? this.options.iv;
+    return {
+      src: this.src, storage, keys: this.keys, scheme: this.options.scheme,
+      ...(base ? { iv: base } : {}), ...(this.options.clearLead !== undefined ? { clearLead: this.options.clearLead } : {}),
+      tsKey: (playlist, where) => this.tsKeyFor(playlist, where),
+      tsIv: (key) => this.tsIv(key.iv).iv,
+    };
+  }
+
+  absorbPlan(plan: JobPlan): void {
+    for (const [init, type] of plan.initTrack) this.initTrack.set(init, type);
+  }
+
+  /** What the manifests need from the jobs' results (KIDs per rendition, SegmentBase ranges), in the plan's order. */
+  absorbResults(plan: JobPlan, results: Iterable<SegmentJobResult>): void {
+    const byPath = new Map([...results].map((r) => [r.path, r]));
+    const clear = new Set(plan.clearRenditions);
+    for (const g of plan.groups) {
+      const first = g.jobs[0];
+      if (!first) continue;
+      if (clear.has(first.path)) { this.initKid.set(first.path, null); continue; }
+      for (const j of g.stream ? [first] : g.jobs) {
+        const r = byPath.get(j.path);
+        if (!r || r.kind === 'done') continue;
+        this.initKid.set(r.path, r.kids[0]!);
+        if (r.trackType) this.initTrack.set(r.path, r.trackType);
+        if (r.kind === 'file') {
+          this.rangeEdits.set(r.path, r.ranges);
+          if (r.boxStarts) this.boxStarts.set(r.path, new Map(r.boxStarts));
+        }
+      }
     }
-    const ts = jobs.filter((j): j is Extract<PackageJob, { kind: 'ts-segment' }> => j.kind === 'ts-segment');
-    if (ts.length > 0) await this.runTs(ts, tick);
-    for (const j of jobs) if (j.kind === 'fmp4-file') { await this.runFile(j); tick(); }
   }
 
   /**
@@ -180,10 +207,23 @@ class PackageWork {
    */
   private get window(): number { return Math.max(2, this.poolSize + 1); }
 
-  /** Write an encrypted file; its parts' buffers are ours (the job's output and our input) and serve the next reads. */
-  private async writeParts(rel: string, parts: Buffer[]): Promise<void> {
-    await writeOut(this.tmp, rel, parts);
-    this.buffers.giveAll(parts);
+  /** The plan in this process: group by group, each group's first job (an init) before the rest. */
+  async runLocal(plan: JobPlan, storage: PackageStorage, tick: () => void): Promise<void> {
+    const runner = new PackageJobRunner(storage, this.keys, this.poolSize);
+    const place = { src: this.src, out: this.tmp };
+    const results: SegmentJobResult[] = [];
+    const one = async (j: SegmentJob) => { results.push(await runner.run(j, place)); tick(); };
+    try {
+      for (const g of plan.groups) {
+        const [first, ...rest] = g.jobs;
+        if (g.stream && first) await one(first);
+        await this.inFlight(g.stream ? rest : g.jobs, one);
+        if (g.stream) await runner.closeStream(this.src, g.stream.init, g.stream.enc);
+      }
+    } finally {
+      await runner.close();
+    }
+    this.absorbResults(plan, results);
   }
 
   /**
@@ -201,88 +241,6 @@ class PackageWork {
     };
     await Promise.all(Array.from({ length: Math.min(this.window, items.length) }, lane));
     if (failure) throw failure.error;
-  }
-
-  private async runInitGroup(initPath: string, segments: Extract<PackageJob, { kind: 'fmp4-segment' }>[], tick: () => void): Promise<void> {
-    const init = await readFile(path.join(this.src, initPath));
-    const info = inFile(initPath, () => parseInit(init));
-    const type = info.tracks[0]?.type;
-    if (type) this.initTrack.set(initPath, type);
-    const choices = inFile(initPath, () => info.tracks.map((t) => chooseKey(this.keys, { ...trackClassOf(t), name: `${initPath} track ${t.trackId}` })));
-    if (choices.every((c) => 'clear' in c)) {
-      // The encryption contract leaves this rendition clear (UNENCRYPTED): copied as it is.
-      this.initKid.set(initPath, null);
-      for (const f of [initPath, ...segments.map((x) => x.path)]) {
-        await mkdir(path.dirname(path.join(this.tmp, f)), { recursive: true });
-        await copyFile(path.join(this.src, f), path.join(this.tmp, f));
-        tick();
-      }
-      return;
-    }
-    const enc = createSegmentEncryptor({
-      init, scheme: this.options.scheme, keys: this.keys, poolSize: this.poolSize, ...this.ivOptions(),
-      ...(this.options.clearLead !== undefined ? { clearLead: this.options.clearLead } : {}),
-    });
-    this.nextStream += Math.max(1, info.tracks.length);
-    this.initKid.set(initPath, enc.kids[0]!);
-    try {
-      await writeOut(this.tmp, initPath, inFile(initPath, () => enc.encryptInit()));
-      tick();
-      // Each segment is read into a buffer of its own and handed over: encrypted in place, written as parts.
-      await this.inFlight(segments, async (s) => {
-        const buf = await readOwned(this.src, s.path, this.buffers);
-        const parts = await enc.encryptSegmentParts(buf, s.sequenceNumber, { handOver: true }).catch((e: unknown) => inFile(s.path, () => { throw e; }));
-        await this.writeParts(s.path, parts);
-        tick();
-      });
-    } finally {
-      await enc.close();
-    }
-  }
-
-  /** TS segments: on the pool like fMP4 segments (each a self-contained job: bytes, key, IV). */
-  private async runTs(segments: Extract<PackageJob, { kind: 'ts-segment' }>[], tick: () => void): Promise<void> {
-    const scheme = this.options.scheme as 'aes-128' | 'sample-aes';
-    const keys = new Map(segments.map((j) => [j.path, this.tsKeyFor(j.playlist, j.path)]));
-    const pool = new FragmentPool(this.poolSize);
-    try {
-      await this.inFlight(segments, async (j) => {
-        const key = keys.get(j.path)!;
-        const iv = tsSegmentIv(key, this.tsIv(key.iv).iv, j.sequenceNumber);
-        const buf = await readOwned(this.src, j.path, this.buffers);
-        const parts = await pool.runParts({ kind: 'ts-segment', input: buf.buffer as ArrayBuffer, inputLength: buf.length, scheme, key: key.key, iv })
-          .catch((e: unknown) => inFile(j.path, () => { throw e; }));
-        await this.writeParts(j.path, parts);
-        tick();
-      });
-    } finally {
-      await pool.close();
-    }
-  }
-
-  private async runFile(j: Extract<PackageJob, { kind: 'fmp4-file' }>): Promise<void> {
-    const input = path.join(this.src, j.path);
-    const out = path.join(this.tmp, j.path);
-    await mkdir(path.dirname(out), { recursive: true });
-    const { onProgress: _drop, ...fileOptions } = this.options;
-    const result = await encryptFile(input, out, { ...fileOptions, keys: this.keys, ...this.ivOptions() });
-    this.nextStream += Math.max(1, result.tracks.length);
-    this.initKid.set(j.path, result.kids[0]!);
-    const type = result.tracks[0]?.type;
-    if (type) this.initTrack.set(j.path, type);
-    const [before, after] = await Promise.all([topLevelBoxesOf(input), topLevelBoxesOf(out)]);
-    // The init grew (sinf, pssh): SegmentBase ranges in the MPD must follow (ISO/IEC 23009-1 5.3.9.2).
-    const sidx = after.boxes.find((b) => b.type === 'sidx');
-    const moov = after.boxes.find((b) => b.type === 'moov');
-    if (!moov) throw new MediaError('ERR_NO_MOOV', `${j.path}: no moov in the encrypted output`, { where: j.path });
-    const initEnd = sidx ? sidx.start : moov.end;
-    this.rangeEdits.set(j.path, { init: `0-${initEnd - 1}`, index: sidx ? `${sidx.start}-${sidx.end - 1}` : '' });
-    // HLS sub-ranges: every top-level box keeps its place in the order, so box starts map one to one.
-    if (before.boxes.map((b) => b.type).join() === after.boxes.map((b) => b.type).join()) {
-      const starts = new Map(before.boxes.map((b, i) => [b.start, after.boxes[i]!.start]));
-      starts.set(before.size, after.size);
-      this.boxStarts.set(j.path, starts);
-    }
   }
 
   rewriteDash(plan: DashPlan): string {
@@ -338,14 +296,6 @@ class PackageWork {
     }
     for (const m of plan.masters) out.set(m, addSessionKeysToMaster(this.texts.get(m)!, session, m));
     return out;
-  }
-
-  /**
-   * A caller-given base IV is shared by every stream of the package: each stream gets its own
-   * streamIndex so CTR keystreams never repeat under a shared key (random IVs need none).
-   */
-  private ivOptions(): { iv?: Buffer; streamIndex?: number } {
-    return this.options.iv ? { iv: this.options.iv, streamIndex: this.nextStream } : {};
   }
 
   /**
@@ -406,12 +356,25 @@ class PackageWork {
   }
 }
 
-async function resolveKeys(options: PackageOptions, contentId: string, jobs: PackageJob[]): Promise<KeySet> {
+/**
+ * The package's keys, and the reference a queue worker resolves them by with its own key source
+ * (the same request: a SPEKE server answers the same content id and KIDs with the same keys).
+ */
+async function resolveKeys(options: PackageOptions, contentId: string, jobs: PackageJob[]): Promise<{ keys: KeySet; keyRef: KeyReference }> {
   const k = options.keys;
-  if (k && typeof (k as KeyProvider).getKeys === 'function') {
-    const types = new Set<TrackType>(jobs.map((j) => ('trackType' in j && j.trackType) || 'video'));
-    if (jobs.some((j) => j.kind === 'fmp4-init' && !j.trackType)) { types.add('video'); types.add('audio'); }
-    return (k as KeyProvider).getKeys({ contentId: options.contentId ?? contentId, trackTypes: [...types], scheme: options.scheme });
-  }
-  return k as KeySet;
+  const types = new Set<TrackType>(jobs.map((j) => ('trackType' in j && j.trackType) || 'video'));
+  if (jobs.some((j) => j.kind === 'fmp4-init' && !j.trackType)) { types.add('video'); types.add('audio'); }
+  const request = { contentId: options.contentId ?? contentId, trackTypes: [...types], scheme: options.scheme };
+  const keys = k && typeof (k as KeyProvider).getKeys === 'function' ? await (k as KeyProvider).getKeys(request) : k as KeySet;
+  return { keys, keyRef: { ...request, kids: keys.keys.map((x) => x.kid.toString('hex')) } };
+}
+
+/**
+ * The base IV of a queued package when the caller fixed none: workers must agree on it, so it is
+ * chosen here, once (random, the size a local run would pick), unless the key server gave IVs.
+ */
+function fixedQueueIv(options: PackageOptions, keys: KeySet): Buffer | undefined {
+  if (options.iv) return options.iv;
+  if (!CENC_SCHEMES.has(options.scheme) || (keys.keys.length > 0 && keys.keys.every((k) => k.iv))) return undefined;
+  return randomBytes(options.scheme === 'cbcs' ? 16 : (options.ivSize ?? 8));
 }

@@ -16,6 +16,9 @@ ${KEY_SOURCE_USAGE}
   --clearkey-laurl URL     ClearKey license URL for the DASH ContentProtection
   --iv HEX                 base per-sample IV (16 or 32 hex digits), or the constant IV for cbcs / the AES-128 IV
   --pool N                 worker threads (0 = encrypt in this thread)
+  --queue URL              encrypt through \`segcrypt worker\` processes on a BullMQ queue at redis:// or rediss://
+                           URL; folders on a volume every worker sees at the same path
+  --queue-name NAME        queue name (default segcrypt)
   --json                   print the result as JSON on stdout
   --quiet                  print nothing on success (errors still go to stderr)
   --no-progress            no progress bar (shown only on a terminal, once the work has run for a second)`;
@@ -30,6 +33,7 @@ export interface PackageArgs {
   clearKeyLicenseUrl?: string;
   iv?: Buffer;
   pool?: number;
+  queue?: { connection: string; name?: string };
   json: boolean;
   quiet: boolean;
   progress: boolean;
@@ -43,6 +47,7 @@ export function parsePackageArgs(argv: string[]): PackageArgs | 'help' {
       options: {
         ...KEY_SOURCE_OPTIONS, scheme: { type: 'string' },
         'key-uri': { type: 'string' }, 'clearkey-laurl': { type: 'string' }, iv: { type: 'string' }, pool: { type: 'string' },
+        queue: { type: 'string' }, 'queue-name': { type: 'string' },
         json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: true,
@@ -65,6 +70,9 @@ export function parsePackageArgs(argv: string[]): PackageArgs | 'help' {
   if (v['clearkey-laurl'] !== undefined) out.clearKeyLicenseUrl = v['clearkey-laurl'];
   if (v.iv !== undefined) out.iv = parseIvHex(v.iv);
   if (v.pool !== undefined) out.pool = parsePool(v.pool);
+  const queue = v.queue;
+  if (v['queue-name'] !== undefined && queue === undefined) throw new UsageError('ERR_CLI_ARGS', '--queue-name needs --queue redis://HOST:PORT', { where: '--queue-name' });
+  if (queue !== undefined) out.queue = { connection: queue, ...(v['queue-name'] !== undefined ? { name: v['queue-name'] } : {}) };
   requireKeySource(keySource);
   return out;
 }
@@ -88,6 +96,7 @@ export async function packageCommand(argv: string[]): Promise<number> {
       ...(args.keySource.contentId ? { contentId: args.keySource.contentId } : {}),
       ...(args.keyUri !== undefined ? { keyUri: args.keyUri } : {}), ...(args.clearKeyLicenseUrl ? { clearKeyLicenseUrl: args.clearKeyLicenseUrl } : {}),
       ...(args.iv ? { iv: args.iv } : {}), ...(args.pool !== undefined ? { poolSize: args.pool } : {}),
+      ...(args.queue ? { queue: args.queue } : {}),
       onProgress: (done, total) => bar.update(done, total),
     }), () => bar.stop());
     bar.stop();

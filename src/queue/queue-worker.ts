@@ -1,0 +1,112 @@
+/**
+ * A queue worker: takes segment jobs from Redis and runs them with the engine's one job function
+ * (PackageJobRunner.run, the same the local package run calls). Keys come from the worker's own
+ * key source, looked up by the job's reference; bad media and bad options fail the job at once
+ * (retrying cannot help), anything else is retried by BullMQ up to the job's attempts.
+ */
+import { KeyError, SegcryptError } from '../errors.js';
+import type { KeyProvider, KeySet } from '../keys/content-key.js';
+import { PackageJobRunner, type KeyReference, type SegmentJobResult } from '../api/package-jobs.js';
+import { FileStorage, type PackageStorage } from '../api/package-storage.js';
+import { loadBullmq } from './bullmq-loader.js';
+import { failureText, JOB_DATA_VERSION, type SegmentJobData } from './job-data.js';
+import { checkQueueOptions, connectionOptions } from './queue-options.js';
+
+export interface QueueWorkerOptions {
+  /** Redis URL, as for the coordinator. */
+  connection: string;
+  name?: string;
+  /** Jobs run at once in this process (default 1; start one process per core). */
+  concurrency?: number;
+  /** The worker's key source (static keys, CPIX, SPEKE with its credentials). */
+  keys: KeyProvider;
+  /** Worker threads per stream encryptor (default 0: in the job's thread). */
+  poolSize?: number;
+  /** BullMQ lock duration (ms): a job whose worker died goes back to the queue this long after. Default 30000. */
+  lockDuration?: number;
+  /** How often (ms) this worker looks for stalled jobs. Default 30000. */
+  stalledInterval?: number;
+  storage?: PackageStorage;
+  /** Redis unreachable (the worker keeps retrying); once per outage. */
+  onConnectionError?: (e: Error) => void;
+  /** Each job as it starts and ends (for logs): no key material in it. */
+  onJob?: (event: { state: 'started' | 'done' | 'failed'; file: string; kind: string; error?: SegcryptError | Error; attempt: number }) => void;
+}
+
+export interface QueueWorker {
+  /** Stop taking jobs, finish the running ones, disconnect. */
+  close(): Promise<void>;
+}
+
+/** Runners (a key set and its encryptors) kept for this many packages at most. */
+const KEEP_PACKAGES = 4;
+
+export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
+  const { url, name } = checkQueueOptions({ connection: o.connection, ...(o.name !== undefined ? { name: o.name } : {}) });
+  const bull = await loadBullmq();
+  const storage = o.storage ?? new FileStorage();
+  const runners = new Map<string, Promise<PackageJobRunner>>();
+  const runnerFor = (ref: KeyReference): Promise<PackageJobRunner> => {
+    const id = JSON.stringify(ref);
+    let r = runners.get(id);
+    if (!r) {
+      r = resolveKeys(o.keys, ref).then((keys) => new PackageJobRunner(storage, keys, o.poolSize ?? 0));
+      r.catch(() => runners.delete(id));
+      runners.set(id, r);
+      for (const [old, runner] of [...runners].slice(0, Math.max(0, runners.size - KEEP_PACKAGES))) {
+        runners.delete(old);
+        void runner.then((x) => x.close(), () => undefined);
+      }
+    }
+    return r;
+  };
+  const worker = new bull.Worker<SegmentJobData, SegmentJobResult>(name, async (job) => {
+    const d = job.data;
+    const file = d?.job?.path ?? '?';
+    const event = { file, kind: d?.job?.kind ?? '?', attempt: job.attemptsMade + 1 };
+    o.onJob?.({ state: 'started', ...event });
+    try {
+      if (d?.v !== JOB_DATA_VERSION) throw new SegcryptError('ERR_QUEUE_JOB_VERSION', `job ${job.id} has payload version ${String(d?.v)}, this worker reads ${JOB_DATA_VERSION}`, { category: 'usage', where: String(job.id) });
+      const runner = await runnerFor(d.keys);
+      const result = await runner.run(d.job, d.place);
+      o.onJob?.({ state: 'done', ...event });
+      return result;
+    } catch (e) {
+      o.onJob?.({ state: 'failed', ...event, error: e as Error });
+      const text = failureText(e);
+      // Bad media or options fail the same way every time, and an abandoned package's folder does not come back: no retries.
+      if (e instanceof SegcryptError && (e.category === 'input' || e.category === 'usage' || e.code === 'ERR_OUTPUT_GONE')) throw new bull.UnrecoverableError(text);
+      throw new Error(text);
+    }
+  }, {
+    connection: connectionOptions(url),
+    concurrency: o.concurrency ?? 1,
+    ...(o.lockDuration !== undefined ? { lockDuration: o.lockDuration } : {}),
+    ...(o.stalledInterval !== undefined ? { stalledInterval: o.stalledInterval } : {}),
+  });
+  // Connection errors are retried by ioredis (a worker waits for Redis to come back); reported once per outage.
+  let down = false;
+  worker.on('error', (e: Error) => { if (!down) { down = true; o.onConnectionError?.(e); } });
+  worker.on('ready', () => { down = false; });
+  await worker.waitUntilReady();
+  return {
+    async close() {
+      await worker.close();
+      const all = [...runners.values()];
+      runners.clear();
+      await Promise.all(all.map((r) => r.then((x) => x.close(), () => undefined)));
+    },
+  };
+}
+
+/** The package's keys from this worker's key source, checked against the KIDs the coordinator used. */
+async function resolveKeys(provider: KeyProvider, ref: KeyReference): Promise<KeySet> {
+  const { kids, ...request } = ref;
+  const set = await provider.getKeys({ ...request, kids });
+  const have = new Set(set.keys.map((k) => k.kid.toString('hex')));
+  const missing = kids.filter((k) => !have.has(k));
+  if (missing.length > 0) {
+    throw new KeyError('ERR_QUEUE_KEY_MISSING', `this worker's key source has no key for KID ${missing.join(', ')} (start every worker with the coordinator's key source)`, { where: 'worker key source' });
+  }
+  return set;
+}
