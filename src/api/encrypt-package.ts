@@ -9,12 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path, { posix } from 'node:path';
 import { MediaError, SegcryptError, UsageError } from '../errors.js';
-import { keyForTrack, type KeyProvider, type KeySet, type TrackType } from '../keys/content-key.js';
+import { keyForTrack, type KeyPeriod, type KeyProvider, type KeyRequest, type KeySet, type TrackType } from '../keys/content-key.js';
+import { checkKeyPeriod, keyPeriodOf, mergeKeySets, periodIndexAt } from '../keys/key-period.js';
 import { chooseKey, selectKey } from '../keys/key-selection.js';
 import { trackClassOf } from './track-protection.js';
 import { buildCommonPssh } from '../keys/drm/common-pssh.js';
 import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
-import { parseInit } from '../isobmff/index.js';
+import { parseInit, segmentDecodeTime, type InitInfo } from '../isobmff/index.js';
 import {
   addKeysToMediaPlaylist, addSessionKeysToMaster, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
   checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type MpdRepresentation, type EncryptSignaling, type HlsPlan, type PackageJob,
@@ -40,6 +41,14 @@ export interface PackageOptions extends EncryptOptions {
   clearKeyLicenseUrl?: string;
   /** Called after each file: files done, files total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Key rotation: seconds per key period. A segment's period is floor(its decode time / keyPeriod);
+   * a segment spanning a boundary is encrypted whole under the period it starts in. Static keys
+   * give a schedule (`@P` keys, CPIX periods); a key provider is asked for each period needed.
+   */
+  keyPeriod?: number;
+  /** With keyPeriod: each moof carries its period's pssh boxes. */
+  psshInMoof?: boolean;
 }
 
 export interface PackageResult {
@@ -83,7 +92,8 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     // An HLS clear lead would be METHOD=NONE segments before the key: not written yet.
     throw new UsageError('ERR_CLEAR_LEAD', 'clearLead is supported for fMP4 packages only, not for MPEG-TS HLS', { where: 'clearLead' });
   }
-  const keys = await resolveKeys(options, path.basename(src), jobs);
+  const rotation = rotationOf(options, jobs, path.basename(src));
+  const keys = await resolveKeys(options, path.basename(src), jobs, rotation ? keyPeriodOf(undefined, 0) : undefined);
   if (options.scheme === 'aes-128' && options.keyUri === undefined && !keys.drm.some((d) => isHlsAes128SystemId(d.systemId) && (d.uriExtXKey || d.hlsSignalingDataMedia))) {
     throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri (the URI players fetch the key from; segcrypt never writes the key into the package), or a key server that returns one', { where: 'keyUri' });
   }
@@ -95,6 +105,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     let done = 0;
     const tick = () => options.onProgress?.(++done, total);
     const work = new PackageWork(src, tmp, options, keys, texts);
+    if (rotation) work.rotation = rotation;
     if (hls) work.described = hls.described;
     const mediaBytes = (await Promise.all(jobs.map((j) => stat(path.join(src, j.path))))).reduce((n, st) => n + st.size, 0);
     work.poolSize = defaultPoolSize(mediaBytes, options.poolSize);
@@ -157,10 +168,15 @@ class PackageWork {
   poolSize = 0;
   /** Buffers segments are read into, reused once written. */
   private readonly buffers = new BufferRecycler(2);
+  /** Key rotation: the interval, and the provider to ask for each period (static sets hold their schedule). */
+  rotation?: { keyPeriod: number; provider?: KeyProvider; request: Omit<KeyRequest, 'period'> };
+  /** Key rotation: each segment's key period index. */
+  readonly segmentPeriod = new Map<string, number>();
+  private readonly periodFetches = new Map<number, Promise<KeySet>>();
   /** streamIndex of the next fMP4 stream (init group or whole file). */
   private nextStream = 0;
   private readonly sampleAesIv = randomBytes(16);
-  constructor(readonly src: string, readonly tmp: string, readonly options: PackageOptions, readonly keys: KeySet, readonly texts: Map<string, string>) {}
+  constructor(readonly src: string, readonly tmp: string, readonly options: PackageOptions, public keys: KeySet, readonly texts: Map<string, string>) {}
 
   async run(jobs: PackageJob[], tick: () => void): Promise<void> {
     const inits = jobs.filter((j) => j.kind === 'fmp4-init');
@@ -219,9 +235,11 @@ class PackageWork {
       }
       return;
     }
+    const first = this.rotation && segments.length > 0 ? await this.firstPeriodOf(info, segments[0]!.path) : undefined;
     const enc = createSegmentEncryptor({
       init, scheme: this.options.scheme, keys: this.keys, poolSize: this.poolSize, ...this.ivOptions(),
       ...(this.options.clearLead !== undefined ? { clearLead: this.options.clearLead } : {}),
+      ...(this.rotation ? { keyPeriod: this.rotation.keyPeriod, firstPeriod: first ?? 0, psshInMoof: this.options.psshInMoof === true } : {}),
     });
     this.nextStream += Math.max(1, info.tracks.length);
     this.initKid.set(initPath, enc.kids[0]!);
@@ -231,6 +249,11 @@ class PackageWork {
       // Each segment is read into a buffer of its own and handed over: encrypted in place, written as parts.
       await this.inFlight(segments, async (s) => {
         const buf = await readOwned(this.src, s.path, this.buffers);
+        if (this.rotation) {
+          const p = inFile(s.path, () => enc.periodOf(buf));
+          this.segmentPeriod.set(s.path, p);
+          enc.addKeys(await this.periodKeys(p));
+        }
         const parts = await enc.encryptSegmentParts(buf, s.sequenceNumber, { handOver: true }).catch((e: unknown) => inFile(s.path, () => { throw e; }));
         await this.writeParts(s.path, parts);
         tick();
@@ -238,6 +261,29 @@ class PackageWork {
     } finally {
       await enc.close();
     }
+  }
+
+  /** Key rotation: the period of a rendition's first segment (its KID goes into tenc), its keys fetched. */
+  private async firstPeriodOf(info: InitInfo, segmentPath: string): Promise<number> {
+    const buf = await readFile(path.join(this.src, segmentPath));
+    const p = periodIndexAt(inFile(segmentPath, () => segmentDecodeTime(buf, new Map(info.tracks.map((t) => [t.trackId, t.timescale])))), this.rotation!.keyPeriod);
+    await this.periodKeys(p);
+    return p;
+  }
+
+  /**
+   * Key rotation: the keys of period `index`, fetched once from the provider (static sets hold
+   * them all) and merged into the package's set for signaling.
+   */
+  private periodKeys(index: number): Promise<KeySet> {
+    let f = this.periodFetches.get(index);
+    if (!f) {
+      const r = this.rotation!;
+      f = (r.provider ? r.provider.getKeys({ ...r.request, period: keyPeriodOf(this.keys, index) }) : Promise.resolve(this.keys))
+        .then((set) => { this.keys = mergeKeySets(this.keys, set); return set; });
+      this.periodFetches.set(index, f);
+    }
+    return f;
   }
 
   /** TS segments: on the pool like fMP4 segments (each a self-contained job: bytes, key, IV). */
@@ -406,12 +452,30 @@ class PackageWork {
   }
 }
 
-async function resolveKeys(options: PackageOptions, contentId: string, jobs: PackageJob[]): Promise<KeySet> {
+function keyRequestOf(options: PackageOptions, contentId: string, jobs: PackageJob[]): Omit<KeyRequest, 'period'> {
+  const types = new Set<TrackType>(jobs.map((j) => ('trackType' in j && j.trackType) || 'video'));
+  if (jobs.some((j) => j.kind === 'fmp4-init' && !j.trackType)) { types.add('video'); types.add('audio'); }
+  return { contentId: options.contentId ?? contentId, trackTypes: [...types], scheme: options.scheme };
+}
+
+async function resolveKeys(options: PackageOptions, contentId: string, jobs: PackageJob[], period?: KeyPeriod): Promise<KeySet> {
   const k = options.keys;
   if (k && typeof (k as KeyProvider).getKeys === 'function') {
-    const types = new Set<TrackType>(jobs.map((j) => ('trackType' in j && j.trackType) || 'video'));
-    if (jobs.some((j) => j.kind === 'fmp4-init' && !j.trackType)) { types.add('video'); types.add('audio'); }
-    return (k as KeyProvider).getKeys({ contentId: options.contentId ?? contentId, trackTypes: [...types], scheme: options.scheme });
+    return (k as KeyProvider).getKeys({ ...keyRequestOf(options, contentId, jobs), ...(period ? { period } : {}) });
   }
   return k as KeySet;
+}
+
+/** Key rotation settings, checked: segmented fMP4 packages only (whole files have no per-segment decode times here). */
+function rotationOf(options: PackageOptions, jobs: PackageJob[], contentId: string): { keyPeriod: number; provider?: KeyProvider; request: Omit<KeyRequest, 'period'> } | undefined {
+  if (options.keyPeriod === undefined) {
+    if (options.psshInMoof) throw new UsageError('ERR_KEY_PERIOD', 'psshInMoof is for key rotation: give keyPeriod too', { where: 'psshInMoof' });
+    return undefined;
+  }
+  const keyPeriod = checkKeyPeriod(options.keyPeriod);
+  const unsupported = jobs.find((j) => j.kind === 'fmp4-file' || j.kind === 'ts-segment');
+  if (unsupported) throw new UsageError('ERR_KEY_PERIOD', `${unsupported.path}: keyPeriod (key rotation) is supported for segmented fMP4 packages, not for ${unsupported.kind === 'fmp4-file' ? 'single-file renditions' : 'MPEG-TS segments'}`, { where: 'keyPeriod' });
+  const k = options.keys;
+  const provider = k && typeof (k as KeyProvider).getKeys === 'function' ? k as KeyProvider : undefined;
+  return { keyPeriod, ...(provider ? { provider } : {}), request: keyRequestOf(options, contentId, jobs) };
 }
