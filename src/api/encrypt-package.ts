@@ -9,15 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path, { posix } from 'node:path';
 import { MediaError, SegcryptError, UsageError } from '../errors.js';
-import { keyForTrack, type KeyPeriod, type KeyProvider, type KeyRequest, type KeySet, type TrackType } from '../keys/content-key.js';
-import { checkKeyPeriod, keyPeriodOf, mergeKeySets, periodIndexAt } from '../keys/key-period.js';
+import { keyForTrack, type ContentKey, type KeyPeriod, type KeyProvider, type KeyRequest, type KeySet, type TrackType } from '../keys/content-key.js';
+import { checkKeyPeriod, keyPeriodOf, mergeKeySets, periodIdOf, periodIndexAt } from '../keys/key-period.js';
 import { chooseKey, selectKey } from '../keys/key-selection.js';
 import { trackClassOf } from './track-protection.js';
 import { buildCommonPssh } from '../keys/drm/common-pssh.js';
 import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { parseInit, segmentDecodeTime, type InitInfo } from '../isobmff/index.js';
 import {
-  addKeysToMediaPlaylist, addSessionKeysToMaster, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
+  addKeysToMediaPlaylist, addPeriodKeysToMediaPlaylist, addSessionKeysToMaster, segmentStartTimes, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
   checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type MpdRepresentation, type EncryptSignaling, type HlsPlan, type PackageJob,
 } from '../signaling/index.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
@@ -170,8 +170,9 @@ class PackageWork {
   private readonly buffers = new BufferRecycler(2);
   /** Key rotation: the interval, and the provider to ask for each period (static sets hold their schedule). */
   rotation?: { keyPeriod: number; provider?: KeyProvider; request: Omit<KeyRequest, 'period'> };
-  /** Key rotation: each segment's key period index. */
+  /** Key rotation: each segment's key period index, and the KID (hex) it was encrypted with. */
   readonly segmentPeriod = new Map<string, number>();
+  readonly segmentKid = new Map<string, string>();
   private readonly periodFetches = new Map<number, Promise<KeySet>>();
   /** streamIndex of the next fMP4 stream (init group or whole file). */
   private nextStream = 0;
@@ -253,6 +254,7 @@ class PackageWork {
           const p = inFile(s.path, () => enc.periodOf(buf));
           this.segmentPeriod.set(s.path, p);
           enc.addKeys(await this.periodKeys(p));
+          this.segmentKid.set(s.path, inFile(s.path, () => enc.periodKids(p))[0]!);
         }
         const parts = await enc.encryptSegmentParts(buf, s.sequenceNumber, { handOver: true }).catch((e: unknown) => inFile(s.path, () => { throw e; }));
         await this.writeParts(s.path, parts);
@@ -289,7 +291,9 @@ class PackageWork {
   /** TS segments: on the pool like fMP4 segments (each a self-contained job: bytes, key, IV). */
   private async runTs(segments: Extract<PackageJob, { kind: 'ts-segment' }>[], tick: () => void): Promise<void> {
     const scheme = this.options.scheme as 'aes-128' | 'sample-aes';
-    const keys = new Map(segments.map((j) => [j.path, this.tsKeyFor(j.playlist, j.path)]));
+    const periods = this.rotation ? await this.tsPeriods(segments) : undefined;
+    const keys = new Map(segments.map((j) => [j.path, this.tsKeyFor(j.playlist, j.path, periods?.get(j.path))]));
+    if (periods) for (const [p, k] of keys) this.segmentKid.set(p, k.kid.toString('hex'));
     const pool = new FragmentPool(this.poolSize);
     try {
       await this.inFlight(segments, async (j) => {
@@ -304,6 +308,29 @@ class PackageWork {
     } finally {
       await pool.close();
     }
+  }
+
+  /**
+   * Key rotation for TS: a segment's period from its start time in its playlist (the EXTINF
+   * durations before it; TS has no tfdt), each period's keys fetched.
+   */
+  private async tsPeriods(segments: Extract<PackageJob, { kind: 'ts-segment' }>[]): Promise<Map<string, string>> {
+    const index = new Map<string, number>();
+    for (const playlist of new Set(segments.map((j) => j.playlist).filter((p): p is string => p !== undefined))) {
+      const text = this.texts.get(playlist)!;
+      const uris = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+      const starts = segmentStartTimes(text, playlist);
+      uris.forEach((u, i) => index.set(packagePath(playlist, u.trim(), playlist), periodIndexAt(starts[i]!, this.rotation!.keyPeriod)));
+    }
+    const out = new Map<string, string>();
+    for (const j of segments) {
+      const p = index.get(j.path);
+      if (p === undefined) throw new MediaError('ERR_PACKAGE_PLAN', `${j.path}: no playlist gives its start time, so its key period is unknown`, { where: j.path });
+      this.segmentPeriod.set(j.path, p);
+      await this.periodKeys(p);
+      out.set(j.path, periodIdOf(this.keys, p));
+    }
+    return out;
   }
 
   private async runFile(j: Extract<PackageJob, { kind: 'fmp4-file' }>): Promise<void> {
@@ -371,19 +398,36 @@ class PackageWork {
       let text = this.texts.get(p)!;
       if (renditionKid === null) { out.set(p, text); continue; } // left clear by the contract
       const key = renditionKid ? this.keyByKid(renditionKid, p) : init === undefined ? this.tsKeyFor(p, p) : this.keyFor(type, p);
-      const tags = hlsKeyTags({
-        scheme: this.options.scheme, kid: key.kid, drm: this.drmFor(key.kid),
-        ...this.tsIv(key.iv), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri.replace(/\{kid\}/g, key.kid.toString('hex')) } : {}),
-      });
+      const tags = this.hlsTagsFor(key);
       if (tags.media.length === 0) {
         throw new UsageError('ERR_NO_HLS_SIGNALING', `${p}: no EXT-X-KEY can be written: give keyUri or use a key server that returns DRM signaling`, { where: p });
       }
       if (model.mapByteRange) text = rewriteByteRanges(text, p, (uri, range) => { const f = packagePath(p, uri, p); return remapByteRange(this.boxStarts.get(f), range, f, p); });
+      if (this.rotation) {
+        // A new EXT-X-KEY set where the period's KID changes.
+        const perSegment = model.segments.map((s) => {
+          const f = packagePath(p, s.uri, p);
+          const kid = this.segmentKid.get(f);
+          if (kid === undefined) throw new MediaError('ERR_PACKAGE_PLAN', `${p}: segment ${s.uri} has no key period`, { where: p });
+          return this.hlsTagsFor(this.keyByKid(kid, p));
+        });
+        out.set(p, addPeriodKeysToMediaPlaylist(text, perSegment.map((x) => x.media), p));
+        for (const line of perSegment.flatMap((x) => x.master)) if (!session.includes(line)) session.push(line);
+        continue;
+      }
       out.set(p, addKeysToMediaPlaylist(text, tags.media, p));
       for (const line of tags.master) if (!session.includes(line)) session.push(line);
     }
     for (const m of plan.masters) out.set(m, addSessionKeysToMaster(this.texts.get(m)!, session, m));
     return out;
+  }
+
+  /** EXT-X-KEY (and SESSION-KEY) lines for a key: its DRM signals, its key URI ({kid} filled in), the TS IV. */
+  private hlsTagsFor(key: ContentKey) {
+    return hlsKeyTags({
+      scheme: this.options.scheme, kid: key.kid, drm: this.drmFor(key.kid),
+      ...this.tsIv(key.iv), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri.replace(/\{kid\}/g, key.kid.toString('hex')) } : {}),
+    });
   }
 
   /**
@@ -417,15 +461,15 @@ class PackageWork {
    * An MPEG-TS rendition's key: the master playlist's RESOLUTION (variants, I-frame playlists) or
    * CHANNELS (audio renditions) stands in for the sample entry an fMP4 rendition has.
    */
-  tsKeyFor(playlist: string | undefined, where: string) {
+  tsKeyFor(playlist: string | undefined, where: string, period?: string) {
     const d = playlist !== undefined ? this.described.get(playlist) : undefined;
     const track = { ...(d ?? { type: 'video' as const }), name: playlist ?? where };
-    const key = selectKey(this.keys, track);
+    const key = selectKey(this.keys, track, period);
     if (key) return key;
     if (this.keys.clearTrackTypes?.includes(track.type)) {
       throw new UsageError('ERR_NOTHING_TO_ENCRYPT', `${where}: the encryption contract leaves this MPEG-TS rendition clear, which segcrypt does not write for TS (METHOD=NONE playlists); use a contract that encrypts it`, { where });
     }
-    try { chooseKey(this.keys, track); } catch (e) {
+    try { chooseKey(this.keys, track, period); } catch (e) {
       // The caller's keys do not cover this rendition: a usage error, with the key selection's reason.
       throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: ${(e as Error).message}`, { where });
     }
@@ -473,8 +517,12 @@ function rotationOf(options: PackageOptions, jobs: PackageJob[], contentId: stri
     return undefined;
   }
   const keyPeriod = checkKeyPeriod(options.keyPeriod);
-  const unsupported = jobs.find((j) => j.kind === 'fmp4-file' || j.kind === 'ts-segment');
-  if (unsupported) throw new UsageError('ERR_KEY_PERIOD', `${unsupported.path}: keyPeriod (key rotation) is supported for segmented fMP4 packages, not for ${unsupported.kind === 'fmp4-file' ? 'single-file renditions' : 'MPEG-TS segments'}`, { where: 'keyPeriod' });
+  const unsupported = jobs.find((j) => j.kind === 'fmp4-file');
+  if (unsupported) throw new UsageError('ERR_KEY_PERIOD', `${unsupported.path}: keyPeriod (key rotation) is supported for segmented packages, not for single-file renditions`, { where: 'keyPeriod' });
+  if ((options.scheme === 'aes-128' || options.scheme === 'sample-aes') && options.keyUri !== undefined && !options.keyUri.includes('{kid}')) {
+    // One URI for every period would hand players the first period's key for all of them.
+    throw new UsageError('ERR_KEY_URI_ROTATION', 'with keyPeriod, keyUri must hold {kid} so that each key period gets its own key URI', { where: 'keyUri' });
+  }
   const k = options.keys;
   const provider = k && typeof (k as KeyProvider).getKeys === 'function' ? k as KeyProvider : undefined;
   return { keyPeriod, ...(provider ? { provider } : {}), request: keyRequestOf(options, contentId, jobs) };

@@ -75,6 +75,8 @@ export interface SegmentEncryptor {
   encryptSegmentParts(segment: Buffer, sequenceNumber: number, options?: SegmentCallOptions): Promise<Buffer[]>;
   /** Key rotation: the key period a segment falls in (from its decode time); needs keyPeriod. */
   periodOf(segment: Buffer): number;
+  /** Key rotation: the KIDs (hex) a key period's segments are encrypted with, one per protected track. */
+  periodKids(index: number): string[];
   /** Key rotation: add keys (a later period's, fetched ahead of the boundary) to the ones at hand. */
   addKeys(keys: KeySet): void;
   close(): Promise<void>;
@@ -165,6 +167,7 @@ export function createSegmentEncryptor(options: SegmentEncryptorOptions): Segmen
     },
     encryptSegmentParts,
     periodOf,
+    periodKids: (index: number) => forPeriod(index).tracks.map((t) => t.kid!.toString('hex')),
     addKeys(more: KeySet) {
       if (!more || !Array.isArray(more.keys)) throw new UsageError('ERR_NO_KEYS', 'addKeys takes a KeySet ({ keys, drm })', { where: 'keys' });
       keys = mergeKeySets(keys, more);
