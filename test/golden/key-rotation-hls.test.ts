@@ -74,3 +74,27 @@ t.test('TS AES-128: an EXT-X-KEY per period, segments under their period\'s key,
   // One key URI for every period would give players period 0's key for all: refused.
   await t.rejects(encryptPackage(src, path.join(dir, 'out2'), { scheme: 'aes-128', keys: set(), keyPeriod: 1, keyUri: 'https://k/key' }), { code: 'ERR_KEY_URI_ROTATION' });
 });
+
+t.test('fMP4 HLS cbcs: each period\'s EXT-X-KEY names its KID (skd://{kid}), each segment its seig KID', async (t) => {
+  const dir = scratchDir(t, 'segcrypt-rot-hlsf-');
+  const src = path.join(dir, 'clear');
+  mkdirSync(src);
+  await runTool('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=5',
+    '-c:v', 'libx264', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
+    '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4',
+    '-hls_segment_filename', path.join(src, 'seg_%03d.m4s'), path.join(src, 'index.m3u8')], { timeoutMs: 120_000 });
+  const out = path.join(dir, 'out');
+  await encryptPackage(src, out, { scheme: 'cbcs', keys: set(), keyPeriod: 1, keyUri: 'skd://{kid}' });
+  const lines = readFileSync(path.join(out, 'index.m3u8'), 'utf8').split('\n');
+  const inForce: string[] = [];
+  let current = '';
+  for (const l of lines) {
+    if (l.startsWith('#EXT-X-KEY:') && l.includes('skd://')) current = l;
+    else if (l.endsWith('.m4s')) inForce.push(current);
+  }
+  t.same(inForce.map((l) => /skd:\/\/([0-9a-f]{32})/.exec(l)?.[1]), schedule.map((k) => hex(k.kid)), 'segment i is under period i\'s skd:// key line');
+  const mapAt = lines.findIndex((l) => l.startsWith('#EXT-X-MAP'));
+  t.ok(lines.findIndex((l) => l.startsWith('#EXT-X-KEY')) < mapAt, 'the first key line covers the init segment (before EXT-X-MAP)');
+  const segs = schedule.map((_, i) => readFileSync(path.join(out, `seg_00${i}.m4s`)));
+  t.ok(segs.every((s, i) => s.includes(schedule[i]!.kid) && schedule.every((o, j) => j === i || !s.includes(o.kid))), 'segment i carries period i\'s KID (seig) and no other period\'s');
+});
