@@ -383,7 +383,7 @@ class PackageWork {
       }
       return [...groups].map(([kid, representations]) => ({
         representations,
-        elements: kid === null ? [] : contentProtectionElements({ scheme: this.options.scheme, defaultKid: Buffer.from(kid, 'hex'), drm: this.drmFor(Buffer.from(kid, 'hex')), ...optionalSignaling(this.options) }),
+        elements: kid === null ? [] : contentProtectionElements({ scheme: this.options.scheme, defaultKid: Buffer.from(kid, 'hex'), drm: this.dashDrmFor(Buffer.from(kid, 'hex')), ...optionalSignaling(this.options) }),
       }));
     }, edits);
   }
@@ -487,6 +487,16 @@ class PackageWork {
     const used = new Set([...this.initKid.values()].filter((k): k is string => !!k));
     const keys = used.size > 0 ? this.keys.keys.filter((k) => used.has(k.kid.toString('hex'))) : this.keys.keys;
     return { ...this.keys, keys, drm: [...new Map(keys.map((k) => [k.kid.toString('hex'), k.kid])).values()].flatMap((kid) => this.drmFor(kid)) };
+  }
+
+  /**
+   * DASH DRM descriptors. With rotation (one Period, keys changing inside it) they name the
+   * systems only: a pssh in the MPD would carry the first period's KIDs alone, so the period's
+   * pssh travels in each moof instead (psshInMoof); default_KID stays tenc's, the first period's.
+   */
+  private dashDrmFor(kid: Buffer) {
+    const drm = this.drmFor(kid);
+    return this.rotation ? drm.map((d) => ({ systemId: d.systemId, kid: d.kid })) : drm;
   }
 
   /** The key server's signals for a KID; with static keys, the W3C common pssh ClearKey players read. */

@@ -188,6 +188,11 @@ t.test('encryptPackage keyPeriod: a key per 1 s period, seig per traf, frames ex
     const seg3 = readFileSync(path.join(out, 'chunk-stream0-00003.m4s'));
     const widevine = sets.flatMap((s) => s.drm).find((d) => hex(d.kid) === kids[2] && d.pssh)?.pssh;
     t.ok(widevine && seg3.includes(widevine), 'segment 3 carries period 2\'s Widevine pssh in its moof');
+    const mpd = readFileSync(path.join(out, 'manifest.mpd'), 'utf8');
+    const uuid = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    t.match(mpd, `cenc:default_KID="${uuid(kids[0]!)}"`, 'MPD default_KID = tenc\'s, the first period\'s KID');
+    t.notMatch(mpd, /<cenc:pssh>/, 'no pssh in the MPD (it would name the first period\'s KID only): it is in the moofs');
+    t.match(mpd, /urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed/i, 'the Widevine descriptor stays, without init data');
   });
 });
 
