@@ -159,6 +159,30 @@ t.test('encryptPackage keyPeriod: a key per 1 s period, seig per traf, frames ex
     t.same([...r.fragmentKids.values()][0], [k[0], k[0], k[1], k[1], k[2]]);
   });
 
+  await t.test('a CPIX file with several ContentKeyPeriods: each period\'s key by its index, through KeyPeriodFilter', async (t) => {
+    const uuid = (b: Buffer) => { const h = hex(b); return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`; };
+    // Period ids that are not the default ones, listed out of order: only @index ties them to time.
+    const order = [3, 0, 4, 1, 2];
+    const cpix = `<?xml version="1.0" encoding="UTF-8"?>
+<cpix:CPIX contentId="rot" version="2.3" xmlns:cpix="urn:dashif:org:cpix" xmlns:pskc="urn:ietf:params:xml:ns:keyprov:pskc">
+  <cpix:ContentKeyList>${schedule.map((k) => `
+    <cpix:ContentKey kid="${uuid(k.kid)}" commonEncryptionScheme="cenc"><cpix:Data><pskc:Secret><pskc:PlainValue>${k.key.toString('base64')}</pskc:PlainValue></pskc:Secret></cpix:Data></cpix:ContentKey>`).join('')}
+  </cpix:ContentKeyList>
+  <cpix:ContentKeyPeriodList>${order.map((i) => `
+    <cpix:ContentKeyPeriod id="live_${String.fromCharCode(97 + i)}" index="${i}"/>`).join('')}
+  </cpix:ContentKeyPeriodList>
+  <cpix:ContentKeyUsageRuleList>${schedule.map((k, i) => `
+    <cpix:ContentKeyUsageRule kid="${uuid(k.kid)}" intendedTrackType="ALL"><cpix:KeyPeriodFilter periodId="live_${String.fromCharCode(97 + i)}"/></cpix:ContentKeyUsageRule>`).join('')}
+  </cpix:ContentKeyUsageRuleList>
+</cpix:CPIX>`;
+    const file = path.join(dir, 'schedule.cpix.xml');
+    await writeFile(file, cpix);
+    const out = path.join(dir, 'out-cpix');
+    await encryptPackage(src, out, { scheme: 'cenc', keys: keyProviderFromOptions({ cpixFile: file }), keyPeriod: 1 });
+    const r = seigDecrypt(joined(out, 'init-stream0.m4s', 'chunk-stream0-'), new Map(schedule.map((k) => [hex(k.kid), k.key])));
+    t.same([...r.fragmentKids.values()][0], schedule.map((k) => hex(k.kid)), 'segment i under the key whose KeyPeriodFilter names the period of index i');
+  });
+
   await t.test('a period without a key is a typed error, never another period\'s key', async (t) => {
     const set = staticSchedule();
     set.keys = set.keys.filter((k) => k.period !== 'keyPeriod_3');
