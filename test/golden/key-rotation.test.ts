@@ -18,6 +18,7 @@ import { scratchDir } from '../oracles/scratch-dir.js';
 import { framemd5, type FrameHash } from '../oracles/ffmpeg.js';
 import { seigDecrypt } from '../oracles/seig-decrypt.js';
 import { encryptPackage } from '../../src/api/encrypt-package.js';
+import { createSegmentEncryptor } from '../../src/api/segment-encryptor.js';
 import { startKeyServer } from '../../src/key-server/index.js';
 import { keyProviderFromOptions } from '../../src/keys/provider-from-options.js';
 import type { KeyProvider, KeyRequest, KeySet } from '../../src/keys/content-key.js';
@@ -181,6 +182,25 @@ t.test('encryptPackage keyPeriod: a key per 1 s period, seig per traf, frames ex
     await encryptPackage(src, out, { scheme: 'cenc', keys: keyProviderFromOptions({ cpixFile: file }), keyPeriod: 1 });
     const r = seigDecrypt(joined(out, 'init-stream0.m4s', 'chunk-stream0-'), new Map(schedule.map((k) => [hex(k.kid), k.key])));
     t.same([...r.fragmentKids.values()][0], schedule.map((k) => hex(k.kid)), 'segment i under the key whose KeyPeriodFilter names the period of index i');
+  });
+
+  await t.test('live: the per-segment API with keys added period by period gives the package\'s bytes', async (t) => {
+    const iv = Buffer.from('0123456789abcdef', 'hex');
+    const pkg = path.join(dir, 'out-live-ref');
+    await encryptPackage(src, pkg, { scheme: 'cenc', keys: staticSchedule(), keyPeriod: 1, iv });
+    const full = staticSchedule();
+    const only = (i: number): KeySet => ({ keys: full.keys.filter((k) => k.period === `keyPeriod_${i}`), drm: [], periods: [{ id: `keyPeriod_${i}`, index: i }] });
+    const enc = createSegmentEncryptor({ init: readFileSync(path.join(src, 'init-stream0.m4s')), scheme: 'cenc', keys: only(0), keyPeriod: 1, iv, streamIndex: 0 });
+    t.teardown(() => enc.close());
+    t.same(enc.encryptInit(), readFileSync(path.join(pkg, 'init-stream0.m4s')), 'init as the package\'s');
+    for (let i = 0; i < PERIODS; i++) {
+      const name = `chunk-stream0-0000${i + 1}.m4s`;
+      const seg = readFileSync(path.join(src, name));
+      t.equal(enc.periodOf(seg), i, `${name} is in period ${i}`);
+      if (i > 0) await t.rejects(enc.encryptSegment(seg, i + 1), { code: 'ERR_NO_KEY_FOR_PERIOD' }, `${name} before period ${i}'s key arrived: refused`);
+      enc.addKeys(only(i));
+      t.same(await enc.encryptSegment(seg, i + 1), readFileSync(path.join(pkg, name)), `${name}: the package's bytes once its key is there`);
+    }
   });
 
   await t.test('a period without a key is a typed error, never another period\'s key', async (t) => {
