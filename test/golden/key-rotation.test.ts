@@ -12,6 +12,8 @@ import t from 'tap';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { REPO_ROOT, runTool, SAMPLES, SHAKA_PACKAGER } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
@@ -203,6 +205,18 @@ t.test('encryptPackage keyPeriod: a key per 1 s period, seig per traf, frames ex
     }
   });
 
+  await t.test('on a worker pool, with pssh in moof: the same bytes as in-thread', async (t) => {
+    const iv = Buffer.from('fedcba9876543210', 'hex');
+    const a = path.join(dir, 'out-pool0');
+    const b = path.join(dir, 'out-pool2');
+    await encryptPackage(src, a, { scheme: 'cenc', keys: staticSchedule(), keyPeriod: 1, psshInMoof: true, iv, poolSize: 0 });
+    await encryptPackage(src, b, { scheme: 'cenc', keys: staticSchedule(), keyPeriod: 1, psshInMoof: true, iv, poolSize: 2 });
+    for (let i = 1; i <= PERIODS; i++) {
+      const name = `chunk-stream0-0000${i}.m4s`;
+      t.same(readFileSync(path.join(b, name)), readFileSync(path.join(a, name)), name);
+    }
+  });
+
   await t.test('a period without a key is a typed error, never another period\'s key', async (t) => {
     const set = staticSchedule();
     set.keys = set.keys.filter((k) => k.period !== 'keyPeriod_3');
@@ -212,7 +226,25 @@ t.test('encryptPackage keyPeriod: a key per 1 s period, seig per traf, frames ex
   await t.test('SPEKE: the built-in key server is asked for each period; pssh in moof', async (t) => {
     const server = await startKeyServer({ secret: 'segcrypt-rotation-test' });
     t.teardown(() => server.close());
-    const inner = keyProviderFromOptions({ spekeUrl: server.url, contentId: 'rot', spekeVersion: 2, drm: ['widevine'] });
+    // A recording proxy in front of the key server: the request documents as sent.
+    const bodies: string[] = [];
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        bodies.push(body.toString('utf8'));
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k)).map(([k, v]) => [k, String(v)]));
+        fetch(server.url, { method: req.method, headers, body }).then(async (r) => {
+          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/xml', ...(r.headers.get('x-speke-version') ? { 'x-speke-version': r.headers.get('x-speke-version')! } : {}) });
+          res.end(Buffer.from(await r.arrayBuffer()));
+        }, () => { res.writeHead(502); res.end(); });
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    t.teardown(() => new Promise<void>((r) => proxy.close(() => r())));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${new URL(server.url).pathname}`;
+    const inner = keyProviderFromOptions({ spekeUrl: proxyUrl, contentId: 'rot', spekeVersion: 2, drm: ['widevine'] });
     const asked: KeyRequest[] = [];
     const sets: KeySet[] = [];
     const provider: KeyProvider = { async getKeys(req) { asked.push(req); const s = await inner.getKeys(req); sets.push(s); return s; } };
@@ -220,6 +252,12 @@ t.test('encryptPackage keyPeriod: a key per 1 s period, seig per traf, frames ex
     await encryptPackage(src, out, { scheme: 'cenc', keys: provider, keyPeriod: 1, psshInMoof: true });
     const indexes = [...new Set(asked.map((r) => r.period?.index))].sort();
     t.same(indexes, [0, 1, 2, 3, 4], 'one request per period');
+    t.equal(bodies.length, PERIODS, 'one SPEKE request per period on the wire');
+    for (let i = 0; i < PERIODS; i++) {
+      const body = bodies.find((b) => b.includes(`index="${i}"`)) ?? '';
+      t.match(body, new RegExp(`<cpix:ContentKeyPeriodList>\\s*<cpix:ContentKeyPeriod id="keyPeriod_${i}" index="${i}"\\s*/>`), `request ${i}: ContentKeyPeriodList with period ${i}`);
+      t.match(body, new RegExp(`<cpix:KeyPeriodFilter periodId="keyPeriod_${i}"\\s*/>`), `request ${i}: usage rules filtered to period ${i}`);
+    }
     const byKid = new Map(sets.flatMap((s) => s.keys.map((k) => [hex(k.kid), k.key] as const)));
     const periodKid = (i: number) => hex(sets[asked.findIndex((r) => r.period?.index === i)]!.keys.find((k) => !k.trackTypes || k.trackTypes.includes('video'))!.kid);
     const kids = Array.from({ length: PERIODS }, (_, i) => periodKid(i));
