@@ -75,6 +75,29 @@ t.test('TS AES-128: an EXT-X-KEY per period, segments under their period\'s key,
   await t.rejects(encryptPackage(src, path.join(dir, 'out2'), { scheme: 'aes-128', keys: set(), keyPeriod: 1, keyUri: 'https://k/key' }), { code: 'ERR_KEY_URI_ROTATION' });
 });
 
+t.test('TS SAMPLE-AES: each segment is what a one-key package with its period\'s key makes', async (t) => {
+  // ffmpeg 5.1 is no frame oracle here: it decrypts PES data buffered across a segment boundary
+  // with the next segment's key/IV (frames differ at boundaries even with one key). So each
+  // rotated segment is compared with the same segment of a package under its period's key alone
+  // (same IV), whose SAMPLE-AES output test/golden/ts-sample-aes.test.ts proves.
+  const dir = scratchDir(t, 'segcrypt-rot-hlss-');
+  const src = path.join(dir, 'clear');
+  mkdirSync(src);
+  await runTool('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=5',
+    '-c:v', 'libx264', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
+    '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', '-hls_segment_filename', path.join(src, 'seg_%03d.ts'), path.join(src, 'index.m3u8')], { timeoutMs: 120_000 });
+  const iv = Buffer.alloc(16, 0x5a);
+  const out = path.join(dir, 'out');
+  await encryptPackage(src, out, { scheme: 'sample-aes', keys: set(), keyPeriod: 1, keyUri: 'keys/{kid}.key', iv });
+  const text = readFileSync(path.join(out, 'index.m3u8'), 'utf8');
+  t.equal(text.split('\n').filter((l) => l.startsWith('#EXT-X-KEY:METHOD=SAMPLE-AES')).length, PERIODS, 'a SAMPLE-AES key line per period');
+  for (let i = 0; i < PERIODS; i++) {
+    const one = path.join(dir, `one-${i}`);
+    await encryptPackage(src, one, { scheme: 'sample-aes', keys: { keys: [schedule[i]!], drm: [] }, keyUri: 'k', iv });
+    t.same(readFileSync(path.join(out, `seg_00${i}.ts`)), readFileSync(path.join(one, `seg_00${i}.ts`)), `seg_00${i}.ts: as under period ${i}'s key alone`);
+  }
+});
+
 t.test('fMP4 HLS cbcs: each period\'s EXT-X-KEY names its KID (skd://{kid}), each segment its seig KID', async (t) => {
   const dir = scratchDir(t, 'segcrypt-rot-hlsf-');
   const src = path.join(dir, 'clear');
