@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runTool } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
-import { chromiumMissing, launchChromium, playInChromium } from './fixtures/player-run.js';
+import { launchChromium, playInChromium } from './fixtures/player-run.js';
 import { startStaticServer } from './fixtures/static-server.js';
 import { encryptPackage } from '../../src/api/encrypt-package.js';
 import type { KeySet } from '../../src/keys/content-key.js';
@@ -20,7 +20,10 @@ const set = (): KeySet => ({ keys: schedule.map((k, i) => ({ ...k, period: `keyP
 const hex = (b: Buffer) => b.toString('hex');
 const SOURCE = ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=6', '-c:v', 'libx264', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
 
-t.test('players across key changes', { skip: chromiumMissing }, async (t) => {
+// Skipped only on request (as the other player tests on main): a missing Chromium fails the run.
+const skip: string | false = process.env.SEGCRYPT_SKIP_PLAYERS === '1' ? 'SEGCRYPT_SKIP_PLAYERS=1: real-player tests opted out' : false;
+
+t.test('players across key changes', { skip }, async (t) => {
   const dir = scratchDir(t, 'segcrypt-rot-players-');
   const server = await startStaticServer();
   const browser = await launchChromium();
