@@ -224,7 +224,7 @@ t.test('encryptPackage keyPeriod: a key per 1 s period, seig per traf, frames ex
   });
 
   await t.test('SPEKE: the built-in key server is asked for each period; pssh in moof', async (t) => {
-    const server = await startKeyServer({ secret: 'segcrypt-rotation-test' });
+    const server = await startKeyServer({ secret: '5e7c0d2b9a4f61e83c27d95b0a1f6e4c8d3b72a9e05f14c6b8d29a37f0e5c1d4' });
     t.teardown(() => server.close());
     // A recording proxy in front of the key server: the request documents as sent.
     const bodies: string[] = [];
