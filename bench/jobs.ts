@@ -126,6 +126,17 @@ export function buildJobs(inputs: BenchInputs, tools: ToolPaths, outDir: string)
         args: [segcryptBin, 'package', p.dir, out, '--scheme', p.scheme, ...key, ...(p.extra ?? []), '--pool', String(pool)] });
     }
   }
+  {
+    // Key rotation (issue 13): the DASH package under a new key every segment, pool 2; compare with
+    // segcrypt-package-dash-pool2 (one key). Period P's KID/key: the bench's with P in the last byte.
+    const periods = Math.ceil(inputs.profile.seconds / inputs.profile.segmentSeconds) + 1;
+    const schedule = Array.from({ length: periods }, (_, i) => ['--key', `${BENCH_KID.slice(0, 30)}${(i & 0xff).toString(16).padStart(2, '0')}:${BENCH_KEY.slice(0, 30)}${(i & 0xff).toString(16).padStart(2, '0')}@${i}`]).flat();
+    const out = o('segcrypt-package-dash-rotation-pool2');
+    cmdJob({ id: 'segcrypt-package-dash-rotation-pool2', group: 'scaling', tool: 'segcrypt',
+      job: `package DASH cenc, key rotation every ${inputs.profile.segmentSeconds} s, pool 2`, inputBytes: dash.bytes, cmd: process.execPath,
+      unavailable: need('package'), outputs: [out],
+      args: [segcryptBin, 'package', dash.dir, out, '--scheme', 'cenc', '--key-period', String(inputs.profile.segmentSeconds), '--pssh-in-moof', ...schedule, '--pool', '2'] });
+  }
   // The main input's row is segcrypt-cenc-fmp4 itself; the ladder adds the other sizes.
   for (const l of inputs.ladder) {
     if (l.path === fmp4.path) continue;

@@ -9,18 +9,21 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path, { posix } from 'node:path';
 import { MediaError, UsageError } from '../errors.js';
-import { keyForTrack, type KeyProvider, type KeySet, type TrackType } from '../keys/content-key.js';
+import { keyForTrack, type ContentKey, type KeyPeriod, type KeyProvider, type KeyRequest, type KeySet, type TrackType } from '../keys/content-key.js';
+import { checkKeyPeriod, keyPeriodOf, mergeKeySets, periodIdOf, periodIndexAt } from '../keys/key-period.js';
+import { parseInit, segmentDecodeTime } from '../isobmff/index.js';
+import { trackClassOf } from './track-protection.js';
 import { chooseKey, selectKey } from '../keys/key-selection.js';
 import { buildCommonPssh } from '../keys/drm/common-pssh.js';
 import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import {
-  addKeysToMediaPlaylist, addSessionKeysToMaster, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
+  addKeysToMediaPlaylist, addPeriodKeysToMediaPlaylist, addSessionKeysToMaster, segmentStartTimes, contentProtectionElements, encryptSignaling, hlsKeyTags, rewriteMpd,
   CENC_SCHEMES, checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type MpdRepresentation, type EncryptSignaling, type HlsPlan, type PackageJob,
 } from '../signaling/index.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
 import { listFiles, refuseNonEmpty, writeOut } from './encrypt-package-files.js';
 import { planSegmentJobs, type JobPlan, type PlanInputs } from './package-job-plan.js';
-import { PackageJobRunner, type KeyReference, type SegmentJob, type SegmentJobResult } from './package-jobs.js';
+import { namingFile, PackageJobRunner, type KeyReference, type SegmentJob, type SegmentJobResult } from './package-jobs.js';
 import { FileStorage, type PackageStorage } from './package-storage.js';
 import type { EncryptOptions } from './types.js';
 import { checkQueueOptions, type PackageQueueOptions } from '../queue/queue-options.js';
@@ -37,6 +40,14 @@ export interface PackageOptions extends EncryptOptions {
   clearKeyLicenseUrl?: string;
   /** Called after each file: files done, files total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Key rotation: seconds per key period. A segment's period is floor(its decode time / keyPeriod);
+   * a segment spanning a boundary is encrypted whole under the period it starts in. Static keys
+   * give a schedule (`@P` keys, CPIX periods); a key provider is asked for each period needed.
+   */
+  keyPeriod?: number;
+  /** With keyPeriod: each moof carries its period's pssh boxes. */
+  psshInMoof?: boolean;
   /**
    * Encrypt through a BullMQ queue on Redis (`segcrypt worker` processes, which resolve the keys
    * from their own key source): one job per file, output byte-identical to a local run with the
@@ -87,7 +98,11 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     // An HLS clear lead would be METHOD=NONE segments before the key: not written yet.
     throw new UsageError('ERR_CLEAR_LEAD', 'clearLead is supported for fMP4 packages only, not for MPEG-TS HLS', { where: 'clearLead' });
   }
-  const { keys, keyRef } = await resolveKeys(options, path.basename(src), jobs);
+  const rotation = rotationOf(options, jobs, path.basename(src));
+  if (rotation && options.queue) {
+    throw new UsageError('ERR_QUEUE_OPTIONS', 'key rotation (keyPeriod) is not supported through the queue yet: workers resolve one key set per package', { where: 'queue' });
+  }
+  const { keys, keyRef } = await resolveKeys(options, path.basename(src), jobs, rotation ? keyPeriodOf(undefined, 0) : undefined);
   if (options.scheme === 'aes-128' && options.keyUri === undefined && !keys.drm.some((d) => isHlsAes128SystemId(d.systemId) && (d.uriExtXKey || d.hlsSignalingDataMedia))) {
     throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri (the URI players fetch the key from; segcrypt never writes the key into the package), or a key server that returns one', { where: 'keyUri' });
   }
@@ -100,6 +115,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     const tick = () => options.onProgress?.(++done, total);
     const work = new PackageWork(src, tmp, options, keys, texts);
     if (hls) work.described = hls.described;
+    if (rotation) { work.rotation = rotation; await work.prepareRotation(jobs); }
     const storage = new FileStorage();
     const queueIv = options.queue ? fixedQueueIv(options, keys) : undefined;
     const plan = await planSegmentJobs(jobs, work.planInputs(storage, queueIv));
@@ -145,6 +161,11 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
   }
 }
 
+/** Run `fn`, naming `file` in a typed error's message. */
+function inFile<T>(file: string, fn: () => T): T {
+  try { return fn(); } catch (e) { throw namingFile(file, e); }
+}
+
 function optionalSignaling(o: PackageOptions): { keyUri?: string; clearKeyLicenseUrl?: string } {
   return { ...(o.keyUri !== undefined ? { keyUri: o.keyUri } : {}), ...(o.clearKeyLicenseUrl ? { clearKeyLicenseUrl: o.clearKeyLicenseUrl } : {}) };
 }
@@ -162,7 +183,85 @@ class PackageWork {
   /** Workers for the segment encryptors: as asked, else by the package's media bytes (small packages stay in-thread). */
   poolSize = 0;
   private readonly sampleAesIv = randomBytes(16);
-  constructor(readonly src: string, readonly tmp: string, readonly options: PackageOptions, readonly keys: KeySet, readonly texts: Map<string, string>) {}
+  /** Key rotation: the interval, and the provider to ask for each period (static sets hold their schedule). */
+  rotation?: { keyPeriod: number; provider?: KeyProvider; request: Omit<KeyRequest, 'period'> };
+  /** Key rotation: each segment's key period index, the KID (hex) it is encrypted with, each init's first period. */
+  readonly segmentPeriod = new Map<string, number>();
+  readonly segmentKid = new Map<string, string>();
+  readonly firstPeriod = new Map<string, number>();
+  private readonly periodFetches = new Map<number, Promise<KeySet>>();
+  constructor(readonly src: string, readonly tmp: string, readonly options: PackageOptions, public keys: KeySet, readonly texts: Map<string, string>) {}
+
+  /**
+   * Key rotation, decided before the jobs are planned: each fMP4 segment's period from its tfdt
+   * and each TS segment's from its playlist, every period's keys fetched (and merged into the
+   * package's set, which the job runner then holds), each segment's KID for the playlists.
+   */
+  async prepareRotation(jobs: PackageJob[]): Promise<void> {
+    const r = this.rotation!;
+    for (const init of jobs.filter((j) => j.kind === 'fmp4-init')) {
+      const segments = jobs.filter((j): j is Extract<PackageJob, { kind: 'fmp4-segment' }> => j.kind === 'fmp4-segment' && j.init === init.path);
+      const initBuf = await readFile(path.join(this.src, init.path));
+      const info = inFile(init.path, () => parseInit(initBuf));
+      const timescales = new Map(info.tracks.map((t) => [t.trackId, t.timescale]));
+      const track = info.tracks[0];
+      for (const [n, seg] of segments.entries()) {
+        const buf = await readFile(path.join(this.src, seg.path));
+        const p = periodIndexAt(inFile(seg.path, () => segmentDecodeTime(buf, timescales)), r.keyPeriod);
+        if (n === 0) this.firstPeriod.set(init.path, p);
+        this.segmentPeriod.set(seg.path, p);
+        await this.periodKeys(p);
+        if (track) {
+          const choice = inFile(seg.path, () => chooseKey(this.keys, { ...trackClassOf(track), name: `${init.path} track ${track.trackId}` }, periodIdOf(this.keys, p)));
+          if ('key' in choice) this.segmentKid.set(seg.path, choice.key.kid.toString('hex'));
+        }
+      }
+    }
+    const ts = jobs.filter((j): j is Extract<PackageJob, { kind: 'ts-segment' }> => j.kind === 'ts-segment');
+    if (ts.length > 0) this.tsPeriodIds = await this.tsPeriods(ts);
+  }
+
+  /** Key rotation for TS: each segment's period id. */
+  private tsPeriodIds?: Map<string, string>;
+
+  /**
+   * Key rotation: the keys of period `index`, fetched once from the provider (static sets hold
+   * them all) and merged into the package's set.
+   */
+  private periodKeys(index: number): Promise<KeySet> {
+    let f = this.periodFetches.get(index);
+    if (!f) {
+      const r = this.rotation!;
+      f = (r.provider ? r.provider.getKeys({ ...r.request, period: keyPeriodOf(this.keys, index) }) : Promise.resolve(this.keys))
+        .then((set) => { this.keys = mergeKeySets(this.keys, set); return set; });
+      this.periodFetches.set(index, f);
+    }
+    return f;
+  }
+
+  /**
+   * Key rotation for TS: a segment's period from its start time in its playlist (the EXTINF
+   * durations before it; TS has no tfdt), each period's keys fetched.
+   */
+  private async tsPeriods(segments: Extract<PackageJob, { kind: 'ts-segment' }>[]): Promise<Map<string, string>> {
+    const index = new Map<string, number>();
+    for (const playlist of new Set(segments.map((j) => j.playlist).filter((p): p is string => p !== undefined))) {
+      const text = this.texts.get(playlist)!;
+      const uris = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+      const starts = segmentStartTimes(text, playlist);
+      uris.forEach((u, i) => index.set(packagePath(playlist, u.trim(), playlist), periodIndexAt(starts[i]!, this.rotation!.keyPeriod)));
+    }
+    const out = new Map<string, string>();
+    for (const j of segments) {
+      const p = index.get(j.path);
+      if (p === undefined) throw new MediaError('ERR_PACKAGE_PLAN', `${j.path}: no playlist gives its start time, so its key period is unknown`, { where: j.path });
+      this.segmentPeriod.set(j.path, p);
+      await this.periodKeys(p);
+      out.set(j.path, periodIdOf(this.keys, p));
+    }
+    for (const j of segments) this.segmentKid.set(j.path, this.tsKeyFor(j.playlist, j.path, out.get(j.path)).kid.toString('hex'));
+    return out;
+  }
 
   /** What planning the jobs needs from the package: keys, the fixed IVs. */
   planInputs(storage: PackageStorage, iv: Buffer | undefined): PlanInputs {
@@ -170,8 +269,9 @@ class PackageWork {
     return {
       src: this.src, storage, keys: this.keys, scheme: this.options.scheme,
       ...(base ? { iv: base } : {}), ...(this.options.clearLead !== undefined ? { clearLead: this.options.clearLead } : {}),
-      tsKey: (playlist, where) => this.tsKeyFor(playlist, where),
+      tsKey: (playlist, where) => this.tsKeyFor(playlist, where, this.tsPeriodIds?.get(where)),
       tsIv: (key) => this.tsIv(key.iv).iv,
+      ...(this.rotation ? { rotation: { keyPeriod: this.rotation.keyPeriod, psshInMoof: this.options.psshInMoof === true, firstPeriod: this.firstPeriod } } : {}),
     };
   }
 
@@ -268,7 +368,7 @@ class PackageWork {
       }
       return [...groups].map(([kid, representations]) => ({
         representations,
-        elements: kid === null ? [] : contentProtectionElements({ scheme: this.options.scheme, defaultKid: Buffer.from(kid, 'hex'), drm: this.drmFor(Buffer.from(kid, 'hex')), ...optionalSignaling(this.options) }),
+        elements: kid === null ? [] : contentProtectionElements({ scheme: this.options.scheme, defaultKid: Buffer.from(kid, 'hex'), drm: this.dashDrmFor(Buffer.from(kid, 'hex')), ...optionalSignaling(this.options) }),
       }));
     }, edits);
   }
@@ -283,19 +383,46 @@ class PackageWork {
       let text = this.texts.get(p)!;
       if (renditionKid === null) { out.set(p, text); continue; } // left clear by the contract
       const key = renditionKid ? this.keyByKid(renditionKid, p) : init === undefined ? this.tsKeyFor(p, p) : this.keyFor(type, p);
-      const tags = hlsKeyTags({
-        scheme: this.options.scheme, kid: key.kid, drm: this.drmFor(key.kid),
-        ...this.tsIv(key.iv), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri.replace(/\{kid\}/g, key.kid.toString('hex')) } : {}),
-      });
+      const tags = this.hlsTagsFor(key);
       if (tags.media.length === 0) {
         throw new UsageError('ERR_NO_HLS_SIGNALING', `${p}: no EXT-X-KEY can be written: give keyUri or use a key server that returns DRM signaling`, { where: p });
       }
       if (model.mapByteRange) text = rewriteByteRanges(text, p, (uri, range) => { const f = packagePath(p, uri, p); return remapByteRange(this.boxStarts.get(f), range, f, p); });
+      if (this.rotation) {
+        // A new EXT-X-KEY set where the period's KID changes.
+        const perSegment = model.segments.map((s) => {
+          const f = packagePath(p, s.uri, p);
+          const kid = this.segmentKid.get(f);
+          if (kid === undefined) throw new MediaError('ERR_PACKAGE_PLAN', `${p}: segment ${s.uri} has no key period`, { where: p });
+          return this.hlsTagsFor(this.keyByKid(kid, p));
+        });
+        out.set(p, addPeriodKeysToMediaPlaylist(text, perSegment.map((x) => x.media), p));
+        for (const line of perSegment.flatMap((x) => x.master)) if (!session.includes(line)) session.push(line);
+        continue;
+      }
       out.set(p, addKeysToMediaPlaylist(text, tags.media, p));
       for (const line of tags.master) if (!session.includes(line)) session.push(line);
     }
     for (const m of plan.masters) out.set(m, addSessionKeysToMaster(this.texts.get(m)!, session, m));
     return out;
+  }
+
+  /** EXT-X-KEY (and SESSION-KEY) lines for a key: its DRM signals, its key URI ({kid} filled in), the TS IV. */
+  private hlsTagsFor(key: ContentKey) {
+    return hlsKeyTags({
+      scheme: this.options.scheme, kid: key.kid, drm: this.drmFor(key.kid),
+      ...this.tsIv(key.iv), ...(this.options.keyUri !== undefined ? { keyUri: this.options.keyUri.replace(/\{kid\}/g, key.kid.toString('hex')) } : {}),
+    });
+  }
+
+  /**
+   * DASH DRM descriptors. With rotation (one Period, keys changing inside it) they name the
+   * systems only: a pssh in the MPD would carry the first period's KIDs alone, so the period's
+   * pssh travels in each moof instead (psshInMoof); default_KID stays tenc's, the first period's.
+   */
+  private dashDrmFor(kid: Buffer) {
+    const drm = this.drmFor(kid);
+    return this.rotation ? drm.map((d) => ({ systemId: d.systemId, kid: d.kid })) : drm;
   }
 
   /**
@@ -321,15 +448,15 @@ class PackageWork {
    * An MPEG-TS rendition's key: the master playlist's RESOLUTION (variants, I-frame playlists) or
    * CHANNELS (audio renditions) stands in for the sample entry an fMP4 rendition has.
    */
-  tsKeyFor(playlist: string | undefined, where: string) {
+  tsKeyFor(playlist: string | undefined, where: string, period?: string) {
     const d = playlist !== undefined ? this.described.get(playlist) : undefined;
     const track = { ...(d ?? { type: 'video' as const }), name: playlist ?? where };
-    const key = selectKey(this.keys, track);
+    const key = selectKey(this.keys, track, period);
     if (key) return key;
     if (this.keys.clearTrackTypes?.includes(track.type)) {
       throw new UsageError('ERR_NOTHING_TO_ENCRYPT', `${where}: the encryption contract leaves this MPEG-TS rendition clear, which segcrypt does not write for TS (METHOD=NONE playlists); use a contract that encrypts it`, { where });
     }
-    try { chooseKey(this.keys, track); } catch (e) {
+    try { chooseKey(this.keys, track, period); } catch (e) {
       // The caller's keys do not cover this rendition: a usage error, with the key selection's reason.
       throw new UsageError('ERR_NO_KEY_FOR_TRACK', `${where}: ${(e as Error).message}`, { where });
     }
@@ -360,12 +487,16 @@ class PackageWork {
  * The package's keys, and the reference a queue worker resolves them by with its own key source
  * (the same request: a SPEKE server answers the same content id and KIDs with the same keys).
  */
-async function resolveKeys(options: PackageOptions, contentId: string, jobs: PackageJob[]): Promise<{ keys: KeySet; keyRef: KeyReference }> {
-  const k = options.keys;
+function keyRequestOf(options: PackageOptions, contentId: string, jobs: PackageJob[]): Omit<KeyRequest, 'period'> {
   const types = new Set<TrackType>(jobs.map((j) => ('trackType' in j && j.trackType) || 'video'));
   if (jobs.some((j) => j.kind === 'fmp4-init' && !j.trackType)) { types.add('video'); types.add('audio'); }
-  const request = { contentId: options.contentId ?? contentId, trackTypes: [...types], scheme: options.scheme };
-  const keys = k && typeof (k as KeyProvider).getKeys === 'function' ? await (k as KeyProvider).getKeys(request) : k as KeySet;
+  return { contentId: options.contentId ?? contentId, trackTypes: [...types], scheme: options.scheme };
+}
+
+async function resolveKeys(options: PackageOptions, contentId: string, jobs: PackageJob[], period?: KeyPeriod): Promise<{ keys: KeySet; keyRef: KeyReference }> {
+  const k = options.keys;
+  const request = keyRequestOf(options, contentId, jobs);
+  const keys = k && typeof (k as KeyProvider).getKeys === 'function' ? await (k as KeyProvider).getKeys({ ...request, ...(period ? { period } : {}) }) : k as KeySet;
   return { keys, keyRef: { ...request, kids: keys.keys.map((x) => x.kid.toString('hex')) } };
 }
 
@@ -377,4 +508,22 @@ function fixedQueueIv(options: PackageOptions, keys: KeySet): Buffer | undefined
   if (options.iv) return options.iv;
   if (!CENC_SCHEMES.has(options.scheme) || (keys.keys.length > 0 && keys.keys.every((k) => k.iv))) return undefined;
   return randomBytes(options.scheme === 'cbcs' ? 16 : (options.ivSize ?? 8));
+}
+
+/** Key rotation settings, checked: segmented packages only (whole files have no per-segment decode times here). */
+function rotationOf(options: PackageOptions, jobs: PackageJob[], contentId: string): { keyPeriod: number; provider?: KeyProvider; request: Omit<KeyRequest, 'period'> } | undefined {
+  if (options.keyPeriod === undefined) {
+    if (options.psshInMoof) throw new UsageError('ERR_KEY_PERIOD', 'psshInMoof is for key rotation: give keyPeriod too', { where: 'psshInMoof' });
+    return undefined;
+  }
+  const keyPeriod = checkKeyPeriod(options.keyPeriod);
+  const unsupported = jobs.find((j) => j.kind === 'fmp4-file');
+  if (unsupported) throw new UsageError('ERR_KEY_PERIOD', `${unsupported.path}: keyPeriod (key rotation) is supported for segmented packages, not for single-file renditions`, { where: 'keyPeriod' });
+  if ((options.scheme === 'aes-128' || options.scheme === 'sample-aes') && options.keyUri !== undefined && !options.keyUri.includes('{kid}')) {
+    // One URI for every period would hand players the first period's key for all of them.
+    throw new UsageError('ERR_KEY_URI_ROTATION', 'with keyPeriod, keyUri must hold {kid} so that each key period gets its own key URI', { where: 'keyUri' });
+  }
+  const k = options.keys;
+  const provider = k && typeof (k as KeyProvider).getKeys === 'function' ? k as KeyProvider : undefined;
+  return { keyPeriod, ...(provider ? { provider } : {}), request: keyRequestOf(options, contentId, jobs) };
 }

@@ -29,7 +29,7 @@ export async function prepareProtection(init: Buffer, scheme: CencScheme, keys: 
   return prepareWithKeySet(info, set, scheme, options);
 }
 
-export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead' | 'streamIndex'>): PreparedProtection {
+export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead' | 'streamIndex'> & { period?: string }): PreparedProtection {
   const plans = planTracks(info.tracks, set, scheme, options);
   const kids = [...new Set(plans.map((p) => p.summary.kid))];
   // Only the signals of the keys this presentation uses (a ladder's other renditions have theirs),

@@ -45,15 +45,22 @@ export interface PlanInputs {
   tsKey: (playlist: string | undefined, where: string) => ContentKey;
   /** The IV all TS segments share, if one is fixed (see PackageWork.tsIv). */
   tsIv: (key: ContentKey) => Buffer | undefined;
+  /** Key rotation: seconds per period, pssh in moof, and each init's first period (its KID goes into tenc). */
+  rotation?: { keyPeriod: number; psshInMoof: boolean; firstPeriod: Map<string, number> };
 }
 
 export async function planSegmentJobs(jobs: PackageJob[], p: PlanInputs): Promise<JobPlan> {
   const plan: JobPlan = { groups: [], initTrack: new Map(), clearRenditions: [] };
   let nextStream = 0;
-  const encFor = (tracks: number): CencStreamJob => {
+  const encFor = (tracks: number, init?: string): CencStreamJob => {
     const enc: CencStreamJob = { scheme: p.scheme as CencScheme };
     if (p.iv) { enc.iv = p.iv.toString('hex'); enc.streamIndex = nextStream; }
     if (p.clearLead !== undefined) enc.clearLead = p.clearLead;
+    if (p.rotation && init !== undefined) {
+      enc.keyPeriod = p.rotation.keyPeriod;
+      enc.firstPeriod = p.rotation.firstPeriod.get(init) ?? 0;
+      if (p.rotation.psshInMoof) enc.psshInMoof = true;
+    }
     nextStream += Math.max(1, tracks);
     return enc;
   };
@@ -71,7 +78,7 @@ export async function planSegmentJobs(jobs: PackageJob[], p: PlanInputs): Promis
       plan.groups.push({ jobs: [init.path, ...segments.map((s) => s.path)].map((f) => ({ kind: 'copy', path: f })) });
       continue;
     }
-    const enc = encFor(info.tracks.length);
+    const enc = encFor(info.tracks.length, init.path);
     plan.groups.push({
       stream: { init: init.path, enc },
       jobs: [{ kind: 'fmp4-init', path: init.path, enc }, ...segments.map((s): SegmentJob => ({ kind: 'fmp4-segment', path: s.path, init: init.path, sequenceNumber: s.sequenceNumber, enc }))],

@@ -24,6 +24,10 @@ export interface CencStreamJob {
   iv?: string;
   streamIndex?: number;
   clearLead?: number;
+  /** Key rotation: seconds per key period (a segment's period from its tfdt), the period whose KID goes into tenc, pssh in each moof. */
+  keyPeriod?: number;
+  firstPeriod?: number;
+  psshInMoof?: boolean;
 }
 
 /** One file of a package; `path` is package-relative ('/' separators). */
@@ -158,7 +162,7 @@ export class PackageJobRunner {
   }
 
   private cacheKey(src: string, init: string, enc: CencStreamJob): string {
-    return JSON.stringify([src, init, enc.scheme, enc.iv ?? '', enc.streamIndex ?? -1, enc.clearLead ?? -1]);
+    return JSON.stringify([src, init, enc.scheme, enc.iv ?? '', enc.streamIndex ?? -1, enc.clearLead ?? -1, enc.keyPeriod ?? -1, enc.firstPeriod ?? -1, enc.psshInMoof === true]);
   }
 
   /** The stream's encryptor, made from its clear init on first use. */
@@ -216,10 +220,11 @@ export class PackageJobRunner {
   }
 }
 
-function streamOptions(enc: CencStreamJob): { iv?: Buffer; streamIndex?: number; clearLead?: number } {
+function streamOptions(enc: CencStreamJob): { iv?: Buffer; streamIndex?: number; clearLead?: number; keyPeriod?: number; firstPeriod?: number; psshInMoof?: boolean } {
   return {
     ...(enc.iv !== undefined ? { iv: Buffer.from(enc.iv, 'hex') } : {}),
     ...(enc.streamIndex !== undefined ? { streamIndex: enc.streamIndex } : {}),
     ...(enc.clearLead !== undefined ? { clearLead: enc.clearLead } : {}),
+    ...(enc.keyPeriod !== undefined ? { keyPeriod: enc.keyPeriod, firstPeriod: enc.firstPeriod ?? 0, psshInMoof: enc.psshInMoof === true } : {}),
   };
 }

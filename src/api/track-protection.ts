@@ -42,7 +42,7 @@ export async function resolveKeys(keys: KeyProvider | KeySet | undefined, conten
 }
 
 /** Decide, per track, key, KID, IVs and pattern. Pure apart from random IVs when none is given. */
-export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead' | 'streamIndex'>): TrackPlan[] {
+export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme, options: Pick<EncryptOptions, 'iv' | 'ivSize' | 'clearLead' | 'streamIndex'> & { period?: string }): TrackPlan[] {
   const stream = options.streamIndex ?? 0;
   if (!Number.isInteger(stream) || stream < 0 || stream + tracks.length > 256) {
     throw new UsageError('ERR_STREAM_INDEX', `streamIndex must be an integer from 0 to ${256 - tracks.length}, got ${String(options.streamIndex)}`, { where: 'streamIndex' });
@@ -60,7 +60,7 @@ export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme,
   }
   const plans: TrackPlan[] = [];
   tracks.forEach((info, ordinal) => {
-    const choice = chooseKey(set, trackClassOf(info));
+    const choice = chooseKey(set, trackClassOf(info), options.period);
     // The contract leaves this track type clear (UNENCRYPTED): its sample entries stay as they are.
     if ('clear' in choice) return;
     const key = choice.key;
@@ -103,4 +103,23 @@ export function trackClassOf(info: TrackInfo): TrackClass {
   if (info.width && info.height) { c.width = info.width; c.height = info.height; }
   if (info.channels) c.channels = info.channels;
   return c;
+}
+
+/**
+ * Key rotation: the fragment tracks of one key period, the plans' tracks with the period's key and
+ * KID (written into each traf's seig group). IV bases stay the track's: the sequence number in
+ * every per-sample IV keeps them apart, and a new key starts a new keystream anyway.
+ */
+export function periodTracks(plans: TrackPlan[], set: KeySet, periodId: string): FragmentTrack[] {
+  return plans.map((p) => {
+    const choice = chooseKey(set, trackClassOf(p.info), periodId);
+    if ('clear' in choice) {
+      throw new KeyError('ERR_NO_KEY_FOR_PERIOD', `track ${p.info.trackId} (${p.info.type}) is encrypted but the key source leaves it clear in key period ${periodId}`, { where: `track ${p.info.trackId} period ${periodId}` });
+    }
+    const k = choice.key;
+    if (!Buffer.isBuffer(k.key) || k.key.length !== 16 || !Buffer.isBuffer(k.kid) || k.kid.length !== 16) {
+      throw new UsageError('ERR_KEY_LENGTH', `the key of key period ${periodId} for the ${p.info.type} track must be 16 bytes with a 16-byte KID`, { where: `period ${periodId}` });
+    }
+    return { ...p.fragment, key: k.key, kid: k.kid };
+  });
 }

@@ -2,6 +2,7 @@ import { MediaError } from '../errors.js';
 import type { TrackType } from '../keys/content-key.js';
 import { AvcSliceHeaderParser, HevcSliceHeaderParser, cipherIv, sampleCounterStart, SampleEncryptor, videoSubsamples, writeSampleIv, type NalCodec, type SampleCryptoParams, type SliceHeaderMeter, type SubsampleRules } from '../cenc/index.js';
 import { childBoxes, readBox, writeBoxHeader, writeFullBoxHeader, type Box } from './box.js';
+import { seigGroupSize, writeSeigGroup, type SeigEntry } from './sample-group.js';
 import { SAIO_SIZE, saizSize, SENC_USE_SUBSAMPLES, writeSaio, writeSaiz } from './sample-encryption.js';
 import {
   parseTfhd, parseTrun, readTfdt, rewrittenTfhdSize, rewrittenTrunSize, trunSizeFieldOffset, writeTfhd, writeTrun,
@@ -29,6 +30,11 @@ export interface FragmentTrack extends SampleCryptoParams {
   clearEntryOffset?: number;
   /** trex default_sample_description_index, for fragments whose tfhd does not set one. */
   defaultSampleDescriptionIndex?: number;
+  /**
+   * Key rotation: the KID of `key` for this fragment. When set, each protected traf gets a `seig`
+   * sample group naming it (the init's tenc keeps the first period's KID as the default).
+   */
+  kid?: Buffer;
 }
 
 interface RunPlan { run: TrackRun; dataStart: number }
@@ -65,6 +71,10 @@ function sliceHeaderMeter(track: FragmentTrack): SliceHeaderMeter | undefined {
   const h = new HevcSliceHeaderParser();
   h.addHvcC(track.nal.config);
   return h;
+}
+
+function seigOf(t: FragmentTrack): SeigEntry {
+  return { kid: t.kid!, cryptByteBlock: t.cryptByteBlock, skipByteBlock: t.skipByteBlock, ivSize: t.ivSize, ...(t.ivSize === 0 ? { constantIv: t.iv } : {}) };
 }
 
 function alignRequired(scheme: string): boolean {
@@ -132,6 +142,7 @@ function planTraf(buf: Buffer, traf: Box, moofSize: number, fileOffset: number, 
     p.sencSize = 16 + sum;
     // With a constant IV and no subsamples there is no auxiliary information: senc only (as Shaka).
     p.extra = p.sencSize + (sum > 0 ? saizSize(p.aux.length, p.auxUniform) + SAIO_SIZE : 0);
+    if (track.kid) p.extra += seigGroupSize(seigOf(track));
   }
   p.newSize = size + p.extra;
   return p;
@@ -151,8 +162,10 @@ export interface FragmentParts {
  * encrypted in place in `buf` (no copy of the media data); the moof is rebuilt in a new buffer
  * (senc/saiz/saio per protected traf, trun offsets fixed, tfhd made default-base-is-moof).
  * `counters` holds, per track, the index of the next sample within the segment and is advanced.
+ * `pssh` boxes (key rotation, the period's DRM data) go at the end of the moof; the trun data
+ * offsets account for them like for every other byte the moof grows by.
  */
-export function encryptFragmentInPlace(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number, fileOffset: number, counters: Map<number, number>): FragmentParts {
+export function encryptFragmentInPlace(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number, fileOffset: number, counters: Map<number, number>, pssh: readonly Buffer[] = []): FragmentParts {
   const moof = readBox(buf, 0, buf.length, '', true, fileOffset);
   if (moof.type !== 'moof') throw new MediaError('ERR_BOX_MISSING', `expected moof at byte ${fileOffset}, found ${moof.type}`, { where: moof.type });
   const moofSize = moof.end - moof.start;
@@ -168,6 +181,7 @@ export function encryptFragmentInPlace(buf: Buffer, tracks: Map<number, Fragment
       newMoof += p.newSize;
     } else newMoof += c.end - c.start;
   }
+  for (const b of pssh) newMoof += b.length;
   const delta = newMoof - moofSize;
   const out = Buffer.allocUnsafeSlow(newMoof);
   let o = writeBoxHeader(out, 0, newMoof, 'moof');
@@ -185,8 +199,11 @@ export function encryptFragmentInPlace(buf: Buffer, tracks: Map<number, Fragment
       else o += buf.copy(out, o, b.start, b.end);
     }
     if (p.track) o = writeSampleEncryption(out, o, buf, p, enc, iv16, sequence, counters);
+    if (p.track?.kid) o = writeSeigGroup(out, o, seigOf(p.track), p.starts.length);
     if (o !== trafStart + p.newSize) throw new MediaError('ERR_INTERNAL_LAYOUT', `traf at byte ${fileOffset + p.traf.start}: wrote ${o - trafStart} bytes, planned ${p.newSize}`);
   }
+  for (const b of pssh) o += b.copy(out, o);
+  if (o !== newMoof) throw new MediaError('ERR_INTERNAL_LAYOUT', `moof at byte ${fileOffset}: wrote ${o} bytes, planned ${newMoof}`);
   return { moof: out, media: buf.subarray(moofSize) };
 }
 

@@ -8,3 +8,5 @@ export { encryptFragment, encryptFragmentInPlace, type FragmentParts, type Fragm
 export { encryptMediaSegment, encryptMediaSegmentParts, splitPieces, growthIn, type TopLevelPiece } from './media-segment.js';
 export { PROTECTED_ENTRIES } from './sample-entry.js';
 export { patchMfra } from './fragment-random-access.js';
+export { writeSeigGroup, seigGroupSize, FRAGMENT_LOCAL_GROUP_1, type SeigEntry } from './sample-group.js';
+export { segmentDecodeTime } from './decode-time.js';

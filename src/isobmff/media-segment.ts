@@ -41,7 +41,7 @@ export function encryptMediaSegment(buf: Buffer, tracks: Map<number, FragmentTra
  * The same bytes as parts to write in order, with no concatenation: the rebuilt moofs and
  * patched sidx/mfra in buffers of their own, the media data as views of `buf`.
  */
-export function encryptMediaSegmentParts(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number): Buffer[] {
+export function encryptMediaSegmentParts(buf: Buffer, tracks: Map<number, FragmentTrack>, defaultSizes: Map<number, number>, sequence: number, pssh: readonly Buffer[] = []): Buffer[] {
   const boxes: Box[] = [];
   for (let o = 0; o < buf.length;) { const b = readBox(buf, o, buf.length, '', true); boxes.push(b); o = b.end; }
   const pieces = splitPieces(boxes);
@@ -52,7 +52,7 @@ export function encryptMediaSegmentParts(buf: Buffer, tracks: Map<number, Fragme
   for (const p of pieces) {
     let piece: Buffer;
     if (p.fragment) {
-      const { moof, media } = encryptFragmentInPlace(buf.subarray(p.start, p.end), tracks, defaultSizes, sequence, p.start, counters);
+      const { moof, media } = encryptFragmentInPlace(buf.subarray(p.start, p.end), tracks, defaultSizes, sequence, p.start, counters, pssh);
       growth.push({ at: p.start, by: moof.length + media.length - (p.end - p.start) });
       outs.push(moof);
       piece = media;

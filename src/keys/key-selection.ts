@@ -54,14 +54,19 @@ function fit(k: ContentKey, t: TrackClass): { score: number; unknown: boolean } 
   return { score: -1, unknown };
 }
 
-/** The key for a track in a period (undefined period: keys of any period), or undefined. */
+/**
+ * The key for a track in a period (undefined period: keys of any period), or undefined. A key of
+ * no period serves every period; among equal fits, a key of exactly the period asked wins.
+ */
 export function selectKey(set: KeySet, track: TrackClass, period?: string): ContentKey | undefined {
   let best: ContentKey | undefined;
   let bestScore = -1;
   for (const k of set.keys) {
     if (period !== undefined && k.period !== undefined && k.period !== period) continue;
     const { score } = fit(k, track);
-    if (score > bestScore) { best = k; bestScore = score; }
+    if (score < 0) continue;
+    const ranked = score * 2 + (period !== undefined && k.period === period ? 1 : 0);
+    if (ranked > bestScore) { best = k; bestScore = ranked; }
   }
   return best;
 }
@@ -79,5 +84,9 @@ export function chooseKey(set: KeySet, track: TrackClass, period?: string): KeyC
   const why = unknown
     ? `its ${track.type === 'video' ? 'picture size' : 'channel count'} is unknown and the key server's usage rules choose by it`
     : rules ? `no usage rule of the key server takes it (keys for: ${rules})` : `no key is for ${track.type} tracks`;
+  if (period !== undefined && set.keys.some((k) => fit(k, track).score >= 0)) {
+    // Keys exist for this track, only not for this period: never fall back to another period's key.
+    throw new KeyError('ERR_NO_KEY_FOR_PERIOD', `no key for ${describeTrack(track)} in key period ${period} (keys are for periods: ${[...new Set(set.keys.map((k) => k.period ?? 'all'))].join(', ')})`, { where: `${track.name ?? track.type} period ${period}` });
+  }
   throw new KeyError('ERR_NO_KEY_FOR_TRACK', `no key for ${describeTrack(track)}: ${why}`, { where: track.name ?? track.type });
 }

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import type { ContentKey, KeyProvider, KeyRequest, KeySet, TrackType } from './content-key.js';
 import { buildCommonPssh } from './drm/common-pssh.js';
 import { SYSTEM_IDS } from './drm/system-ids.js';
+import { defaultPeriodId } from './key-period.js';
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
 
@@ -16,10 +17,19 @@ export function parseHex16(value: string, what: string): Buffer {
 }
 
 /**
- * Parse a CLI key spec: `KID:KEY`, `video=KID:KEY` or `audio=KID:KEY`.
+ * Parse a CLI key spec: `KID:KEY`, `video=KID:KEY` or `audio=KID:KEY`, optionally with `@P`: the
+ * key of key period P only (rotation; P = floor(decode time / rotation interval)).
  */
 export function parseKeySpec(spec: string): ContentKey {
   let label: string | undefined;
+  let period: string | undefined;
+  const at = spec.lastIndexOf('@');
+  if (at >= 0) {
+    const p = spec.slice(at + 1);
+    if (!/^\d{1,9}$/.test(p)) throw new UsageError('ERR_KEY_FORMAT', 'a key period must be written @P with P a period index (0, 1, 2...)', { where: '--key' });
+    period = defaultPeriodId(Number(p));
+    spec = spec.slice(0, at);
+  }
   let rest = spec;
   const eq = spec.indexOf('=');
   if (eq >= 0) { label = spec.slice(0, eq); rest = spec.slice(eq + 1); }
@@ -30,7 +40,9 @@ export function parseKeySpec(spec: string): ContentKey {
     if (label !== 'video' && label !== 'audio') throw new UsageError('ERR_KEY_FORMAT', `unknown key label "${label}": use video= or audio=`, { where: '--key' });
     trackTypes = [label];
   }
-  return { kid: parseHex16(parts[0]!, 'KID'), key: parseHex16(parts[1]!, 'key'), trackTypes };
+  const key: ContentKey = { kid: parseHex16(parts[0]!, 'KID'), key: parseHex16(parts[1]!, 'key'), trackTypes };
+  if (period !== undefined) key.period = period;
+  return key;
 }
 
 /** Keys given by the caller. Signals a W3C common pssh listing every KID. */
@@ -52,8 +64,11 @@ export class StaticKeys implements KeyProvider {
       if (seen && !seen.equals(k.key)) throw new UsageError('ERR_KEY_CONFLICT', `key ${i + 1}: KID ${hex} is already given with a different key`, { where: '--key' });
       byKid.set(hex, k.key);
       for (const label of k.trackTypes?.length ? k.trackTypes : ['all']) {
-        if (labels.has(label)) throw new UsageError('ERR_KEY_CONFLICT', `key ${i + 1}: a key for ${label === 'all' ? 'every track (no video=/audio= label)' : `${label} tracks`} is already given`, { where: '--key' });
-        labels.add(label);
+        // One key per track type and key period (a schedule gives each period its own).
+        const slot = `${label}@${k.period ?? ''}`;
+        const what = label === 'all' ? 'every track (no video=/audio= label)' : `${label} tracks`;
+        if (labels.has(slot)) throw new UsageError('ERR_KEY_CONFLICT', `key ${i + 1}: a key for ${what}${k.period ? ` in ${k.period}` : ''} is already given`, { where: '--key' });
+        labels.add(slot);
       }
     }
     this.keys = keys;
@@ -66,9 +81,12 @@ export class StaticKeys implements KeyProvider {
   async getKeys(_request?: KeyRequest): Promise<KeySet> {
     const kids = this.keys.map((k) => k.kid);
     const pssh = buildCommonPssh(kids);
-    return {
+    const set: KeySet = {
       keys: this.keys,
       drm: [{ systemId: SYSTEM_IDS.common, kid: kids[0]!, pssh }],
     };
+    const periods = [...new Set(this.keys.map((k) => k.period).filter((p): p is string => p !== undefined))];
+    if (periods.length > 0) set.periods = periods.map((id) => ({ id, index: Number(id.slice(id.lastIndexOf('_') + 1)) }));
+    return set;
   }
 }

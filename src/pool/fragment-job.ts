@@ -19,6 +19,8 @@ export interface FragmentJob {
   sequence: number;
   /** File offset of input[0] (for absolute tfhd base offsets). */
   fileOffset: number;
+  /** pssh boxes to put in every moof (key rotation: the period's DRM data). */
+  pssh?: Buffer[];
 }
 
 /** One MPEG-TS segment for HLS: AES-128 (whole segment) or SAMPLE-AES, with its key and IV. */
@@ -63,16 +65,17 @@ export function runFragmentJob(job: MediaJob): FragmentJobResult {
     const tracks = new Map<number, FragmentTrack>();
     for (const t of job.tracks) {
       const nal = t.nal && { ...t.nal, config: t.nal.config && asBuffer(t.nal.config) };
-      tracks.set(t.trackId, { ...t, key: asBuffer(t.key), iv: asBuffer(t.iv), nal });
+      tracks.set(t.trackId, { ...t, key: asBuffer(t.key), iv: asBuffer(t.iv), nal, ...(t.kid ? { kid: asBuffer(t.kid) } : {}) });
     }
     const sizes = new Map(job.defaultSizes);
+    const pssh = (job.pssh ?? []).map(asBuffer);
     if (job.kind === 'fragment') {
       // The media data is encrypted in place and travels back in the input's own ArrayBuffer.
-      const { moof, media } = encryptFragmentInPlace(input, tracks, sizes, job.sequence, job.fileOffset, new Map());
+      const { moof, media } = encryptFragmentInPlace(input, tracks, sizes, job.sequence, job.fileOffset, new Map(), pssh);
       return { ok: [[moof.buffer as ArrayBuffer, moof.byteOffset, moof.length], [job.input, media.byteOffset, media.length]] };
     }
     // A segment: new moofs and sidx copies, the media data as views of the input (in place).
-    return { ok: encryptMediaSegmentParts(input, tracks, sizes, job.sequence).map((b) => ownedPart(b, job.input)) };
+    return { ok: encryptMediaSegmentParts(input, tracks, sizes, job.sequence, pssh).map((b) => ownedPart(b, job.input)) };
   } catch (e) {
     if (e instanceof SegcryptError) return { error: e.toJSON() };
     const err = e as Error;

@@ -8,3 +8,4 @@ export { parsePlaylist, parseByteRange, tagAttribute, type ByteRange, type Media
 export { addKeysToMediaPlaylist, addSessionKeysToMaster, rewriteByteRanges, remapByteRange } from './playlist-rewrite.js';
 export { encryptSignaling, type EncryptSignaling, type SignalingOptions } from './result-signaling.js';
 export { planDash, planHls, packagePath, checkSchemeFits, mergeJobs, CENC_SCHEMES, type PackageJob, type DashPlan, type HlsPlan } from './package-plan.js';
+export { addPeriodKeysToMediaPlaylist, segmentStartTimes } from './playlist-key-periods.js';

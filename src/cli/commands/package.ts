@@ -15,6 +15,9 @@ ${KEY_SOURCE_USAGE}
   --key-uri URI            HLS EXT-X-KEY URI of the key itself (aes-128: required unless the key server returns one; {kid} = each rendition's KID)
   --clearkey-laurl URL     ClearKey license URL for the DASH ContentProtection
   --iv HEX                 base per-sample IV (16 or 32 hex digits), or the constant IV for cbcs / the AES-128 IV
+  --key-period SECONDS     key rotation: a segment's key period = floor(decode time / SECONDS); keys per period from
+                           --key KID:KEY@P (P = period index, repeatable), a CPIX file's ContentKeyPeriods, or the key server
+  --pssh-in-moof           with --key-period: each moof carries its period's pssh boxes
   --pool N                 worker threads (0 = encrypt in this thread)
   --queue URL              encrypt through \`segcrypt worker\` processes on a BullMQ queue at redis:// or rediss://
                            URL; folders on a volume every worker sees at the same path
@@ -34,6 +37,8 @@ export interface PackageArgs {
   iv?: Buffer;
   pool?: number;
   queue?: { connection: string; name?: string };
+  keyPeriod?: number;
+  psshInMoof?: boolean;
   json: boolean;
   quiet: boolean;
   progress: boolean;
@@ -48,6 +53,7 @@ export function parsePackageArgs(argv: string[]): PackageArgs | 'help' {
         ...KEY_SOURCE_OPTIONS, scheme: { type: 'string' },
         'key-uri': { type: 'string' }, 'clearkey-laurl': { type: 'string' }, iv: { type: 'string' }, pool: { type: 'string' },
         queue: { type: 'string' }, 'queue-name': { type: 'string' },
+        'key-period': { type: 'string' }, 'pssh-in-moof': { type: 'boolean' },
         json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: true,
@@ -73,6 +79,15 @@ export function parsePackageArgs(argv: string[]): PackageArgs | 'help' {
   const queue = v.queue;
   if (v['queue-name'] !== undefined && queue === undefined) throw new UsageError('ERR_CLI_ARGS', '--queue-name needs --queue redis://HOST:PORT', { where: '--queue-name' });
   if (queue !== undefined) out.queue = { connection: queue, ...(v['queue-name'] !== undefined ? { name: v['queue-name'] } : {}) };
+  if (v['key-period'] !== undefined) {
+    const n = Number(v['key-period']);
+    if (!/^\d+(\.\d+)?$/.test(v['key-period']) || !(n > 0)) throw new UsageError('ERR_CLI_ARGS', `--key-period takes a number of seconds > 0, got ${JSON.stringify(v['key-period'])}`, { where: '--key-period' });
+    out.keyPeriod = n;
+  }
+  if (v['pssh-in-moof']) {
+    if (out.keyPeriod === undefined) throw new UsageError('ERR_CLI_ARGS', '--pssh-in-moof is for key rotation: give --key-period too', { where: '--pssh-in-moof' });
+    out.psshInMoof = true;
+  }
   requireKeySource(keySource);
   return out;
 }
@@ -97,6 +112,7 @@ export async function packageCommand(argv: string[]): Promise<number> {
       ...(args.keyUri !== undefined ? { keyUri: args.keyUri } : {}), ...(args.clearKeyLicenseUrl ? { clearKeyLicenseUrl: args.clearKeyLicenseUrl } : {}),
       ...(args.iv ? { iv: args.iv } : {}), ...(args.pool !== undefined ? { poolSize: args.pool } : {}),
       ...(args.queue ? { queue: args.queue } : {}),
+      ...(args.keyPeriod !== undefined ? { keyPeriod: args.keyPeriod } : {}), ...(args.psshInMoof ? { psshInMoof: true } : {}),
       onProgress: (done, total) => bar.update(done, total),
     }), () => bar.stop());
     bar.stop();
