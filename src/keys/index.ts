@@ -8,3 +8,4 @@ export * from './speke/index.js';
 export { keyProviderFromOptions, parseDrmSystems, parseSpekeVersion, type KeyProviderOptions } from './provider-from-options.js';
 export { decodePredefinedEntities as decodeXmlEntities } from './cpix/xml-guard.js';
 export { periodIndexAt, periodIdOf, keyPeriodOf, mergeKeySets, checkKeyPeriod, defaultPeriodId } from './key-period.js';
+export { PeriodKeyFetcher } from './period-key-fetcher.js';
