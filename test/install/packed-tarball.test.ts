@@ -100,7 +100,9 @@ t.test('npm pack: prepack builds a clean dist, and only what users need is packe
   t.notOk(manifest.dependencies?.['@aws-sdk/signature-v4-crt'] ?? manifest.optionalDependencies?.['@aws-sdk/signature-v4-crt'], 'and not installed with segcrypt');
   // Every package a shipped .d.ts imports must be one the user gets (a declared dependency): npm's
   // hoisting would hide a transitive one here, pnpm's strict layout would not.
-  const declared = new Set(Object.keys(manifest.dependencies ?? {}));
+  // Optional peers count as declared: only the queue's modules (reached through a dynamic import,
+  // never from index.d.ts) name them, and the consumer type-check below runs without them installed.
+  const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependenciesMeta ?? {})]);
   const typeImports = new Set<string>();
   for (const f of files.filter((f) => f.endsWith('.d.ts'))) {
     for (const m of readFileSync(join(checkout, f), 'utf8').matchAll(/(?:from\s+|import\()\s*'([^'.][^']*)'/g)) {
