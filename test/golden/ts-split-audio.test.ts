@@ -15,10 +15,10 @@ import { createDecipheriv } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encryptTsFile } from '../../src/api/encrypt-ts.js';
-import { crc32Mpeg2 } from '../../src/ts/crc32-mpeg2.js';
 import { readTs } from '../oracles/mux-js.js';
 import { SAMPLES } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
+import { pesOf, singleStreamTs } from './single-stream-ts.js';
 
 const kid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const key = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
@@ -26,52 +26,8 @@ const iv = Buffer.from('f0e1d2c3b4a5968778695a4b3c2d1e0f', 'hex');
 const PID = 0x101;
 const PES_PAYLOAD = 700;
 
-/** PES packets (whole, header included) of one PID, by the TS header fields (test-side walker). */
-function pesOf(ts: Buffer, pid: number): Buffer[] {
-  const out: Buffer[][] = [];
-  for (let o = 0; o + 188 <= ts.length; o += 188) {
-    if ((((ts[o + 1]! & 0x1f) << 8) | ts[o + 2]!) !== pid || !(ts[o + 3]! & 0x10)) continue;
-    const start = o + 4 + ((ts[o + 3]! & 0x20) ? 1 + ts[o + 4]! : 0);
-    if (ts[o + 1]! & 0x40) out.push([]);
-    out[out.length - 1]?.push(ts.subarray(start, o + 188));
-  }
-  return out.map((p) => Buffer.concat(p));
-}
+/** The elementary-stream bytes of a PES packet (after its header). */
 const payloadOf = (pes: Buffer): Buffer => pes.subarray(9 + pes[8]!);
-
-function withCrc(bytes: number[]): Buffer {
-  const s = Buffer.from(bytes);
-  return Buffer.concat([s, Buffer.from(crc32Mpeg2(s).toString(16).padStart(8, '0'), 'hex')]);
-}
-
-/** An audio-only TS: PAT, PMT (one stream of `streamType` on PID 0x101), then the PES packets. */
-function audioTs(streamType: number, pesList: Buffer[]): Buffer {
-  const packets: Buffer[] = [];
-  for (const [pid, sec] of [[0, withCrc([0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00, 0x00, 0x01, 0xf0, 0x00])],
-    [0x1000, withCrc([0x02, 0xb0, 0x12, 0x00, 0x01, 0xc1, 0x00, 0x00, 0xe1, 0x01, 0xf0, 0x00, streamType, 0xe1, 0x01, 0xf0, 0x00])]] as const) {
-    const p = Buffer.alloc(188, 0xff);
-    p.set([0x47, 0x40 | (pid >> 8), pid & 0xff, 0x10, 0x00]);
-    sec.copy(p, 5);
-    packets.push(p);
-  }
-  let cc = 0;
-  for (const pes of pesList) {
-    for (let o = 0; o < pes.length; o += 184) {
-      const chunk = pes.subarray(o, o + 184);
-      const p = Buffer.alloc(188, 0xff);
-      p.set([0x47, (o === 0 ? 0x40 : 0) | (PID >> 8), PID & 0xff, 0x10 | (cc++ & 15)]);
-      if (chunk.length < 184) {
-        const stuffing = 184 - chunk.length;
-        p[3]! |= 0x20;
-        p[4] = stuffing - 1;
-        if (stuffing > 1) p[5] = 0;
-      }
-      chunk.copy(p, 188 - chunk.length);
-      packets.push(p);
-    }
-  }
-  return Buffer.concat(packets);
-}
 
 /** PES packets of `size`-byte payloads; only the first carries the original first PTS. */
 function rechunk(es: Buffer, firstPes: Buffer, size: number): Buffer[] {
@@ -132,7 +88,7 @@ for (const [sample, codec, clearType, encType] of [['avc-aac.ts', 'aac', 0x0f, 0
     const straddling = frames(es, codec).filter((f) => [...boundaries].some((b) => b > f.start && b < f.start + f.length)).length;
     t.ok(straddling > 20, `${straddling} of ${frames(es, codec).length} ${codec} frames straddle two PES packets`);
     const input = path.join(dir, 'split.ts');
-    writeFileSync(input, audioTs(clearType, split));
+    writeFileSync(input, singleStreamTs(PID, clearType, split));
     t.same([...readTs(readFileSync(input)).streamTypes], [[PID, clearType]], 'mux.js reads the re-muxed clear input');
 
     await encryptTsFile(input, path.join(dir, 'enc.ts'), { scheme: 'sample-aes', keys: { keys: [{ kid, key }], drm: [] }, iv, keyUri: 'key.bin' });
