@@ -20,6 +20,15 @@ const schedule = Array.from({ length: PERIODS }, (_, i) => ({ kid: Buffer.alloc(
 const set = (): KeySet => ({ keys: schedule.map((k, i) => ({ ...k, period: `keyPeriod_${i}` })), drm: [] });
 const hex = (b: Buffer) => b.toString('hex');
 
+/** A clear 5 s HLS package in `src`: 1 s segments (1 s GOPs), MPEG-TS or fMP4. */
+async function clearHls(src: string, kind: 'ts' | 'fmp4'): Promise<void> {
+  const segments = kind === 'ts' ? ['-hls_segment_filename', path.join(src, 'seg_%03d.ts')]
+    : ['-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4', '-hls_segment_filename', path.join(src, 'seg_%03d.m4s')];
+  await runTool('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=5',
+    '-c:v', 'libx264', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
+    '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', ...segments, path.join(src, 'index.m3u8')], { timeoutMs: 120_000 });
+}
+
 async function openssl(file: string, key: Buffer, iv: string): Promise<Buffer | undefined> {
   const out = `${file}.dec`;
   const r = await runTool('openssl', ['enc', '-d', '-aes-128-cbc', '-K', hex(key), '-iv', iv, '-in', file, '-out', out], { lenient: true });
@@ -30,9 +39,7 @@ t.test('TS AES-128: an EXT-X-KEY per period, segments under their period\'s key,
   const dir = scratchDir(t, 'segcrypt-rot-hls-');
   const src = path.join(dir, 'clear');
   mkdirSync(src);
-  await runTool('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=5',
-    '-c:v', 'libx264', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
-    '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', '-hls_segment_filename', path.join(src, 'seg_%03d.ts'), path.join(src, 'index.m3u8')], { timeoutMs: 120_000 });
+  await clearHls(src, 'ts');
   const out = path.join(dir, 'out');
   await encryptPackage(src, out, { scheme: 'aes-128', keys: set(), keyPeriod: 1, keyUri: 'keys/{kid}.key' });
   const lines = readFileSync(path.join(out, 'index.m3u8'), 'utf8').split('\n');
@@ -83,9 +90,7 @@ t.test('TS SAMPLE-AES: each segment is what a one-key package with its period\'s
   const dir = scratchDir(t, 'segcrypt-rot-hlss-');
   const src = path.join(dir, 'clear');
   mkdirSync(src);
-  await runTool('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=5',
-    '-c:v', 'libx264', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
-    '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', '-hls_segment_filename', path.join(src, 'seg_%03d.ts'), path.join(src, 'index.m3u8')], { timeoutMs: 120_000 });
+  await clearHls(src, 'ts');
   const iv = Buffer.alloc(16, 0x5a);
   const out = path.join(dir, 'out');
   await encryptPackage(src, out, { scheme: 'sample-aes', keys: set(), keyPeriod: 1, keyUri: 'keys/{kid}.key', iv });
@@ -102,10 +107,7 @@ t.test('fMP4 HLS cbcs: each period\'s EXT-X-KEY names its KID (skd://{kid}), eac
   const dir = scratchDir(t, 'segcrypt-rot-hlsf-');
   const src = path.join(dir, 'clear');
   mkdirSync(src);
-  await runTool('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=5',
-    '-c:v', 'libx264', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
-    '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4',
-    '-hls_segment_filename', path.join(src, 'seg_%03d.m4s'), path.join(src, 'index.m3u8')], { timeoutMs: 120_000 });
+  await clearHls(src, 'fmp4');
   const out = path.join(dir, 'out');
   await encryptPackage(src, out, { scheme: 'cbcs', keys: set(), keyPeriod: 1, keyUri: 'skd://{kid}' });
   const lines = readFileSync(path.join(out, 'index.m3u8'), 'utf8').split('\n');
