@@ -133,15 +133,15 @@ for (const fixed of [true, false]) t.test(`hls-ts (SAMPLE-AES, ${fixed ? 'caller
     return hlsFrames(path.join(out, 'with-tail.m3u8'), { lenient: key !== VIDEO.key });
   };
   const clear = await hlsFrames(path.join(SAMPLES, 'hls-ts', 'index.m3u8'));
-  const md5 = (l: string) => l.split(',')[2];
+  const frameHash = (l: string) => l.split(',')[2];
   const good = await decode(VIDEO.key);
   for (const stream of ['0,', '1,']) {
-    const want = clear.filter((l) => l.startsWith(stream)).map(md5);
+    const want = clear.filter((l) => l.startsWith(stream)).map(frameHash);
     t.ok(want.length > 100, `${want.length} clear frames of stream ${stream[0]}`);
-    t.same(good.filter((l) => l.startsWith(stream)).slice(0, want.length).map(md5), want, `stream ${stream[0]}: identical decoded frames`);
+    t.same(good.filter((l) => l.startsWith(stream)).slice(0, want.length).map(frameHash), want, `stream ${stream[0]}: identical decoded frames`);
   }
   const bad = await decode(WRONG);
-  t.not(bad.filter((l) => l.startsWith('0,')).map(md5).join(), clear.filter((l) => l.startsWith('0,')).map(md5).join(), 'a wrong key gives other video frames');
+  t.not(bad.filter((l) => l.startsWith('0,')).map(frameHash).join(), clear.filter((l) => l.startsWith('0,')).map(frameHash).join(), 'a wrong key gives other video frames');
 });
 
 t.test('a CMAF package with an MPD and HLS playlists over the same segments (Shaka Packager)', async (t) => {
@@ -285,9 +285,9 @@ t.test('an HLS TS package made by Shaka Packager (video and audio renditions): A
   const first = /^([^#\s].*\.ts)$/m.exec(v)![1]!;
   writeFileSync(path.join(sa, 'v', 'tail.ts'), readFileSync(path.join(sa, 'v', path.posix.basename(first))));
   writeFileSync(path.join(sa, 'with-tail.m3u8'), v.replace('#EXT-X-ENDLIST', `#EXTINF:2.000,\nv/tail.ts\n#EXT-X-ENDLIST`).replaceAll(/^(?!#)(.+\.ts)$/gm, (l) => l.startsWith('v/') ? l : `v/${l}`));
-  const md5 = (l: string) => l.split(',')[2];
-  const decode = async (key: Buffer) => { writeFileSync(path.join(sa, 'key.bin'), key); return (await hlsFrames(path.join(sa, 'with-tail.m3u8'), { lenient: key !== VIDEO.key })).filter((l) => l.startsWith('0,')).map(md5); };
-  const clear = (await hlsFrames(path.join(input, 'v.m3u8'))).filter((l) => l.startsWith('0,')).map(md5);
+  const frameHash = (l: string) => l.split(',')[2];
+  const decode = async (key: Buffer) => { writeFileSync(path.join(sa, 'key.bin'), key); return (await hlsFrames(path.join(sa, 'with-tail.m3u8'), { lenient: key !== VIDEO.key })).filter((l) => l.startsWith('0,')).map(frameHash); };
+  const clear = (await hlsFrames(path.join(input, 'v.m3u8'))).filter((l) => l.startsWith('0,')).map(frameHash);
   t.ok(clear.length > 50, `${clear.length} clear video frames`);
   t.same((await decode(VIDEO.key)).slice(0, clear.length), clear, 'SAMPLE-AES video decodes to the clear frames');
   t.not((await decode(WRONG)).slice(0, clear.length).join(), clear.join(), 'a wrong key gives other frames');

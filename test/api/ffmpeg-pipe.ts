@@ -10,13 +10,14 @@
  * which still rejects when ffmpeg cannot be started.
  */
 import { runTool } from '../oracles/run-tool.js';
+import { FRAME_HASH_ARGS } from '../oracles/ffmpeg.js';
 
 export interface Frames { digests: string[]; exitCode: number }
 
 function args(stream: 'v' | 'a', key?: string): string[] {
   const a = ['-n', '10', 'ffmpeg', '-hide_banner', '-nostdin', '-v', 'error', '-threads', '1'];
   if (key) a.push('-decryption_key', key);
-  a.push('-i', 'pipe:0', '-map', `0:${stream}:0`, '-fflags', '+bitexact', '-f', 'framemd5', '-');
+  a.push('-i', 'pipe:0', '-map', `0:${stream}:0`, '-fflags', '+bitexact', ...FRAME_HASH_ARGS, '-');
   return a;
 }
 

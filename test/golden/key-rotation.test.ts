@@ -34,8 +34,8 @@ const schedule = Array.from({ length: PERIODS }, (_, i) => ({
 }));
 const WRONG = Buffer.alloc(16, 0x77);
 
-/** Frames as (pts, md5) pairs; timestamps in the stream's time base. */
-const frames = (f: FrameHash[]) => f.map((x) => `${x.pts}:${x.md5}`);
+/** Frames as (pts, frame hash) pairs; timestamps in the stream's time base. */
+const frames = (f: FrameHash[]) => f.map((x) => `${x.pts}:${x.hash}`);
 const FPS = 25;
 
 async function framesOf(file: string): Promise<FrameHash[]> {
@@ -88,8 +88,8 @@ function withMediaOf(clear: Buffer, decrypted: Buffer): Buffer {
  * stream's pts order over the frame rate (constant 25 fps sources).
  */
 function differingSeconds(a: FrameHash[], clear: FrameHash[]): number[] {
-  const got = new Map(a.map((f) => [f.pts, f.md5]));
-  return clear.map((f, i) => ({ f, s: i / FPS })).filter(({ f }) => got.get(f.pts) !== f.md5).map(({ s }) => s);
+  const got = new Map(a.map((f) => [f.pts, f.hash]));
+  return clear.map((f, i) => ({ f, s: i / FPS })).filter(({ f }) => got.get(f.pts) !== f.hash).map(({ s }) => s);
 }
 
 t.test('the seig decryptor, on Shaka Packager\'s own rotated output', async (t) => {

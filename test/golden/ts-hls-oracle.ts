@@ -1,10 +1,11 @@
 /**
  * Shared by the TS golden tests: an HLS media playlist over encrypted segments, decoded by
- * ffmpeg's hls demuxer into framemd5 lines (stream, pts, md5).
+ * ffmpeg's hls demuxer into per-frame hash lines (stream, pts, hash).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runTool } from '../oracles/run-tool.js';
+import { FRAME_HASH_ARGS } from '../oracles/ffmpeg.js';
 
 export interface PlaylistEntry { file: string; duration: number; extXKey?: string }
 
@@ -23,7 +24,7 @@ export function writeMediaPlaylist(dir: string, entries: PlaylistEntry[], name =
 }
 
 /**
- * `stream,pts,md5` per decoded frame. Fails loudly: a missing ffmpeg, a non-zero exit or no decoded
+ * `stream,pts,hash` per decoded frame. Fails loudly: a missing ffmpeg, a non-zero exit or no decoded
  * frame rejects. `lenient` (negative tests: a wrong key may make ffmpeg fail part-way) accepts a
  * failed decode and whatever frames came out, but a missing ffmpeg still rejects.
  */
@@ -31,7 +32,7 @@ export async function hlsFrames(input: string, extra: { seconds?: number; stream
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-threads', '1', '-allowed_extensions', 'ALL', '-i', input,
     '-map', extra.stream ? `0:${extra.stream}:0` : '0'];
   if (extra.seconds !== undefined) args.push('-t', String(extra.seconds));
-  args.push('-fflags', '+bitexact', '-f', 'framemd5', '-');
+  args.push('-fflags', '+bitexact', ...FRAME_HASH_ARGS, '-');
   const lenient = extra.lenient ?? false;
   const r = await runTool('nice', ['-n', '10', 'ffmpeg', ...args], { timeoutMs: 180_000, lenient });
   const frames = r.stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {

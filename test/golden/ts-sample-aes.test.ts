@@ -27,10 +27,10 @@ const keys = { keys: [{ kid, key }], drm: [] };
  * tail segment (PTS/DTS being untouched is asserted by test/ts/sample-aes-segment.test.ts).
  */
 function samePrefixPerStream(t: Test, got: string[], clear: string[], atLeast = 100): void {
-  const md5 = (l: string) => l.split(',')[2];
+  const frameHash = (l: string) => l.split(',')[2];
   for (const stream of ['0,', '1,']) {
-    const want = clear.filter((l) => l.startsWith(stream)).map(md5);
-    const have = got.filter((l) => l.startsWith(stream)).slice(0, want.length).map(md5);
+    const want = clear.filter((l) => l.startsWith(stream)).map(frameHash);
+    const have = got.filter((l) => l.startsWith(stream)).slice(0, want.length).map(frameHash);
     t.ok(want.length > atLeast, `${want.length} clear ${stream === '0,' ? 'video' : 'audio'} frames`);
     t.same(have, want, `identical decoded ${stream === '0,' ? 'video' : 'audio'} frames`);
   }

@@ -8,8 +8,8 @@ import { SAMPLE_MEDIA, SAMPLES_MEDIA_DIR } from './matrix.js';
 t.test('parseFramemd5 reads the data lines and skips the headers', async (t) => {
   const text = '#format: frame checksums\n#tb 0: 1/25\n0,          0,          0,        1,  1382400, 275f88668ce1d546a7896065713073e0\n1,       -1024,      -1024,     1024,     4096, 0123456789abcdef0123456789abcdef\n';
   t.same(parseFramemd5(text), [
-    { stream: 0, dts: 0, pts: 0, duration: 1, size: 1382400, md5: '275f88668ce1d546a7896065713073e0' },
-    { stream: 1, dts: -1024, pts: -1024, duration: 1024, size: 4096, md5: '0123456789abcdef0123456789abcdef' },
+    { stream: 0, dts: 0, pts: 0, duration: 1, size: 1382400, hash: '275f88668ce1d546a7896065713073e0' },
+    { stream: 1, dts: -1024, pts: -1024, duration: 1024, size: 4096, hash: '0123456789abcdef0123456789abcdef' },
   ]);
 });
 
