@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { startKeyServer, type KeyServer } from '../key-server/index.js';
 import { readKeyServerRecord, SECRET_FILE } from './key-server-record.js';
+import { listPackages } from './package-folder.js';
 import { startPageServer, type PageServer } from './page-server.js';
 import { resolvePlayerLibs } from './player-libs.js';
 
@@ -26,6 +27,8 @@ export interface Serving {
   keyServer?: KeyServer;
   /** One line saying which key server answers. */
   keyServerNote: string;
+  /** Packages found at start (the page lists the folder again on each load). */
+  packages: number;
   close(): Promise<void>;
 }
 
@@ -41,9 +44,9 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   let keyServer: KeyServer | undefined;
   let note = record ? '' : 'No key-server.json in this folder: license URLs and key URIs are used as the manifests name them.';
   const rewrite = (text: string): string => (record && liveOrigin && liveOrigin !== record.origin ? text.split(record.origin).join(liveOrigin) : text);
+  const packages = (await listPackages(dir, rewrite)).length;
   // The page server first: its origin is the one the key server must let the browser in from.
-  let page: PageServer | undefined;
-  page = await startPageServer({ dir, port: o.port, libs, rewrite, get keyServerNote() { return note; } });
+  const page: PageServer = await startPageServer({ dir, port: o.port, libs, rewrite, get keyServerNote() { return note; } });
   try {
     if (liveOrigin) {
       note = `Key server: ${liveOrigin} (--key-server; start it with --allowed-origin ${page.origin})${record ? `; manifests' ${record.origin} is served as ${liveOrigin}` : ''}.`;
@@ -55,14 +58,13 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     }
   } catch (e) {
     await page.close();
-    page = undefined;
     throw e;
   }
-  const p = page;
   return {
-    url: `${p.origin}/`,
+    url: `${page.origin}/`,
     ...(keyServer ? { keyServer } : {}),
     keyServerNote: note,
-    close: async () => { await p.close(); await keyServer?.close(); },
+    packages,
+    close: async () => { await page.close(); await keyServer?.close(); },
   };
 }

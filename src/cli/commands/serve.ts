@@ -48,7 +48,7 @@ export async function serveCommand(argv: string[], signals: NodeJS.EventEmitter 
     const err = e as NodeJS.ErrnoException;
     throw new IoError('ERR_LISTEN', `segcrypt serve cannot listen on 127.0.0.1:${options.port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (choose another --port)' : ''}`, { where: '--port', cause: e });
   }
-  process.stdout.write(`segcrypt serve: ${options.dir} at ${serving.url}\n${serving.keyServerNote}\nOpen ${serving.url} in a browser; Ctrl-C stops.\n`);
+  process.stdout.write(`segcrypt serve: ${serving.packages} package${serving.packages === 1 ? '' : 's'} from ${options.dir} at ${serving.url}\n${serving.keyServerNote}\nOpen ${serving.url} in a browser; Ctrl-C stops.\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => { signals.off('SIGINT', stop); signals.off('SIGTERM', stop); resolve(); };
     signals.on('SIGINT', stop);
