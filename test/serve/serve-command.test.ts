@@ -53,6 +53,18 @@ t.test('the recorded key server runs again: served manifests name it, it answers
   t.equal(range.body.toString(), '234');
 });
 
+t.test('--key-server URL: no key server started, manifests name the given one', async (t) => {
+  const dir = folder(t);
+  await writeKeyServerRecord(dir, { origin: OLD, secret: SECRET, issued: [] });
+  const s = await startServe({ dir, port: 0, keyServerUrl: 'http://127.0.0.1:9999/speke/copyProtection' });
+  t.teardown(() => s.close());
+  t.equal(s.keyServer, undefined);
+  t.match(s.keyServerNote, /^Key server: http:\/\/127\.0\.0\.1:9999 \(--key-server; start it with --allowed-origin http:\/\/127\.0\.0\.1:\d+\)/);
+  const mpd = (await rawRequest(Number(new URL(s.url).port), 'GET', '/pkg/pkg-a/manifest.mpd')).body.toString();
+  t.match(mpd, '>http://127.0.0.1:9999/clearkey/movie-a?token=T<');
+  await t.rejects(startServe({ dir, port: 0, keyServerUrl: 'ftp://x' }), { code: 'ERR_CLI_ARGS' });
+});
+
 t.test('the page server: package folders only, loopback Host, GET', async (t) => {
   const dir = folder(t);
   await writeKeyServerRecord(dir, { origin: OLD, secret: SECRET, issued: [] });
@@ -69,6 +81,8 @@ t.test('the page server: package folders only, loopback Host, GET', async (t) =>
   const page = await rawRequest(port, 'GET', '/');
   t.equal(page.status, 200);
   t.match(page.body.toString(), '<script src="/page.js"></script>');
+  const script = (await rawRequest(port, 'GET', '/page.js')).body.toString();
+  t.notMatch(script, /clearKeys|servers|configure\(/, 'the page configures no keys and no license server: players use what the manifests name');
   t.equal((await rawRequest(port, 'GET', '/lib/shaka-player.compiled.js')).status, 200, 'shaka-player from node_modules');
   t.equal((await rawRequest(port, 'GET', '/lib/hls.min.js')).status, 200, 'hls.js from node_modules');
 });
