@@ -68,9 +68,9 @@ async function check(job: DemoJob, out: string, keys: KeySet): Promise<CheckResu
 }
 
 /**
- * fMP4 asks for ClearKey first (its ContentProtection names the server's license URL; players map
- * it and the W3C common system to one EME key system and keep the first license URL), then the
- * commercial systems (FairPlay only with cbcs). TS asks for what fits its scheme (AES-128's key system).
+ * fMP4 asks for ClearKey first (its ContentProtection names the server's license URL, which is
+ * what browsers without a commercial CDM play), then the commercial systems (FairPlay only with
+ * cbcs). TS asks for what fits its scheme (AES-128's key system).
  */
 function drmFor(scheme: ProtectionScheme): DrmSystemName[] | undefined {
   if (scheme === 'aes-128' || scheme === 'sample-aes') return undefined;
