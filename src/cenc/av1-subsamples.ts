@@ -23,6 +23,9 @@ const OBU_TILE_GROUP = 4;
 const OBU_FRAME = 6;
 const OBU_TILE_LIST = 8;
 
+/** The sample being mapped; null while reading av1C's configOBUs (state only). */
+interface Sample { b: SubsampleBuilder; align: boolean }
+
 export class Av1Subsampler {
   private parser?: Av1FrameHeaderParser;
   private tiles?: Av1TileInfo;
@@ -38,11 +41,11 @@ export class Av1Subsampler {
   /** Append the pairs for the sample buf[start, end) to `out`; returns how many. */
   subsamples(buf: Buffer, start: number, end: number, align: boolean, out: number[]): number {
     const b = new SubsampleBuilder(out);
-    this.walk(buf, start, end, { b, align, start });
+    this.walk(buf, start, end, { b, align });
     return b.finish();
   }
 
-  private walk(buf: Buffer, start: number, end: number, sample: { b: SubsampleBuilder; align: boolean; start: number } | null): void {
+  private walk(buf: Buffer, start: number, end: number, sample: Sample | null): void {
     let o = start;
     const where = (at: number): string => `sample+${at - start}`;
     while (o < end) {
@@ -68,7 +71,7 @@ export class Av1Subsampler {
       try {
         this.obu(buf, type, p, pend, temporalId, spatialId, sample);
       } catch (e) {
-        if (e instanceof RangeError) throw new MediaError('ERR_AV1_OBU', `AV1 OBU (type ${type}) at sample byte ${o - start}: its header runs past its ${size} bytes`, { where: where(o) });
+        if (e instanceof RangeError) throw new MediaError('ERR_AV1_OBU', `AV1 OBU (type ${type}) at sample byte ${o - start}: its header or tile sizes run past its ${size} bytes`, { where: where(o) });
         if (e instanceof Av1ReferenceError) throw new MediaError('ERR_AV1_REFERENCE', `AV1 frame at sample byte ${o - start}: ${e.message}; encrypt fragments that start with a key frame`, { where: where(o) });
         throw e;
       }
@@ -76,7 +79,7 @@ export class Av1Subsampler {
     }
   }
 
-  private obu(buf: Buffer, type: number, p: number, pend: number, temporalId: number, spatialId: number, sample: { b: SubsampleBuilder; align: boolean; start: number } | null): void {
+  private obu(buf: Buffer, type: number, p: number, pend: number, temporalId: number, spatialId: number, sample: Sample | null): void {
     const clearAll = (): void => sample?.b.clear(pend - p);
     switch (type) {
       case OBU_SEQUENCE_HEADER: {
@@ -113,7 +116,7 @@ export class Av1Subsampler {
   }
 
   /** tile_group_obu() (AV1 spec 5.11.1): headers and tile_size fields clear, tile data protected. */
-  private tileGroup(buf: Buffer, p: number, pend: number, sample: { b: SubsampleBuilder; align: boolean; start: number } | null): void {
+  private tileGroup(buf: Buffer, p: number, pend: number, sample: Sample | null): void {
     const t = this.tiles;
     if (!t || !this.seenFrameHeader) throw new MediaError('ERR_AV1_OBU', 'AV1 tile group without a frame header before it', { where: 'OBU_TILE_GROUP' });
     const numTiles = t.cols * t.rows;

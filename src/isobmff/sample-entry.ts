@@ -58,23 +58,20 @@ export function readSampleEntry(buf: Buffer, entry: Box, type: TrackType): Sampl
   if (type === 'video') {
     const v = VIDEO[entry.type];
     const fv = FRAME_VIDEO[entry.type];
-    if (!v && !fv) throw new MediaError('ERR_UNSUPPORTED_CODEC', `unsupported video codec "${entry.type}" (${where}); supported: ${[...Object.keys(VIDEO), ...Object.keys(FRAME_VIDEO)].join(', ')}`, { where });
+    const config = v?.config ?? fv?.config;
+    if (!config) throw new MediaError('ERR_UNSUPPORTED_CODEC', `unsupported video codec "${entry.type}" (${where}); supported: ${[...Object.keys(VIDEO), ...Object.keys(FRAME_VIDEO)].join(', ')}`, { where });
     const children = childBoxes(buf, entry, sampleEntryChildrenStart(buf, entry, type));
+    const cfg = children.find((c) => c.type === config);
+    if (!cfg) throw new MediaError('ERR_BOX_MISSING', `sample entry ${where} has no ${config} box`, { where });
     const width = buf.readUInt16BE(entry.bodyStart + 24);
     const height = buf.readUInt16BE(entry.bodyStart + 26);
-    if (fv) {
-      const cfg = children.find((c) => c.type === fv.config);
-      if (!cfg) throw new MediaError('ERR_BOX_MISSING', `sample entry ${where} has no ${fv.config} box`, { where });
-      return { box: entry, codec: entry.type, frames: { codec: fv.codec, config: Buffer.from(buf.subarray(cfg.bodyStart, cfg.end)), width, height }, width, height };
-    }
-    if (!v) throw new MediaError('ERR_UNSUPPORTED_CODEC', `unsupported video codec "${entry.type}" (${where})`, { where });
-    const cfg = children.find((c) => c.type === v.config);
-    if (!cfg) throw new MediaError('ERR_BOX_MISSING', `sample entry ${where} has no ${v.config} box`, { where });
+    const body = Buffer.from(buf.subarray(cfg.bodyStart, cfg.end));
+    if (!v) return { box: entry, codec: entry.type, frames: { codec: fv!.codec, config: body, width, height }, width, height };
     // avcC: lengthSizeMinusOne in byte 4; hvcC: in byte 21 (ISO/IEC 14496-15 5.3.3, 8.3.3).
     const at = cfg.bodyStart + (v.nal === 'avc' ? 4 : 21);
     if (at >= cfg.end) throw new MediaError('ERR_BOX_TRUNCATED', `${boxPlace(cfg)} is too short`, { where: cfg.path });
     return {
-      box: entry, codec: entry.type, nal: { codec: v.nal, lengthSize: (buf[at]! & 3) + 1, config: Buffer.from(buf.subarray(cfg.bodyStart, cfg.end)) },
+      box: entry, codec: entry.type, nal: { codec: v.nal, lengthSize: (buf[at]! & 3) + 1, config: body },
       width, height,
     };
   }

@@ -7,11 +7,13 @@
  */
 import t from 'tap';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createFile, MP4BoxBuffer } from 'mp4box';
 import { encryptFile, StaticKeys } from '../../src/index.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
 import { TEST_KEYS, testIv, type SampleMedia } from '../oracles/matrix.js';
+import { runTool } from '../oracles/run-tool.js';
+import { frameDigests, framemd5 } from '../oracles/ffmpeg.js';
 import { FRAME_VIDEO_INPUTS, makeFrameVideoInput } from './av1-vp9-inputs.js';
 import { goldenFmp4Case } from './fmp4-golden.js';
 
@@ -53,6 +55,22 @@ for (const input of FRAME_VIDEO_INPUTS.filter((i) => i.name === 'av1-svt-tiles-g
       t.ok(clear.children.get(config), `the clear ${clear.type} entry has ${config}`);
       t.equal(enc.children.get(config), clear.children.get(config), `${config} is byte-identical in encv`);
       t.same([...enc.children.keys()], [...clear.children.keys(), 'sinf'], 'encv keeps every child box of the clear entry, then sinf');
+    });
+    t.test('fragments that do not start with a key frame (0.3 s fragments, 0.67 s GOPs)', async (t) => {
+      const chunked = path.join(dir, `${input.name}-chunked.mp4`);
+      await runTool('nice', ['-n', '10', 'ffmpeg', '-v', 'error', '-y', '-i', file, '-c', 'copy', '-movflags', '+empty_moov+default_base_moof', '-frag_duration', '300000', chunked]);
+      const out = path.join(dir, `${input.name}-chunked-cenc.mp4`);
+      const encrypt = encryptFile(chunked, out, { scheme: 'cenc', keys: new StaticKeys([{ ...TEST_KEYS.video }]), iv: testIv('cenc') });
+      if (input.codec === 'av1') {
+        // An AV1 inter frame header cannot be measured without its references' order hints.
+        await t.rejects(encrypt, { code: 'ERR_AV1_REFERENCE', message: /start with a key frame/ });
+        t.notOk(existsSync(out), 'no output left behind');
+      } else {
+        // VP9 only needs the references' picture sizes, taken from the sample entry until a key frame.
+        await encrypt;
+        t.same(frameDigests(await framemd5(out, { stream: 'video', decryptionKey: TEST_KEYS.video.key })), frameDigests(await framemd5(file, { stream: 'video' })),
+          'ffmpeg decrypts it to the clear frames');
+      }
     });
   });
 }
