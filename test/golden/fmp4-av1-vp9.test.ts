@@ -55,6 +55,10 @@ for (const input of FRAME_VIDEO_INPUTS.filter((i) => i.name === 'av1-svt-tiles-g
       t.ok(clear.children.get(config), `the clear ${clear.type} entry has ${config}`);
       t.equal(enc.children.get(config), clear.children.get(config), `${config} is byte-identical in encv`);
       t.same([...enc.children.keys()], [...clear.children.keys(), 'sinf'], 'encv keeps every child box of the clear entry, then sinf');
+      // The frame parsers' config (av1C) crosses to the worker threads by structured clone.
+      const pooled = path.join(dir, `${input.name}-entry-pool.mp4`);
+      await encryptFile(file, pooled, { scheme: 'cbcs', keys: new StaticKeys([{ ...TEST_KEYS.video }]), iv: testIv('cbcs'), poolSize: 2 });
+      t.ok(readFileSync(pooled).equals(readFileSync(out)), 'a 2-worker pool writes the same bytes as the main thread');
     });
     t.test('fragments that do not start with a key frame (0.3 s fragments, 0.67 s GOPs)', async (t) => {
       const chunked = path.join(dir, `${input.name}-chunked.mp4`);
