@@ -1,5 +1,8 @@
 import type { BitReader } from './bit-reader.js';
 import type { Av1SequenceHeader } from './av1-sequence-header.js';
+import { cdefParams, filmGrainParams, globalMotionParams, loopFilterParams, lrParams, tileInfo, type Av1TileInfo } from './av1-header-fields.js';
+
+export type { Av1TileInfo };
 
 /**
  * AV1 uncompressed frame header (AV1 spec 5.9, semantics 6.8): read only far enough to know
@@ -15,14 +18,6 @@ const ALL_FRAMES = 0xff;
 const SEG_FEATURE_BITS = [8, 6, 6, 6, 6, 3, 0, 0];
 const SEG_FEATURE_SIGNED = [true, true, true, true, true, false, false, false];
 const SEG_FEATURE_MAX = [255, 63, 63, 63, 63, 7, 0, 0];
-
-export interface Av1TileInfo {
-  cols: number;
-  rows: number;
-  colsLog2: number;
-  rowsLog2: number;
-  tileSizeBytes: number;
-}
 
 export interface Av1FrameHeader {
   showExistingFrame: boolean;
@@ -137,7 +132,7 @@ export class Av1FrameHeaderParser {
       if (!errorResilient && seq.enableRefFrameMvs) r.f(1); // use_ref_frame_mvs
     }
     if (!(seq.reducedStillPictureHeader || disableCdfUpdate)) r.f(1); // disable_frame_end_update_cdf
-    const tiles = this.tileInfo(r, size);
+    const tiles = tileInfo(r, seq, size);
     // quantization_params (5.9.12)
     const baseQIdx = r.f(8);
     const deltaQ = (): number => (r.f(1) ? r.su(7) : 0);
@@ -161,20 +156,16 @@ export class Av1FrameHeaderParser {
       if (q !== 0) codedLossless = false;
     }
     const allLossless = codedLossless && size.frameWidth === size.upscaledWidth;
-    this.loopFilterParams(r, codedLossless || allowIntrabc);
-    if (!(codedLossless || allowIntrabc || !seq.enableCdef)) { // cdef_params (5.9.19)
-      r.f(2);
-      const bits = r.f(2);
-      for (let i = 0; i < 1 << bits; i++) { r.f(4); r.f(2); if (!seq.monoChrome) { r.f(4); r.f(2); } }
-    }
-    if (!(allLossless || allowIntrabc || !seq.enableRestoration)) this.lrParams(r);
+    loopFilterParams(r, seq, codedLossless || allowIntrabc);
+    if (!(codedLossless || allowIntrabc || !seq.enableCdef)) cdefParams(r, seq);
+    if (!(allLossless || allowIntrabc || !seq.enableRestoration)) lrParams(r, seq);
     if (!codedLossless) r.f(1); // tx_mode_select
     const referenceSelect = intra ? false : r.f(1) === 1;
     if (!intra && referenceSelect && seq.enableOrderHint && this.skipModeAllowed(refFrameIdx, orderHint)) r.f(1);
     if (!(intra || errorResilient || !seq.enableWarpedMotion)) r.f(1); // allow_warped_motion
     r.f(1); // reduced_tx_set
-    if (!intra) this.globalMotionParams(r, allowHighPrecisionMv);
-    if (seq.filmGrainParamsPresent && (showFrame || showableFrame)) this.filmGrainParams(r, frameType);
+    if (!intra) globalMotionParams(r, allowHighPrecisionMv);
+    if (seq.filmGrainParamsPresent && (showFrame || showableFrame)) filmGrainParams(r, seq, frameType);
     // Reference frame update (7.20), done now: only later frame headers read the slots.
     const slot: RefSlot = { frameType, orderHint, upscaledWidth: size.upscaledWidth, frameHeight: size.frameHeight, renderWidth: size.renderWidth, renderHeight: size.renderHeight, altQ };
     for (let i = 0; i < 8; i++) if ((refreshFrameFlags >> i) & 1) this.refs[i] = slot;
@@ -211,49 +202,6 @@ export class Av1FrameHeaderParser {
     return this.frameSize(r, true);
   }
 
-  /** tile_info() (5.9.15). */
-  private tileInfo(r: BitReader, size: FrameSize): Av1TileInfo {
-    const miCols = 2 * ((size.frameWidth + 7) >> 3);
-    const miRows = 2 * ((size.frameHeight + 7) >> 3);
-    const big = this.seq.use128x128;
-    const sbCols = big ? (miCols + 31) >> 5 : (miCols + 15) >> 4;
-    const sbRows = big ? (miRows + 31) >> 5 : (miRows + 15) >> 4;
-    const sbSize = (big ? 5 : 4) + 2;
-    const maxTileWidthSb = 4096 >> sbSize;
-    let maxTileAreaSb = (4096 * 2304) >> (2 * sbSize);
-    const log2 = (blk: number, target: number): number => { let k = 0; while ((blk << k) < target) k++; return k; };
-    const minLog2TileCols = log2(maxTileWidthSb, sbCols);
-    const maxLog2TileCols = log2(1, Math.min(sbCols, 64));
-    const maxLog2TileRows = log2(1, Math.min(sbRows, 64));
-    const minLog2Tiles = Math.max(minLog2TileCols, log2(maxTileAreaSb, sbRows * sbCols));
-    let cols = 0; let rows = 0; let colsLog2: number; let rowsLog2: number;
-    if (r.f(1)) { // uniform_tile_spacing_flag
-      colsLog2 = minLog2TileCols;
-      while (colsLog2 < maxLog2TileCols && r.f(1)) colsLog2++;
-      const tileWidthSb = (sbCols + (1 << colsLog2) - 1) >> colsLog2;
-      for (let s = 0; s < sbCols; s += tileWidthSb) cols++;
-      rowsLog2 = Math.max(minLog2Tiles - colsLog2, 0);
-      while (rowsLog2 < maxLog2TileRows && r.f(1)) rowsLog2++;
-      const tileHeightSb = (sbRows + (1 << rowsLog2) - 1) >> rowsLog2;
-      for (let s = 0; s < sbRows; s += tileHeightSb) rows++;
-    } else {
-      let widest = 0;
-      for (let s = 0; s < sbCols; cols++) {
-        const w = r.ns(Math.min(sbCols - s, maxTileWidthSb)) + 1;
-        widest = Math.max(w, widest);
-        s += w;
-      }
-      colsLog2 = log2(1, cols);
-      maxTileAreaSb = minLog2Tiles > 0 ? (sbRows * sbCols) >> (minLog2Tiles + 1) : sbRows * sbCols;
-      const maxTileHeightSb = Math.max(Math.floor(maxTileAreaSb / widest), 1);
-      for (let s = 0; s < sbRows; rows++) s += r.ns(Math.min(sbRows - s, maxTileHeightSb)) + 1;
-      rowsLog2 = log2(1, rows);
-    }
-    let tileSizeBytes = 4;
-    if (colsLog2 > 0 || rowsLog2 > 0) { r.f(rowsLog2 + colsLog2); tileSizeBytes = r.f(2) + 1; }
-    return { cols, rows, colsLog2, rowsLog2, tileSizeBytes };
-  }
-
   /** segmentation_params() (5.9.14): the ALT_Q feature per segment (null: off), for the lossless test. */
   private segmentationParams(r: BitReader, primaryRefFrame: number, refFrameIdx: number[]): (number | null)[] {
     const altQ: (number | null)[] = new Array(8).fill(null);
@@ -276,31 +224,6 @@ export class Av1FrameHeaderParser {
     return altQ;
   }
 
-  private loopFilterParams(r: BitReader, skip: boolean): void {
-    if (skip) return;
-    const l0 = r.f(6);
-    const l1 = r.f(6);
-    if (!this.seq.monoChrome && (l0 || l1)) { r.f(6); r.f(6); }
-    r.f(3); // loop_filter_sharpness
-    if (r.f(1) && r.f(1)) { // loop_filter_delta_enabled, loop_filter_delta_update
-      for (let i = 0; i < 8; i++) if (r.f(1)) r.su(7);
-      for (let i = 0; i < 2; i++) if (r.f(1)) r.su(7);
-    }
-  }
-
-  private lrParams(r: BitReader): void {
-    let usesLr = false;
-    let usesChromaLr = false;
-    const planes = this.seq.monoChrome ? 1 : 3;
-    for (let i = 0; i < planes; i++) {
-      if (r.f(2) !== 0) { usesLr = true; if (i > 0) usesChromaLr = true; }
-    }
-    if (!usesLr) return;
-    if (this.seq.use128x128) r.f(1);
-    else if (r.f(1)) r.f(1);
-    if (this.seq.subsamplingX && this.seq.subsamplingY && usesChromaLr) r.f(1);
-  }
-
   /** skipModeAllowed of skip_mode_params() (5.9.22). */
   private skipModeAllowed(refFrameIdx: number[], orderHint: number): boolean {
     let forward = -1; let forwardHint = 0; let backward = -1; let backwardHint = 0;
@@ -318,47 +241,6 @@ export class Av1FrameHeaderParser {
       if (this.relativeDist(this.ref(refFrameIdx[i]!).orderHint, forwardHint) < 0) return true;
     }
     return false;
-  }
-
-  /** global_motion_params() (5.9.24): the bits read do not depend on the previous parameters. */
-  private globalMotionParams(r: BitReader, allowHighPrecisionMv: boolean): void {
-    for (let ref = 1; ref <= 7; ref++) {
-      let type = 0;
-      if (r.f(1)) type = r.f(1) ? 2 : r.f(1) ? 1 : 3; // is_global, is_rot_zoom, is_translation
-      const param = (idx: number): void => {
-        let absBits = 12;
-        if (idx < 2) absBits = type === 1 ? 9 - (allowHighPrecisionMv ? 0 : 1) : 12;
-        decodeSubexp(r, 2 * (1 << absBits) + 1);
-      };
-      if (type >= 2) { param(2); param(3); if (type === 3) { param(4); param(5); } }
-      if (type >= 1) { param(0); param(1); }
-    }
-  }
-
-  private filmGrainParams(r: BitReader, frameType: number): void {
-    if (!r.f(1)) return; // apply_grain
-    r.f(16); // grain_seed
-    if (frameType === 1 && !r.f(1)) { r.f(3); return; } // update_grain = 0: film_grain_params_ref_idx
-    const seq = this.seq;
-    const numY = r.f(4);
-    r.f(16 * numY);
-    const fromLuma = seq.monoChrome ? false : r.f(1) === 1;
-    let numCb = 0; let numCr = 0;
-    if (!(seq.monoChrome || fromLuma || (seq.subsamplingX === 1 && seq.subsamplingY === 1 && numY === 0))) {
-      numCb = r.f(4); r.f(16 * numCb);
-      numCr = r.f(4); r.f(16 * numCr);
-    }
-    r.f(2); // grain_scaling_minus_8
-    const lag = r.f(2);
-    const numPosLuma = 2 * lag * (lag + 1);
-    const numPosChroma = numY ? numPosLuma + 1 : numPosLuma;
-    if (numY) r.f(8 * numPosLuma);
-    if (fromLuma || numCb) r.f(8 * numPosChroma);
-    if (fromLuma || numCr) r.f(8 * numPosChroma);
-    r.f(2); r.f(2); // ar_coeff_shift_minus_6, grain_scale_shift
-    if (numCb) r.f(25);
-    if (numCr) r.f(25);
-    r.f(2); // overlap_flag, clip_to_restricted_range
   }
 
   /** set_frame_refs() (7.8): frame_refs_short_signaling. */
@@ -388,17 +270,5 @@ export class Av1FrameHeaderParser {
     let ref = -1; let earliest = 0;
     for (let i = 0; i < 8; i++) if (ref < 0 || shifted[i]! < earliest) { ref = i; earliest = shifted[i]!; }
     return idx.map((v) => (v < 0 ? ref : v));
-  }
-}
-
-/** decode_subexp() (5.9.27): only the bits it reads matter here. */
-function decodeSubexp(r: BitReader, numSyms: number): void {
-  let i = 0; let mk = 0; const k = 3;
-  for (;;) {
-    const b2 = i ? k + i - 1 : k;
-    const a = 1 << b2;
-    if (numSyms <= mk + 3 * a) { r.ns(numSyms - mk); return; }
-    if (!r.f(1)) { r.f(b2); return; }
-    i++; mk += a;
   }
 }
