@@ -79,7 +79,7 @@ export function planTracks(tracks: TrackInfo[], set: KeySet, scheme: CencScheme,
     }
     const encryption: TrackEncryption = { scheme, kid: key.kid, ivSize, constantIv: ivSize === 0 ? iv : undefined, cryptByteBlock: pattern.crypt, skipByteBlock: pattern.skip };
     const fragment: FragmentTrack = {
-      trackId: info.trackId, type: info.type, nal: info.nal, scheme, key: key.key,
+      trackId: info.trackId, type: info.type, nal: info.nal, frames: info.frames, scheme, key: key.key,
       cryptByteBlock: pattern.crypt, skipByteBlock: pattern.skip, ivSize, iv, ordinal: stream + ordinal,
       sliceHeaderClear: scheme === 'cbcs' || scheme === 'cens' ? SLICE_HEADER_ALLOWANCE : 0,
     };

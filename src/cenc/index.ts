@@ -7,3 +7,4 @@ export { HevcSliceHeaderParser } from './hevc-slice-header.js';
 export { RbspReader } from './rbsp-reader.js';
 export { SampleEncryptor, type CencScheme, type SampleCryptoParams } from './sample-cryptor.js';
 export { sampleCounterStart, writeSampleIv, cipherIv } from './iv.js';
+export { frameSubsampler, type FrameCodec, type FrameSubsampler } from './frame-subsamples.js';

@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   package: { summary: 'encrypt a whole DASH or HLS package and rewrite its manifests', load: async () => (await import('./commands/package.js')).packageCommand },
   inspect: { summary: 'show what protection a file carries (schemes, KIDs, IVs, pssh, subsamples, TS stream types)', load: async () => (await import('./commands/inspect.js')).inspectCommand },
   worker: { summary: 'take package encryption jobs from a BullMQ queue on Redis (scale-out)', load: async () => (await import('./commands/worker.js')).workerCommand },
+  serve: { summary: 'a local page that plays a folder of packages (default out/demo) with keys from the key server', load: async () => (await import('./commands/serve.js')).serveCommand },
   'key-server': { summary: 'run the built-in SPEKE v1/v2 reference key server', load: async () => (await import('./commands/key-server.js')).keyServerCommand },
 };
 

@@ -3,6 +3,8 @@
  * Starts the built-in SPEKE key server on loopback, fetches one key for video and one for audio
  * over SPEKE v2, encrypts DASH (cenc, cbcs) and HLS (fMP4 cbcs, TS AES-128, TS SAMPLE-AES),
  * checks one decryption per output with an independent decryptor, prints a summary, exits 0.
+ * DASH names the key server's ClearKey license URL, HLS its key URIs, so `segcrypt serve` can
+ * play every output with keys from the server alone; the run ends with that one command.
  */
 import { parseArgs } from 'node:util';
 import { readFile, rm, stat } from 'node:fs/promises';
@@ -14,10 +16,14 @@ import { keyForTrack, keyProviderFromOptions, type KeySet, type ProtectionScheme
 import { sequenceNumberIv } from '../ts/index.js';
 import { checkAes128, checkFmp4, checkSampleAes, describeCheck, type CheckResult } from './decryption-check.js';
 import { formatBytes, formatSummary, type SummaryRow } from './summary-table.js';
+import { writeKeyServerRecord } from '../serve/index.js';
+import type { DrmSystemName } from '../keys/content-key.js';
+import { kidToUuid } from '../keys/drm/guid.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLES = join(ROOT, 'samples');
 const CONTENT_ID = 'segcrypt-demo';
+const PLACEHOLDER_KID = Buffer.alloc(16);
 
 interface DemoJob {
   name: string;
@@ -61,26 +67,37 @@ async function check(job: DemoJob, out: string, keys: KeySet): Promise<CheckResu
   return checkFmp4(clear, enc, video.kid, video.key);
 }
 
+/**
+ * fMP4 asks for ClearKey first (its ContentProtection names the server's license URL, which is
+ * what browsers without a commercial CDM play), then the commercial systems (FairPlay only with
+ * cbcs). TS asks for what fits its scheme (AES-128's key system).
+ */
+function drmFor(scheme: ProtectionScheme): DrmSystemName[] | undefined {
+  if (scheme === 'aes-128' || scheme === 'sample-aes') return undefined;
+  return ['clearkey', 'widevine', 'playready', ...(scheme === 'cbcs' ? ['fairplay' as const] : [])];
+}
+
 export async function runDemo(outRoot: string, log: (line: string) => void): Promise<{ rows: SummaryRow[]; ok: boolean; skipped: number }> {
-  const server = await startDemoKeyServer();
+  const { server, secret } = await startDemoKeyServer();
   log(`key server: SPEKE v1/v2 at ${server.url}`);
+  // HLS key URIs: the server's key download route, one URI per KID (identity keys for SAMPLE-AES too).
+  const keyUri = server.hlsKeyUri(CONTENT_ID, PLACEHOLDER_KID).replace(kidToUuid(PLACEHOLDER_KID), '{kid}');
   try {
-    // No --drm list: the client asks for the systems that fit each scheme (FairPlay only with cbcs).
-    const provider = keyProviderFromOptions({ spekeUrl: server.url, contentId: CONTENT_ID, spekeVersion: 2 });
     const rows: SummaryRow[] = [];
     let ok = true;
     let skipped = 0;
     for (const job of JOBS) {
+      const drm = drmFor(job.scheme);
+      const provider = keyProviderFromOptions({ spekeUrl: server.url, contentId: CONTENT_ID, spekeVersion: 2, ...(drm ? { drm } : {}) });
       const keys = await provider.getKeys({ contentId: CONTENT_ID, trackTypes: ['video', 'audio'], scheme: job.scheme });
       const out = join(outRoot, job.name);
       await rm(out, { recursive: true, force: true });
       const t0 = process.hrtime.bigint();
-      const video = keyForTrack(keys, 'video')!;
       const result = await encryptPackage(join(SAMPLES, job.input), out, {
         scheme: job.scheme,
         keys,
         contentId: CONTENT_ID,
-        ...(job.scheme === 'aes-128' ? { keyUri: server.hlsKeyUri(CONTENT_ID, video.kid) } : {}),
+        ...(job.input.startsWith('hls') ? { keyUri } : {}),
       });
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const bytesIn = await dirSize(join(SAMPLES, job.input), result.encrypted);
@@ -91,10 +108,16 @@ export async function runDemo(outRoot: string, log: (line: string) => void): Pro
       const kids = Object.entries(result.kids).map(([t, k]) => `${t}:${k!.slice(0, 8)}`).join(' ');
       rows.push({ output: `${job.name}/`, scheme: job.scheme, kids, size: formatBytes(bytesOut), speed: (bytesIn / 1e6 / seconds).toFixed(1), check: describeCheck(verdict) });
     }
+    await writeKeyServerRecord(outRoot, { origin: new URL(server.url).origin, secret, issued: server.issuedKeys() });
     return { rows, ok, skipped };
   } finally {
     await server.close();
   }
+}
+
+/** The one command that opens the page (the folder named only when it is not serve's default). */
+function serveCommand(out: string): string {
+  return out === 'out/demo' ? 'npx segcrypt serve' : `npx segcrypt serve ${/^[\w./-]+$/.test(out) ? out : JSON.stringify(out)}`;
 }
 
 async function main(): Promise<number> {
@@ -108,6 +131,7 @@ async function main(): Promise<number> {
   if (!ok) log('some decryption checks FAILED');
   else if (skipped > 0) log(`${skipped} of ${rows.length} decryption checks SKIPPED (no decryptor installed); the others decrypt to the clear source; written under ${outRoot}`);
   else log(`all outputs decrypt to the clear source; written under ${outRoot}`);
+  if (ok) log(`Watch them play (keys from the key server's license endpoint and key URIs only): ${serveCommand(values.out!)}`);
   return ok ? 0 : 1;
 }
 

@@ -1,6 +1,6 @@
 import { MediaError } from '../errors.js';
 import type { TrackType } from '../keys/content-key.js';
-import { AvcSliceHeaderParser, HevcSliceHeaderParser, cipherIv, sampleCounterStart, SampleEncryptor, videoSubsamples, writeSampleIv, type NalCodec, type SampleCryptoParams, type SliceHeaderMeter, type SubsampleRules } from '../cenc/index.js';
+import { AvcSliceHeaderParser, HevcSliceHeaderParser, cipherIv, frameSubsampler, type FrameCodec, sampleCounterStart, SampleEncryptor, videoSubsamples, writeSampleIv, type NalCodec, type SampleCryptoParams, type SliceHeaderMeter, type SubsampleRules } from '../cenc/index.js';
 import { childBoxes, readBox, writeBoxHeader, writeFullBoxHeader, type Box } from './box.js';
 import { seigGroupSize, writeSeigGroup, type SeigEntry } from './sample-group.js';
 import { SAIO_SIZE, saizSize, SENC_USE_SUBSAMPLES, writeSaio, writeSaiz } from './sample-encryption.js';
@@ -14,6 +14,8 @@ export interface FragmentTrack extends SampleCryptoParams {
   trackId: number;
   type: TrackType;
   nal?: { codec: NalCodec; lengthSize: number; config?: Buffer };
+  /** AV1 / VP9: subsamples from the frame structure (src/cenc/frame-subsamples.ts). */
+  frames?: { codec: FrameCodec; config?: Buffer; width: number; height: number };
   /** Per-sample IV size in senc; 0 = constant IV (cbcs). */
   ivSize: 0 | 8 | 16;
   /** Base per-sample IV (ivSize bytes), or the constant IV when ivSize is 0. */
@@ -122,13 +124,18 @@ function planTraf(buf: Buffer, traf: Box, moofSize: number, fileOffset: number, 
   let size = 8;
   for (const c of children) size += c.type === 'tfhd' ? rewrittenTfhdSize(tfhd, clearSdi) : c.type === 'trun' ? rewrittenTrunSize(p.runs.find((r) => r.run.box === c)!.run) : c.end - c.start;
   if (track) {
-    const video = track.type === 'video' && track.nal !== undefined;
+    const video = track.type === 'video' && (track.nal !== undefined || track.frames !== undefined);
     if (video) {
-      const rules: SubsampleRules = { codec: track.nal!.codec, nalLengthSize: track.nal!.lengthSize, align: alignRequired(track.scheme), leadingClear: track.sliceHeaderClear, meter: sliceHeaderMeter(track) };
+      let map: (buf: Buffer, start: number, end: number, out: number[]) => number;
+      if (track.frames) map = frameSubsampler(track.frames, track.scheme);
+      else {
+        const rules: SubsampleRules = { codec: track.nal!.codec, nalLengthSize: track.nal!.lengthSize, align: alignRequired(track.scheme), leadingClear: track.sliceHeaderClear, meter: sliceHeaderMeter(track) };
+        map = (b, start, end, out) => videoSubsamples(b, start, end, rules, out);
+      }
       p.subs = [];
       for (let i = 0; i < p.starts.length; i++) {
         p.subFrom.push(p.subs.length);
-        const n = videoSubsamples(buf, p.starts[i]!, p.starts[i]! + p.sizes[i]!, rules, p.subs);
+        const n = map(buf, p.starts[i]!, p.starts[i]! + p.sizes[i]!, p.subs);
         p.subCount.push(n);
         const a = track.ivSize + 2 + 6 * n;
         if (a > 255) throw new MediaError('ERR_TOO_MANY_SUBSAMPLES', `${traf.path} at byte ${fileOffset + traf.start}: sample ${i} has ${n} subsamples, more than saiz can describe`, { where: traf.path });

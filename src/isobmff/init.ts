@@ -11,6 +11,7 @@ export interface TrackInfo {
   /** The first sample entry's 4cc (avc1, mp4a, ...). */
   codec: string;
   nal?: SampleEntryInfo['nal'];
+  frames?: SampleEntryInfo['frames'];
   timescale: number;
   /** trex defaults, used when tfhd/trun omit them. */
   defaultSampleSize: number;
@@ -55,7 +56,7 @@ function walkTracks(buf: Buffer, moov: Box): TrackBoxes[] {
       if (entries.length === 0) throw new MediaError('ERR_BOX_MISSING', `${boxPlace(stsd)} has no sample entry`, { where: stsd.path });
       const first = readSampleEntry(buf, entries[0]!, type);
       for (const e of entries.slice(1)) readSampleEntry(buf, e, type);
-      t.info = { trackId, type, codec: first.codec, nal: first.nal, timescale, defaultSampleSize: 0, defaultSampleDescriptionIndex: 1, sampleEntryCount: entries.length };
+      t.info = { trackId, type, codec: first.codec, nal: first.nal, frames: first.frames, timescale, defaultSampleSize: 0, defaultSampleDescriptionIndex: 1, sampleEntryCount: entries.length };
       if (first.width !== undefined) { t.info.width = first.width; t.info.height = first.height; }
       if (first.channels !== undefined) t.info.channels = first.channels;
     }

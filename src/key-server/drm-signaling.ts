@@ -8,6 +8,7 @@ import { buildPlayReadyObject, buildPlayReadyPssh, buildWrmHeader } from '../key
 import { buildPssh } from '../keys/drm/pssh-box.js';
 import { isHlsAes128SystemId, SYSTEM_IDS } from '../keys/drm/system-ids.js';
 import { buildWidevinePssh } from '../keys/drm/widevine-pssh.js';
+import { escapeXmlAttr } from '../signaling/xml-scan.js';
 
 export interface SignalingContext {
   contentId: string;
@@ -21,6 +22,8 @@ export interface SignalingContext {
   playReadyLaUrl?: string;
   /** The HLS AES-128 key URI (with its download token); default baseUrl/hls-key/<content id>/<KID>. */
   hlsKeyUri?: (contentId: string, kid: Buffer) => string;
+  /** This server's ClearKey license URL for a content id: ClearKey's ContentProtectionData names it. */
+  clearKeyLicenseUrl?: (contentId: string) => string;
 }
 
 /**
@@ -53,7 +56,7 @@ export function fillDrmSystem(req: CpixDrmSystem, ctx: SignalingContext): CpixDr
   const s = systemValues(id, ctx);
   const fill = <K extends keyof CpixDrmSystem>(k: K, v: CpixDrmSystem[K] | undefined): void => { if (out[k] !== undefined && v !== undefined) out[k] = v; };
   fill('pssh', s.pssh && b64(s.pssh));
-  fill('contentProtectionData', s.pssh && b64(contentProtectionXml(s.pssh, s.pro)));
+  fill('contentProtectionData', s.pssh && b64(contentProtectionXml(s.pssh, s.pro, id === SYSTEM_IDS.clearkey ? ctx.clearKeyLicenseUrl?.(ctx.contentId) : undefined)));
   fill('uriExtXKey', b64(s.uri));
   fill('keyFormat', b64(s.keyFormat));
   fill('keyFormatVersions', b64('1'));
@@ -95,7 +98,10 @@ function systemValues(id: string, ctx: SignalingContext): SystemValues {
       return { pssh, uri: `data:text/plain;base64,${pssh.toString('base64')}`, keyFormat: `urn:uuid:${SYSTEM_IDS.irdeto}` };
     }
     case SYSTEM_IDS.clearkey: {
-      const pssh = buildPssh(SYSTEM_IDS.clearkey, Buffer.alloc(0), [ctx.kid]);
+      // ClearKey CDMs read KIDs from the W3C common pssh only (EME "cenc" Initialization Data
+      // Format; Chromium refuses a request built from an e2719d58 box: shaka-player error 6006),
+      // so ClearKey's pssh is the common system's, as DASH-IF's ClearKey guidelines use it.
+      const pssh = buildCommonPssh([ctx.kid]);
       return { pssh, uri: `data:text/plain;base64,${pssh.toString('base64')}`, keyFormat: `urn:uuid:${SYSTEM_IDS.clearkey}` };
     }
     default: {
@@ -105,8 +111,13 @@ function systemValues(id: string, ctx: SignalingContext): SystemValues {
   }
 }
 
-/** DASH ContentProtection children (CPIX ContentProtectionData): cenc:pssh, and mspr:pro for PlayReady. */
-function contentProtectionXml(pssh: Buffer, pro?: Buffer): string {
+/**
+ * DASH ContentProtection children (CPIX ContentProtectionData): cenc:pssh, mspr:pro for PlayReady,
+ * and for ClearKey the license server (DASH-IF IOP / Content Protection and Security `dashif:Laurl`,
+ * namespace https://dashif.org/CPS), so players need no keys in their configuration.
+ */
+function contentProtectionXml(pssh: Buffer, pro?: Buffer, laUrl?: string): string {
   const p = `<cenc:pssh xmlns:cenc="urn:mpeg:cenc:2013">${pssh.toString('base64')}</cenc:pssh>`;
+  if (laUrl) return `${p}<dashif:Laurl xmlns:dashif="https://dashif.org/CPS">${escapeXmlAttr(laUrl)}</dashif:Laurl>`;
   return pro ? `${p}<mspr:pro xmlns:mspr="urn:microsoft:playready">${pro.toString('base64')}</mspr:pro>` : p;
 }

@@ -9,6 +9,8 @@ import { KeyDownloadTokens } from './key-download-token.js';
 import { allowedHostSet, hostAllowed, isLoopbackHost } from './origin-guard.js';
 import { secretBytes } from './server-secret.js';
 import { answerSpekeRequest, RequestRejected } from './speke-answer.js';
+import { answerClearKeyLicense } from './clearkey-license.js';
+import { IssuedKeys, type IssuedKey } from './issued-keys.js';
 
 export interface KeyServerOptions {
   /** 0 = any free port. */
@@ -23,10 +25,16 @@ export interface KeyServerOptions {
   secret?: string | Buffer;
   playReadyLaUrl?: string;
   /**
-   * Serve AES-128 HLS keys at GET /hls-key/<contentId>/<kid>?token=T, T being a per-content token
-   * the server puts in the key URI it signals (not the SPEKE credential). Default true.
+   * Serve keys to players: AES-128 HLS keys at GET /hls-key/<contentId>/<kid>?token=T and ClearKey
+   * licenses at POST /clearkey/<contentId>?token=T, T being a per-content token the server puts in
+   * the key URI and license URL it signals (not the SPEKE credential). Default true.
    */
   serveHlsKeys?: boolean;
+  /**
+   * Keys issued before this process started (content id and KID; the keys derive from the secret):
+   * the license endpoint answers for these and for every key a SPEKE answer of this process issues.
+   */
+  issued?: IssuedKey[];
   /** Host header names served besides localhost, 127.0.0.1, ::1 and the listen host (DNS rebinding guard). */
   allowedHosts?: string[];
   /** Browser origins (`https://player.example`) allowed to call the server; default none. */
@@ -42,6 +50,10 @@ export interface KeyServer {
   port: number;
   /** The key download URI of one key, with its content's token (what SPEKE answers signal). */
   hlsKeyUri(contentId: string, kid: Buffer): string;
+  /** The ClearKey license URL of one content id, with its token (what ClearKey's ContentProtectionData signals). */
+  clearKeyLicenseUrl(contentId: string): string;
+  /** Every (content id, KID) this server answers licenses for. */
+  issuedKeys(): IssuedKey[];
   close(): Promise<void>;
 }
 
@@ -70,6 +82,9 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
   const serveHlsKeys = options.serveHlsKeys !== false;
   let baseUrl = '';
   const hlsKeyUri = (contentId: string, kid: Buffer): string => `${baseUrl}/hls-key/${encodeURIComponent(contentId)}/${kidToUuid(kid)}?token=${tokens.tokenFor(contentId)}`;
+  const clearKeyLicenseUrl = (contentId: string): string => `${baseUrl}/clearkey/${encodeURIComponent(contentId)}?token=${tokens.tokenFor(contentId)}`;
+  const issued = new IssuedKeys();
+  for (const k of options.issued ?? []) issued.add(k.contentId, k.kid);
 
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handle(req, res).catch(() => send(req, res, 500, 'Internal key server error'));
@@ -104,6 +119,7 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
       if (denied === 401) res.setHeader('www-authenticate', options.auth?.basic ? 'Basic realm="speke"' : 'Bearer');
       return send(req, res, denied, denied === 401 ? 'Missing credentials' : 'Invalid credentials');
     }
+    if (url.pathname.startsWith('/clearkey/')) return license(req, url, res);
     const speke = req.headers['x-speke-version'];
     if (speke !== undefined && speke !== '2.0') return send(req, res, 422, 'Unsupported SPEKE version');
     const version = speke === '2.0' ? 2 : 1;
@@ -112,6 +128,7 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
     try {
       const xml = answerSpekeRequest(body, {
         version, secret, baseUrl, hlsKeyUri: serveHlsKeys ? hlsKeyUri : null,
+        ...(serveHlsKeys ? { clearKeyLicenseUrl } : {}), onIssued: (contentId, kid) => issued.add(contentId, kid),
         ...(options.playReadyLaUrl ? { playReadyLaUrl: options.playReadyLaUrl } : {}),
       });
       res.setHeader('content-type', 'application/xml');
@@ -124,17 +141,45 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
     }
   }
 
+  /** The content id of a key-delivery path segment, after its token is checked; undefined once refused. */
+  function tokenedContentId(req: http.IncomingMessage, url: URL, res: http.ServerResponse, segment: string): string | undefined {
+    let contentId: string;
+    try { contentId = decodeURIComponent(segment); } catch { send(req, res, 404, 'Unknown key'); return undefined; }
+    const problem = contentIdProblem(contentId);
+    if (problem) { send(req, res, 400, `Content id ${problem}`); return undefined; }
+    // Its own credential: a token for this content id only (the SPEKE credential is not asked for).
+    if (!tokens.verify(contentId, url.searchParams.get('token'))) { send(req, res, 403, 'Missing or invalid key token for this content'); return undefined; }
+    return contentId;
+  }
+
+  /** POST /clearkey/<content id>?token=T: the W3C ClearKey license exchange (clearkey-license.ts). */
+  async function license(req: http.IncomingMessage, url: URL, res: http.ServerResponse): Promise<void> {
+    if (!serveHlsKeys) return send(req, res, 404, 'Key delivery to players is off on this server');
+    const m = /^\/clearkey\/([^/]+)$/.exec(url.pathname);
+    if (!m) return send(req, res, 404, 'Not found');
+    const contentId = tokenedContentId(req, url, res, m[1]!);
+    if (contentId === undefined) return;
+    const body = await readBody(req);
+    if (body === undefined) return send(req, res, 413, `Request body over ${MAX_REQUEST_BYTES} bytes`);
+    try {
+      const json = answerClearKeyLicense(body, {
+        contentId, isIssued: (id, kid) => issued.has(id, kid), keyFor: (id, kid) => deriveContentKey(secret, id, kid),
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(json);
+    } catch (e) {
+      if (e instanceof RequestRejected) return send(req, res, e.status, e.reason);
+      throw e;
+    }
+  }
+
   function hlsKey(req: http.IncomingMessage, url: URL, res: http.ServerResponse): void {
     if (!serveHlsKeys) return send(req, res, 404, 'HLS key download is off on this server');
     const m = /^\/hls-key\/([^/]+)\/([0-9a-fA-F-]{32,36})$/.exec(url.pathname);
     const hex = m?.[2]!.replace(/-/g, '');
     if (!m || hex!.length !== 32) return send(req, res, 404, 'Unknown key');
-    let contentId: string;
-    try { contentId = decodeURIComponent(m[1]!); } catch { return send(req, res, 404, 'Unknown key'); }
-    const problem = contentIdProblem(contentId);
-    if (problem) return send(req, res, 400, `Content id ${problem}`);
-    // Its own credential: a token for this content id only (the SPEKE credential is not asked for).
-    if (!tokens.verify(contentId, url.searchParams.get('token'))) return send(req, res, 403, 'Missing or invalid key token for this content');
+    const contentId = tokenedContentId(req, url, res, m[1]!);
+    if (contentId === undefined) return;
     const key = deriveContentKey(secret, contentId, Buffer.from(hex!, 'hex'));
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
     res.end(key);
@@ -165,6 +210,8 @@ export async function startKeyServer(options: KeyServerOptions = {}): Promise<Ke
     url: `${baseUrl}/speke/copyProtection`,
     port,
     hlsKeyUri,
+    clearKeyLicenseUrl,
+    issuedKeys: () => issued.list(),
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -3,3 +3,5 @@ export { answerSpekeRequest, RequestRejected, type AnswerContext } from './speke
 export { deriveContentKey } from './key-derivation.js';
 export { readSecretFile, secretBytes, MIN_SECRET_BYTES, SECRET_ENV } from './server-secret.js';
 export { REQUEST_LIMITS } from './request-limits.js';
+export { answerClearKeyLicense, type LicenseContext } from './clearkey-license.js';
+export { IssuedKeys, type IssuedKey } from './issued-keys.js';

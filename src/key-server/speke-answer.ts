@@ -23,6 +23,10 @@ export interface AnswerContext {
   playReadyLaUrl?: string;
   /** The HLS AES-128 key URI for a key (with its download token); null: key download is off. Default: baseUrl/hls-key/... */
   hlsKeyUri?: ((contentId: string, kid: Buffer) => string) | null;
+  /** The ClearKey license URL of a content id (signaled as dashif:Laurl in ClearKey's ContentProtectionData). */
+  clearKeyLicenseUrl?: (contentId: string) => string;
+  /** Told of every key the answer issues (the license endpoint answers for these only). */
+  onIssued?: (contentId: string, kid: Buffer) => void;
 }
 
 const SCHEMES = new Set(['cenc', 'cbcs', 'cens', 'cbc1']);
@@ -75,7 +79,8 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
     if (ctx.hlsKeyUri === null && isHlsAes128SystemId(d.systemId)) throw new RequestRejected(400, `Unsupported DRMSystem ${d.systemId}: HLS key download is off on this server`);
     const key = values.get(d.kid.toString('hex'))!;
     const iv = ivs.get(d.kid.toString('hex'));
-    return fillDrmSystem(d, { contentId: contentId!, kid: d.kid, key, scheme, version: ctx.version, baseUrl: ctx.baseUrl, ...(iv ? { iv } : {}), ...(ctx.hlsKeyUri ? { hlsKeyUri: ctx.hlsKeyUri } : {}), ...(ctx.playReadyLaUrl ? { playReadyLaUrl: ctx.playReadyLaUrl } : {}) });
+    return fillDrmSystem(d, { contentId: contentId!, kid: d.kid, key, scheme, version: ctx.version, baseUrl: ctx.baseUrl, ...(iv ? { iv } : {}), ...(ctx.hlsKeyUri ? { hlsKeyUri: ctx.hlsKeyUri } : {}),
+      ...(ctx.clearKeyLicenseUrl ? { clearKeyLicenseUrl: ctx.clearKeyLicenseUrl } : {}), ...(ctx.playReadyLaUrl ? { playReadyLaUrl: ctx.playReadyLaUrl } : {}) });
   });
 
   const recipient = req.deliveryData.find((d) => d.certificate);
@@ -98,7 +103,9 @@ export function answerSpekeRequest(body: Buffer, ctx: AnswerContext): string {
     return out;
   });
   const res: CpixDocument = { ...req, deliveryData, contentKeys, drmSystems };
-  return buildCpix(res);
+  const xml = buildCpix(res);
+  for (const k of keys) ctx.onIssued?.(contentId!, k.kid);
+  return xml;
 }
 
 function checkCounts(req: CpixDocument): void {

@@ -65,7 +65,8 @@ export function runFragmentJob(job: MediaJob): FragmentJobResult {
     const tracks = new Map<number, FragmentTrack>();
     for (const t of job.tracks) {
       const nal = t.nal && { ...t.nal, config: t.nal.config && asBuffer(t.nal.config) };
-      tracks.set(t.trackId, { ...t, key: asBuffer(t.key), iv: asBuffer(t.iv), nal, ...(t.kid ? { kid: asBuffer(t.kid) } : {}) });
+      const frames = t.frames && { ...t.frames, config: t.frames.config && asBuffer(t.frames.config) };
+      tracks.set(t.trackId, { ...t, key: asBuffer(t.key), iv: asBuffer(t.iv), nal, frames, ...(t.kid ? { kid: asBuffer(t.kid) } : {}) });
     }
     const sizes = new Map(job.defaultSizes);
     const pssh = (job.pssh ?? []).map(asBuffer);

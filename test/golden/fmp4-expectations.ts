@@ -6,7 +6,7 @@ import type { ProtectedSampleEntry, ProtectionReport, TrafEncryption } from '../
 import type { Codec } from '../oracles/matrix.js';
 import type { CencScheme } from '../oracles/shaka.js';
 
-export const ORIGINAL_FORMAT: Record<Codec, string> = { avc: 'avc1', hevc: 'hvc1', aac: 'mp4a', ac3: 'ac-3', eac3: 'ec-3' };
+export const ORIGINAL_FORMAT: Record<Codec, string> = { avc: 'avc1', hevc: 'hvc1', aac: 'mp4a', ac3: 'ac-3', eac3: 'ec-3', av1: 'av01', vp9: 'vp09' };
 
 export interface ExpectedEntry {
   entryType: 'encv' | 'enca';

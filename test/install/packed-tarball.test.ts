@@ -168,6 +168,12 @@ t.test('segcrypt encrypt of a sample (static key, worker pool) decrypts through 
   t.notSame(frameDigests(wrong.frames), clear, 'a wrong key gives other frames');
 });
 
+t.test('without the optional players, segcrypt serve fails with ERR_SERVE_PLAYERS_MISSING and the one install command', async (t) => {
+  const r = await run('npx', ['segcrypt', 'serve', '--port', '0'], app);
+  t.equal(r.code, 64, 'usage exit code');
+  t.match(r.stderr, /^segcrypt: ERR_SERVE_PLAYERS_MISSING: .*shaka-player and hls\.js not installed: npm install shaka-player hls\.js\n$/);
+});
+
 t.test('without the optional peer, SigV4a fails with ERR_SIGV4_CRT_MISSING and the one install command', async (t) => {
   if (!existsSync(join(app, 'avc.mp4'))) { t.fail('no sample in the project'); return; }
   const env = userEnv({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' });

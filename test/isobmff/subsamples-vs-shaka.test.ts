@@ -1,11 +1,11 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encryptFile, type KeySet } from '../../src/index.js';
-import { childBoxes, parseSenc, topLevelBoxes } from '../../src/isobmff/index.js';
+import { subsampleMaps } from './senc-maps.js';
 
 /**
  * Shaka Packager measures slice headers and keeps them clear; our subsample maps must match
@@ -16,18 +16,6 @@ const packager = join(root, 'node_modules/shaka-packager/bin/packager-linux-x64'
 const KID = '00112233445566778899aabbccddeeff';
 const KEY = 'ffeeddccbbaa99887766554433221100';
 const keys: KeySet = { keys: [{ kid: Buffer.from(KID, 'hex'), key: Buffer.from(KEY, 'hex') }], drm: [] };
-
-function subsampleMaps(file: string, ivSize: number): string[] {
-  const buf = readFileSync(file);
-  const out: string[] = [];
-  for (const moof of topLevelBoxes(buf).filter((b) => b.type === 'moof')) {
-    for (const traf of childBoxes(buf, moof).filter((b) => b.type === 'traf')) {
-      const senc = childBoxes(buf, traf).find((b) => b.type === 'senc');
-      if (senc) for (const e of parseSenc(buf, senc, ivSize)) out.push(JSON.stringify(e.subsamples));
-    }
-  }
-  return out;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'segcrypt-subs-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -62,7 +62,7 @@ t.test('finding 3: the demo\'s key server has a fresh random secret each run', a
   const kid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
   const keys: Buffer[] = [];
   for (let i = 0; i < 2; i++) {
-    const server = await startDemoKeyServer();
+    const { server } = await startDemoKeyServer();
     try { keys.push(Buffer.from(await (await fetch(server.hlsKeyUri('segcrypt-demo', kid))).arrayBuffer())); } finally { await server.close(); }
   }
   t.equal(keys[0]!.length, 16);

@@ -10,7 +10,7 @@ import type { CencScheme } from './shaka.js';
 
 export const SCHEMES: readonly CencScheme[] = ['cenc', 'cbcs', 'cens', 'cbc1'];
 
-export type Codec = 'avc' | 'hevc' | 'aac' | 'ac3' | 'eac3';
+export type Codec = 'avc' | 'hevc' | 'aac' | 'ac3' | 'eac3' | 'av1' | 'vp9';
 
 export interface SampleMedia {
   /** Name of the file under samples/media without `.mp4`. */

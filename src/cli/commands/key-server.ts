@@ -14,8 +14,10 @@ at least 32 random bytes, hex or base64 (openssl rand -hex 32), from --secret-fi
 ${SECRET_ENV} environment variable; never on the command line, where ps shows it.
 Listening beyond loopback (--host) needs --auth. Requests must name an allowed Host (localhost,
 127.0.0.1, ::1, the --host address, --allowed-host names); browsers only from --allowed-origin origins.
-GET /hls-key/<content id>/<KID>?token=T serves AES-128 keys to players: T is scoped to one content id
-and comes in the key URI of the SPEKE answer; --no-hls-keys turns that route off.
+GET /hls-key/<content id>/<KID>?token=T serves AES-128 keys to players, and POST /clearkey/<content id>?token=T
+answers W3C ClearKey license requests for the keys this process issued for that content (behind --auth too):
+T is scoped to one content id and comes in the key URI / license URL of the SPEKE answer; --no-hls-keys
+turns both routes off.
 Every option also comes from SEGCRYPT_<OPTION> environment variables (SEGCRYPT_PORT, SEGCRYPT_AUTH,
 SEGCRYPT_SECRET_FILE, ...) or a --config JSON file; the command line wins, then the environment.`;
 
