@@ -32,6 +32,14 @@ export interface EncryptOptions {
   keyUri?: string;
   /** MPEG-TS only: the media sequence number, giving the IV when none is set (RFC 8216 §5.2). Default 0. */
   sequenceNumber?: number;
+  /**
+   * fMP4 only: add a `sidx` after the moov of an input that has none (one reference per fragment,
+   * indexing the first video track, else the first track). Default false: the output keeps the
+   * input's box layout, as Bento4's mp4encrypt does. ffmpeg 5.1 needs it to decrypt a
+   * multi-fragment file it reads directly (README, compatibility matrix). An input's own sidx is
+   * always kept and patched.
+   */
+  sidx?: boolean;
   /** Called after each fragment is written: bytes of input done, total input bytes. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -54,6 +62,8 @@ export interface EncryptResult {
   bytesIn: number;
   bytesOut: number;
   fragments: number;
+  /** fMP4: whether a sidx was added (`sidx: true` and the input had none). */
+  sidxAdded?: boolean;
   /** Manifest signaling for these keys (signaling/encryptSignaling): DASH ContentProtection XML, HLS key lines. */
   signaling?: { dash: string; hls: { media: string[]; master: string[] } };
 }
