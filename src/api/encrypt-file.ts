@@ -77,7 +77,7 @@ async function encryptFmp4(fh: FileHandle, size: number, input: string, output: 
     const fragments = await writeAll(fh, out, pool, boxes, moovBuf, prepared, size, options, addSidx);
     await out.commit();
     return {
-      container: 'fmp4', scheme, tracks: prepared.tracks, kids: prepared.kids, pssh: prepared.pssh, drm: prepared.drm,
+      container: 'fmp4', scheme, tracks: prepared.tracks, clearTracks: prepared.clearTracks, kids: prepared.kids, pssh: prepared.pssh, drm: prepared.drm,
       bytesIn: size, bytesOut: out.position, fragments, sidxAdded: addSidx !== undefined,
       signaling: encryptSignaling({ scheme, keys: prepared.keySet, trackTypes: [...new Set(prepared.tracks.map((t) => t.type))] }),
     };

@@ -52,6 +52,16 @@ export interface EncryptedTrack {
   kid: string;
 }
 
+/** A track written as it was (its sample entries and samples untouched). */
+export interface ClearTrack {
+  trackId: number;
+  /** hdlr handler_type: `text`, `subt`, `sbtl`, `meta`, `vide`, `soun`... */
+  handler: string;
+  /** First sample entry 4cc: `wvtt`, `stpp`, `tx3g`... */
+  codec: string;
+  reason: 'text' | 'not video or audio' | 'encryption contract';
+}
+
 export interface EncryptResult {
   container: 'fmp4' | 'ts';
   scheme: ProtectionScheme;
@@ -62,6 +72,8 @@ export interface EncryptResult {
   bytesIn: number;
   bytesOut: number;
   fragments: number;
+  /** fMP4: tracks left clear and copied untouched (text and other non-audio/video tracks, tracks the contract leaves clear). */
+  clearTracks?: ClearTrack[];
   /** fMP4: whether a sidx was added (`sidx: true` and the input had none). */
   sidxAdded?: boolean;
   /** Manifest signaling for these keys (signaling/encryptSignaling): DASH ContentProtection XML, HLS key lines. */

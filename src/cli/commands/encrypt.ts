@@ -65,7 +65,8 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
 
 function summary(r: EncryptResult): string {
   const tracks = r.tracks.map((t) => `${t.type} ${t.codec} kid ${t.kid}`).join('; ');
-  const line = `encrypted ${r.container} with ${r.scheme}: ${r.fragments} fragments${r.sidxAdded ? ', sidx added' : ''}, ${r.bytesIn} -> ${r.bytesOut} bytes (${tracks})`;
+  const clear = (r.clearTracks ?? []).map((c) => `track ${c.trackId} ${c.codec} (${c.reason})`).join('; ');
+  const line = `encrypted ${r.container} with ${r.scheme}: ${r.fragments} fragments${r.sidxAdded ? ', sidx added' : ''}, ${r.bytesIn} -> ${r.bytesOut} bytes (${tracks})${clear ? `; left clear: ${clear}` : ''}`;
   // TS results carry the media playlist tag to use (src/api/encrypt-ts.ts).
   const extXKey = (r as EncryptResult & { extXKey?: string }).extXKey;
   return extXKey ? `${line}\n${extXKey}` : line;
