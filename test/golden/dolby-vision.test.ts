@@ -10,13 +10,13 @@
  */
 import t from 'tap';
 import path from 'node:path';
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { createFile, MP4BoxBuffer } from 'mp4box';
-import { encryptFile, StaticKeys } from '../../src/index.js';
+import { encryptFile, encryptPackage, StaticKeys } from '../../src/index.js';
 import { frameContents, frameDigests, framemd5, framemd5Lenient } from '../oracles/ffmpeg.js';
 import { SAMPLES_MEDIA_DIR, TEST_KEYS, testIv } from '../oracles/matrix.js';
 import { protectionReport } from '../oracles/mp4box-js.js';
-import { runTool } from '../oracles/run-tool.js';
+import { runTool, SAMPLES } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
 import { shakaDecrypt, shakaDecryptLenient, shakaEncrypt, type CencScheme } from '../oracles/shaka.js';
 import { dolbyVisionFixture, type DolbyVisionEntry } from './dolby-vision-fixture.js';
@@ -109,4 +109,35 @@ t.test('oracle limits: Shaka cannot read dva1; ffmpeg needs the HEVC decoder for
   t.equal(plain.frames.length, 0, `ffmpeg without a forced decoder decodes no frame of Shaka's encrypted dvh1 (exit ${plain.exitCode})`);
   const forced = await framemd5(shakaEnc, { stream: 'video', decryptionKey: key, videoDecoder: 'hevc', seconds: 1 });
   t.same(frameContents(forced), frameContents(await framemd5(path.join(SAMPLES_MEDIA_DIR, 'hevc.mp4'), { stream: 'video', seconds: 1 })), 'with -c:v hevc it decrypts Shaka\'s output to the clear frames');
+});
+
+t.test('package: a DASH package with a dva1 video Representation', async (t) => {
+  const dir = scratchDir(t, 'segcrypt-dv-package-');
+  const input = path.join(dir, 'in');
+  await cp(path.join(SAMPLES, 'dash-shaka'), input, { recursive: true });
+  const init = path.join(input, 'video', 'init.mp4');
+  const fixture = dolbyVisionFixture(await readFile(init), 'dva1');
+  await writeFile(init, fixture.bytes);
+  const mpd = path.join(input, 'manifest.mpd');
+  await writeFile(mpd, (await readFile(mpd, 'utf8')).replace('codecs="avc1.64001f"', 'codecs="dva1.09.02"'));
+  const out = path.join(dir, 'out');
+  await encryptPackage(input, out, { scheme: 'cbcs', keys });
+  const outInit = await readFile(path.join(out, 'video', 'init.mp4'));
+  t.ok(entryChildren(outInit).find((c) => c.type === 'dvcC')?.bytes.equals(fixture.dvcC), 'the init keeps the dvcC box');
+  const text = await readFile(path.join(out, 'manifest.mpd'), 'utf8');
+  const videoSet = /<AdaptationSet[^>]*contentType="video"[\s\S]*?<\/AdaptationSet>/.exec(text)?.[0] ?? '';
+  t.match(videoSet, /<ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cbcs"/, 'the DV AdaptationSet is signalled cbcs');
+  t.match(videoSet, /codecs="dva1\.09\.02"/, 'its codecs string is kept');
+  const joined = async (root: string, name: string) => {
+    const parts = [await readFile(path.join(root, 'video', 'init.mp4'))];
+    for (const n of [1, 2, 3]) parts.push(await readFile(path.join(root, 'video', `${n}.m4s`)));
+    const f = path.join(dir, name);
+    await writeFile(f, Buffer.concat(parts));
+    return f;
+  };
+  const clear = frameDigests(await framemd5(await joined(input, 'clear.mp4'), { stream: 'video' }));
+  const enc = await joined(out, 'enc.mp4');
+  t.same(frameDigests(await framemd5(enc, { stream: 'video', decryptionKey: key })), clear, `ffmpeg (pipe) decrypts init + segments to the clear frames (${clear.length})`);
+  const bad = await framemd5Lenient(enc, { stream: 'video', decryptionKey: TEST_KEYS.wrong, seconds: 1 });
+  t.notSame(frameDigests(bad.frames), clear.slice(0, Math.max(1, bad.frames.length)), `wrong key: frames differ (exit ${bad.exitCode})`);
 });
