@@ -6,7 +6,7 @@
  * wrong keys differ. Limits measured here: Shaka Packager 3.4.2 cannot parse dva1/dvav at all
  * (clear or not), so AVC DV has ffmpeg alone; ffmpeg maps an encrypted entry's frma `dvh1` to its
  * DV (DVCPRO) decoder — Shaka's own dvh1 output fails the same way — so the HEVC decoder is
- * forced there.
+ * forced there. Last, a DASH package with a dva1 Representation goes through `package`.
  */
 import t from 'tap';
 import path from 'node:path';
