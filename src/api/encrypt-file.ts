@@ -1,7 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { IoError, MediaError } from '../errors.js';
-import { growthIn, parseSidx, patchMfra, patchSidx, readBox, splitPieces, type Box, type SegmentIndex, type TopLevelPiece } from '../isobmff/index.js';
+import { growthIn, parseSidx, patchMfra, patchSidx, readBox, splitPieces, writePlannedSegmentIndex, type Box, type SegmentIndex, type SegmentIndexPlan, type TopLevelPiece } from '../isobmff/index.js';
+import { planAddedSidx } from './added-sidx.js';
 import { FragmentPool } from '../pool/index.js';
 import { FragmentReader } from './fragment-reader.js';
 import { AtomicOutput } from './atomic-output.js';
@@ -68,14 +69,16 @@ async function encryptFmp4(fh: FileHandle, size: number, input: string, output: 
   const moovBuf = await readExact(fh, moov.start, moov.end - moov.start, 'moov');
   const prepared = await prepareProtection(moovBuf, scheme, options.keys, options, options.contentId ?? basename(input), moov.start);
 
+  const addSidx = options.sidx ? await planAddedSidx(fh, boxes, splitPieces(boxes), moovBuf, moov, prepared.info.tracks) : undefined;
+
   const out = await AtomicOutput.create(output);
   const pool = new FragmentPool(defaultPoolSize(size, options.poolSize));
   try {
-    const fragments = await writeAll(fh, out, pool, boxes, moovBuf, prepared, size, options);
+    const fragments = await writeAll(fh, out, pool, boxes, moovBuf, prepared, size, options, addSidx);
     await out.commit();
     return {
-      container: 'fmp4', scheme, tracks: prepared.tracks, kids: prepared.kids, pssh: prepared.pssh, drm: prepared.drm,
-      bytesIn: size, bytesOut: out.position, fragments,
+      container: 'fmp4', scheme, tracks: prepared.tracks, clearTracks: prepared.clearTracks, kids: prepared.kids, pssh: prepared.pssh, drm: prepared.drm,
+      bytesIn: size, bytesOut: out.position, fragments, sidxAdded: addSidx !== undefined,
       signaling: encryptSignaling({ scheme, keys: prepared.keySet, trackTypes: [...new Set(prepared.tracks.map((t) => t.type))] }),
     };
   } catch (e) {
@@ -95,9 +98,10 @@ const WRITE_BACKLOG = 8 << 20;
  * encrypted. Three things overlap: the next fragments are read ahead, the current one is
  * encrypted (here or on the pool), the previous ones are written; each is bounded in bytes.
  */
-async function writeAll(fh: FileHandle, out: AtomicOutput, pool: FragmentPool, boxes: Box[], moovBuf: Buffer, prepared: PreparedProtection, size: number, options: EncryptOptions): Promise<number> {
+async function writeAll(fh: FileHandle, out: AtomicOutput, pool: FragmentPool, boxes: Box[], moovBuf: Buffer, prepared: PreparedProtection, size: number, options: EncryptOptions, addSidx?: SegmentIndexPlan): Promise<number> {
   const growth: { at: number; by: number }[] = [];
   const sidxs: { buf: Buffer; sidx: SegmentIndex; end: number; outAt: number }[] = [];
+  let addedSidxAt = -1;
   const window = Math.max(1, pool.size * 2);
   const queue: { piece: TopLevelPiece; result: Promise<Buffer[]> }[] = [];
   const pieces = splitPieces(boxes);
@@ -134,8 +138,10 @@ async function writeAll(fh: FileHandle, out: AtomicOutput, pool: FragmentPool, b
     while (queue.length > 0) await flushOne();
     if (piece.type === 'moov') {
       const enc = prepared.protect(moovBuf);
-      growth.push({ at: piece.start, by: enc.length - len });
+      // An added sidx follows the moov: room for it now, its sizes once the fragments are written.
+      growth.push({ at: piece.start, by: enc.length - len + (addSidx?.size ?? 0) });
       out.append([enc]);
+      if (addSidx) { addedSidxAt = out.position; out.append([Buffer.alloc(addSidx.size)]); }
     } else if (piece.type === 'sidx' || piece.type === 'mfra') {
       const buf = await readExact(fh, piece.start, len, piece.type);
       const box = readBox(buf, 0, len, '', true, piece.start);
@@ -160,5 +166,6 @@ async function writeAll(fh: FileHandle, out: AtomicOutput, pool: FragmentPool, b
     patchSidx(s.buf, 0, s.sidx, s.end, (a, b) => growthIn(growth, a, b));
     await out.writeAt(s.buf, s.outAt);
   }
+  if (addSidx) await out.writeAt(writePlannedSegmentIndex(addSidx, (a, b) => growthIn(growth, a, b)), addedSidxAt);
   return sequence;
 }

@@ -10,6 +10,7 @@ export function checkEncryptOptions(options: EncryptOptions): void {
   if (options.poolSize !== undefined && (!Number.isInteger(options.poolSize) || options.poolSize < 0 || options.poolSize > 64)) {
     throw new UsageError('ERR_POOL_SIZE', `options.poolSize must be an integer from 0 to 64, got ${String(options.poolSize)}`, { where: 'poolSize' });
   }
+  if (options.sidx !== undefined && typeof options.sidx !== 'boolean') throw new UsageError('ERR_OPTIONS', `options.sidx must be a boolean, got ${typeof options.sidx}`, { where: 'sidx' });
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new UsageError('ERR_OPTIONS', 'options.onProgress must be a function', { where: 'onProgress' });
 }
 

@@ -68,6 +68,12 @@ export interface PackageResult {
   kids: Partial<Record<TrackType, string>>;
   /** Each fMP4 rendition (init segment or whole file) and the KID it was encrypted with; null = left clear by the contract. */
   renditions: { path: string; kid: string | null }[];
+  /**
+   * What was left clear and copied as it is: text renditions (HLS SUBTITLES / WebVTT playlists,
+   * DASH text AdaptationSets), other non-audio/video AdaptationSets, and renditions the contract
+   * leaves clear. `rendition` is a playlist path, `<mpd> <AdaptationSet path>` or an init/file.
+   */
+  leftClear: { rendition: string; reason: string }[];
   signaling: EncryptSignaling;
 }
 
@@ -152,6 +158,11 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     return {
       format, outDir: dst, written: files, encrypted: jobs.map((j) => j.path), manifests, kids,
       renditions: [...work.initKid].map(([file, kid]) => ({ path: file, kid })),
+      leftClear: [
+        ...dash.flatMap((d) => d.clearSets.map((c) => ({ rendition: c.where, reason: c.kind }))),
+        ...(hls?.text ?? []).map((p) => ({ rendition: p, reason: 'text' })),
+        ...[...work.initKid].filter(([, kid]) => kid === null).map(([file]) => ({ rendition: file, reason: 'encryption contract' })),
+      ],
       signaling: encryptSignaling({ scheme: options.scheme, keys: work.signalKeys(), trackTypes: trackTypes.length ? trackTypes : ['video'], ...optionalSignaling(options) }),
     };
   } catch (e) {
@@ -404,6 +415,7 @@ class PackageWork {
       for (const line of tags.master) if (!session.includes(line)) session.push(line);
     }
     for (const m of plan.masters) out.set(m, addSessionKeysToMaster(this.texts.get(m)!, session, m));
+    for (const p of plan.text) out.set(p, this.texts.get(p)!); // text renditions: no EXT-X-KEY
     return out;
   }
 

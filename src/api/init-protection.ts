@@ -5,7 +5,7 @@ import type { DrmSignal, KeyProvider, KeySet } from '../keys/content-key.js';
 import { parseInit, protectInit, type FragmentTrack, type InitInfo } from '../isobmff/index.js';
 import type { CencScheme } from '../cenc/index.js';
 import { planTracks, resolveKeys, type TrackPlan } from './track-protection.js';
-import type { EncryptOptions, EncryptedTrack } from './types.js';
+import type { ClearTrack, EncryptOptions, EncryptedTrack } from './types.js';
 
 /** Everything decided once per presentation from its init segment and keys. */
 export interface PreparedProtection {
@@ -16,6 +16,8 @@ export interface PreparedProtection {
   pssh: Buffer[];
   drm: DrmSignal[];
   tracks: EncryptedTrack[];
+  /** Tracks written as they are. */
+  clearTracks: ClearTrack[];
   kids: string[];
   /** The keys used, with the DRM signals actually written (for manifest signaling). */
   keySet: KeySet;
@@ -56,8 +58,20 @@ export function prepareWithKeySet(info: InitInfo, set: KeySet, scheme: CencSchem
     fragmentTracks: plans.map((p) => p.fragment),
     defaultSizes: info.tracks.map((t) => [t.trackId, t.defaultSampleSize]),
     tracks: plans.map((p) => p.summary),
+    clearTracks: clearTracksOf(info, new Set(plans.map((p) => p.info.trackId))),
     protect: (buf: Buffer) => protectInit(buf, encryption, pssh, clearCopies),
   };
+}
+
+/** Handlers and sample entries of timed text (14496-12 12.5, 14496-30, 3GPP TS 26.245). */
+const TEXT_HANDLERS = new Set(['text', 'subt', 'sbtl', 'clcp']);
+const TEXT_ENTRIES = new Set(['wvtt', 'stpp', 'tx3g', 'sbtt', 'stxt', 'c608', 'c708']);
+
+function clearTracksOf(info: InitInfo, planned: Set<number>): ClearTrack[] {
+  return [
+    ...info.otherTracks.map((t): ClearTrack => ({ ...t, reason: TEXT_HANDLERS.has(t.handler) || TEXT_ENTRIES.has(t.codec) ? 'text' : 'not video or audio' })),
+    ...info.tracks.filter((t) => !planned.has(t.trackId)).map((t): ClearTrack => ({ trackId: t.trackId, handler: t.type === 'video' ? 'vide' : 'soun', codec: t.codec, reason: 'encryption contract' })),
+  ].sort((a, b) => a.trackId - b.trackId);
 }
 
 function distinctBoxes(boxes: Buffer[]): Buffer[] {

@@ -32,6 +32,14 @@ export interface EncryptOptions {
   keyUri?: string;
   /** MPEG-TS only: the media sequence number, giving the IV when none is set (RFC 8216 §5.2). Default 0. */
   sequenceNumber?: number;
+  /**
+   * fMP4 only: add a `sidx` after the moov of an input that has none (one reference per fragment,
+   * indexing the first video track, else the first track). Default false: the output keeps the
+   * input's box layout, as Bento4's mp4encrypt does. ffmpeg 5.1 needs it to decrypt a
+   * multi-fragment file it reads directly (README, compatibility matrix). An input's own sidx is
+   * always kept and patched.
+   */
+  sidx?: boolean;
   /** Called after each fragment is written: bytes of input done, total input bytes. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -44,6 +52,16 @@ export interface EncryptedTrack {
   kid: string;
 }
 
+/** A track written as it was (its sample entries and samples untouched). */
+export interface ClearTrack {
+  trackId: number;
+  /** hdlr handler_type: `text`, `subt`, `sbtl`, `meta`, `vide`, `soun`... */
+  handler: string;
+  /** First sample entry 4cc: `wvtt`, `stpp`, `tx3g`... */
+  codec: string;
+  reason: 'text' | 'not video or audio' | 'encryption contract';
+}
+
 export interface EncryptResult {
   container: 'fmp4' | 'ts';
   scheme: ProtectionScheme;
@@ -54,6 +72,10 @@ export interface EncryptResult {
   bytesIn: number;
   bytesOut: number;
   fragments: number;
+  /** fMP4: tracks left clear and copied untouched (text and other non-audio/video tracks, tracks the contract leaves clear). */
+  clearTracks?: ClearTrack[];
+  /** fMP4: whether a sidx was added (`sidx: true` and the input had none). */
+  sidxAdded?: boolean;
   /** Manifest signaling for these keys (signaling/encryptSignaling): DASH ContentProtection XML, HLS key lines. */
   signaling?: { dash: string; hls: { media: string[]; master: string[] } };
 }

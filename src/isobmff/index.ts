@@ -3,7 +3,9 @@ export { readBox, readTopLevelHeader, childBoxes, topLevelBoxes, findChild, requ
 export { parseInit, protectInit, NOT_FRAGMENTED_HINT, type InitInfo, type TrackInfo } from './init.js';
 export { writeSinf, parseSinf, type TrackEncryption, type ProtectionInfo } from './sinf.js';
 export { parseSenc, findSenc, type SampleEncryptionEntry } from './sample-encryption.js';
-export { parseSidx, patchSidx, type SegmentIndex } from './segment-index.js';
+export { parseSidx, patchSidx, writeSidx, sidxSize, type SegmentIndex, type NewSegmentIndex, type SubsegmentReference } from './segment-index.js';
+export { fragmentTiming, trackDefaults, NON_SYNC_SAMPLE, type TrackDefaults, type TrackFragmentTiming } from './fragment-timing.js';
+export { planSegmentIndex, writePlannedSegmentIndex, type IndexedFragment, type SegmentIndexPlan } from './added-segment-index.js';
 export { encryptFragment, encryptFragmentInPlace, type FragmentParts, type FragmentTrack } from './encrypt-fragment.js';
 export { encryptMediaSegment, encryptMediaSegmentParts, splitPieces, growthIn, type TopLevelPiece } from './media-segment.js';
 export { PROTECTED_ENTRIES } from './sample-entry.js';

@@ -28,11 +28,13 @@ export interface InitInfo {
   tracks: TrackInfo[];
   /** Tracks we leave clear (text, metadata): not vide/soun. */
   otherTrackIds: number[];
+  /** The same tracks: handler type and first sample entry 4cc (`text`/`wvtt`, `subt`/`stpp`, `sbtl`/`tx3g`...). */
+  otherTracks: { trackId: number; handler: string; codec: string }[];
 }
 
 const NOT_FRAGMENTED_HINT = 'fragment it first, e.g. `ffmpeg -i in.mp4 -c copy -movflags +frag_keyframe+empty_moov+default_base_moof out.mp4`';
 
-interface TrackBoxes { trackId: number; trak: Box; stsd: Box; chain: Box[]; entries: Box[]; info?: TrackInfo }
+interface TrackBoxes { trackId: number; handler: string; trak: Box; stsd: Box; chain: Box[]; entries: Box[]; info?: TrackInfo }
 
 function walkTracks(buf: Buffer, moov: Box): TrackBoxes[] {
   const out: TrackBoxes[] = [];
@@ -50,7 +52,7 @@ function walkTracks(buf: Buffer, moov: Box): TrackBoxes[] {
     const stbl = requireChild(buf, minf, 'stbl');
     const stsd = requireChild(buf, stbl, 'stsd');
     const entries = childBoxes(buf, stsd, stsd.bodyStart + 8);
-    const t: TrackBoxes = { trackId, trak, stsd, chain: [moov, trak, mdia, minf, stbl, stsd], entries };
+    const t: TrackBoxes = { trackId, handler, trak, stsd, chain: [moov, trak, mdia, minf, stbl, stsd], entries };
     const type: TrackType | undefined = handler === 'vide' ? 'video' : handler === 'soun' ? 'audio' : undefined;
     if (type) {
       if (entries.length === 0) throw new MediaError('ERR_BOX_MISSING', `${boxPlace(stsd)} has no sample entry`, { where: stsd.path });
@@ -89,16 +91,20 @@ export function parseInit(buf: Buffer, base = 0): InitInfo {
   }
   const tracks: TrackInfo[] = [];
   const otherTrackIds: number[] = [];
+  const otherTracks: InitInfo['otherTracks'] = [];
   for (const t of walkTracks(buf, moov)) {
     if (t.info) {
       const d = defaults.get(t.info.trackId);
       if (d) { t.info.defaultSampleDescriptionIndex = d[0]; t.info.defaultSampleSize = d[1]; }
       tracks.push(t.info);
     }
-    else otherTrackIds.push(t.trackId);
+    else {
+      otherTrackIds.push(t.trackId);
+      otherTracks.push({ trackId: t.trackId, handler: t.handler, codec: t.entries[0]?.type ?? '' });
+    }
   }
   if (tracks.length === 0) throw new MediaError('ERR_NO_TRACKS', 'the init segment has no video or audio track to encrypt', { where: 'moov/trak' });
-  return { tracks, otherTrackIds };
+  return { tracks, otherTrackIds, otherTracks };
 }
 
 export { NOT_FRAGMENTED_HINT };

@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import type { Box } from './box.js';
+import { writeFullBoxHeader, type Box } from './box.js';
 
 /**
  * Segment index (ISO/IEC 14496-12 8.16.3). When moofs grow, every referenced range that holds
@@ -60,4 +60,52 @@ export function patchSidx(out: Buffer, outSidxStart: number, sidx: SegmentIndex,
     if (size > 0x7fffffff) throw new MediaError('ERR_SIDX_OVERFLOW', `sidx reference at byte ${r.start} grows past 2^31 bytes`, { where: 'sidx' });
     out.writeUInt32BE((typeBit | size) >>> 0, at);
   }
+}
+
+/** One subsegment of a sidx we write: a byte range of moofs + mdats (reference_type 0). */
+export interface SubsegmentReference {
+  size: number;
+  /** In the index's timescale. */
+  duration: number;
+  /** SAP type (8.16.3.3) the subsegment starts with; 0 = it does not start with a SAP. */
+  sapType: number;
+}
+
+export interface NewSegmentIndex {
+  referenceId: number;
+  timescale: number;
+  earliestPresentationTime: number;
+  /** Bytes from the end of the sidx to the first referenced byte. */
+  firstOffset: number;
+  refs: SubsegmentReference[];
+}
+
+/** Size of a version 1 sidx with `count` references: full box header, 28 bytes of fields, 12 per reference. */
+export function sidxSize(count: number): number {
+  return 12 + 28 + 12 * count;
+}
+
+/**
+ * Write a version 1 sidx (64-bit times and offset, so no value is ever too wide), one level:
+ * every reference points at media (reference_type 0), SAP_delta_time 0.
+ */
+export function writeSidx(idx: NewSegmentIndex): Buffer {
+  if (idx.refs.length > 0xffff) throw new MediaError('ERR_SIDX_OVERFLOW', `a sidx holds at most 65535 references, the file has ${idx.refs.length} subsegments`, { where: 'sidx' });
+  const out = Buffer.alloc(sidxSize(idx.refs.length));
+  let o = writeFullBoxHeader(out, 0, out.length, 'sidx', 1, 0);
+  out.writeUInt32BE(idx.referenceId, o); o += 4;
+  out.writeUInt32BE(idx.timescale, o); o += 4;
+  out.writeBigUInt64BE(BigInt(idx.earliestPresentationTime), o); o += 8;
+  out.writeBigUInt64BE(BigInt(idx.firstOffset), o); o += 8;
+  o += 2; // reserved
+  out.writeUInt16BE(idx.refs.length, o); o += 2;
+  for (const [i, r] of idx.refs.entries()) {
+    if (r.size > 0x7fffffff) throw new MediaError('ERR_SIDX_OVERFLOW', `subsegment ${i} is ${r.size} bytes, more than a sidx reference holds (2^31 - 1)`, { where: 'sidx' });
+    if (r.duration > 0xffffffff) throw new MediaError('ERR_SIDX_OVERFLOW', `subsegment ${i} lasts ${r.duration} ticks, more than a sidx reference holds (2^32 - 1)`, { where: 'sidx' });
+    out.writeUInt32BE(r.size, o); o += 4;
+    out.writeUInt32BE(r.duration, o); o += 4;
+    // starts_with_SAP (1) | SAP_type (3) | SAP_delta_time (28)
+    out.writeUInt32BE(((r.sapType > 0 ? 0x80000000 : 0) | ((r.sapType & 7) << 28)) >>> 0, o); o += 4;
+  }
+  return out;
 }

@@ -53,6 +53,8 @@ export interface MasterPlaylistModel {
   encrypted: boolean;
   /** What the master says of each media playlist URI: RESOLUTION of a variant or I-frame playlist, CHANNELS of an audio rendition. */
   described: Map<string, { type: 'video' | 'audio'; width?: number; height?: number; channels?: number }>;
+  /** URIs of SUBTITLES renditions (EXT-X-MEDIA TYPE=SUBTITLES): text, always left clear. */
+  subtitles: string[];
 }
 
 /** Quoted or plain attribute value from an attribute list (RFC 8216 4.2). */
@@ -69,6 +71,7 @@ export function parsePlaylist(text: string, where: string): MediaPlaylistModel |
   if (isMaster) {
     const playlists: string[] = [];
     const described: MasterPlaylistModel['described'] = new Map();
+    const subtitles: string[] = [];
     const video = (l: string) => {
       const m = /^(\d+)x(\d+)$/.exec(tagAttribute(l, 'RESOLUTION') ?? '');
       return m ? { type: 'video' as const, width: Number(m[1]), height: Number(m[2]) } : { type: 'video' as const };
@@ -84,6 +87,7 @@ export function parsePlaylist(text: string, where: string): MediaPlaylistModel |
         if (!uri) return;
         playlists.push(uri);
         if (l.startsWith('#EXT-X-I-FRAME-STREAM-INF:')) described.set(uri, video(l));
+        else if (tagAttribute(l, 'TYPE') === 'SUBTITLES') subtitles.push(uri);
         else if (tagAttribute(l, 'TYPE') === 'AUDIO') {
           // CHANNELS="6" or "16/JOC": the count comes first (RFC 8216bis 4.4.6.1).
           const ch = Number.parseInt(tagAttribute(l, 'CHANNELS') ?? '', 10);
@@ -91,7 +95,7 @@ export function parsePlaylist(text: string, where: string): MediaPlaylistModel |
         }
       }
     });
-    return { kind: 'master', playlists: [...new Set(playlists)], encrypted, described };
+    return { kind: 'master', playlists: [...new Set(playlists)], encrypted, described, subtitles };
   }
   let sequence = 0;
   const segments: MediaSegmentRef[] = [];

@@ -24,6 +24,8 @@ export interface DashPlan {
   jobs: PackageJob[];
   /** Each Representation's rendition: its init segment (SegmentTemplate) or its whole file (SegmentBase). */
   renditionOf: Map<MpdRepresentation, string>;
+  /** AdaptationSets that are neither video nor audio (text, images): left as they are, their files copied. */
+  clearSets: { where: string; kind: string }[];
 }
 
 export interface HlsPlan {
@@ -33,6 +35,8 @@ export interface HlsPlan {
   jobs: PackageJob[];
   /** Media playlist path -> what a master says of it (type, RESOLUTION, CHANNELS): the key selection of MPEG-TS renditions. */
   described: Map<string, { type: TrackType; width?: number; height?: number; channels?: number }>;
+  /** Text media playlists (SUBTITLES renditions, WebVTT/TTML segments): no job, no EXT-X-KEY, their files copied as they are. */
+  text: string[];
 }
 
 /** Resolve a manifest reference against the manifest's folder; refuse what leaves the package. */
@@ -68,8 +72,12 @@ export function planDash(manifest: string, text: string, files: Set<string>): Da
   const jobs: PackageJob[] = [];
   const renditionOf = new Map<MpdRepresentation, string>();
   const dir = posix.dirname(manifest);
+  const clearSets: DashPlan['clearSets'] = [];
   for (const set of model.adaptationSets) {
-    if (!set.trackType) continue;
+    if (!set.trackType) {
+      clearSets.push({ where: `${manifest} ${set.path}`, kind: set.contentType ?? 'not video or audio' });
+      continue;
+    }
     if (set.hasContentProtection) {
       throw new MediaError('ERR_ALREADY_ENCRYPTED', `${manifest} ${set.path} already carries ContentProtection: the package is already encrypted`, { where: `${manifest} ${set.path}` });
     }
@@ -109,7 +117,7 @@ export function planDash(manifest: string, text: string, files: Set<string>): Da
       }
     }
   }
-  return { manifest, model, jobs: dedupe(jobs), renditionOf };
+  return { manifest, model, jobs: dedupe(jobs), renditionOf, clearSets };
 }
 
 function relativeTo(dir: string, p: string): string {
@@ -120,6 +128,9 @@ function matchesFrom(dir: string, p: string, re: RegExp): boolean {
   return re.test(relativeTo(dir, p));
 }
 
+/** Segment URIs of text renditions: WebVTT, TTML, SRT (a query string allowed). */
+const TEXT_SEGMENT = /\.(?:vtt|webvtt|ttml|dfxp|srt)(?:[?#].*)?$/i;
+
 /**
  * HLS: masters name media playlists; each media playlist names an init (EXT-X-MAP, fMP4) and
  * segments (fMP4 after a map, MPEG-TS otherwise). Media playlists no master names are included.
@@ -128,6 +139,7 @@ export function planHls(playlists: Map<string, string>, files: Set<string>): Hls
   const masters: string[] = [];
   const mediaRefs = new Set<string>();
   const described: HlsPlan['described'] = new Map();
+  const subtitles = new Set<string>();
   const models = new Map<string, ReturnType<typeof parsePlaylist>>();
   for (const [path, text] of playlists) models.set(path, parsePlaylist(text, path));
   for (const [path, m] of models) {
@@ -137,14 +149,22 @@ export function planHls(playlists: Map<string, string>, files: Set<string>): Hls
       const p = packagePath(path, ref, path);
       if (!models.has(p)) throw new MediaError('ERR_PACKAGE_MISSING_FILE', `${path} names media playlist "${p}", which is not in the package`, { where: path });
       mediaRefs.add(p);
+      if (m.subtitles.includes(ref)) subtitles.add(p);
       const d = m.described.get(ref);
       if (d && !described.has(p)) described.set(p, d);
     }
   }
   const media = new Map<string, MediaPlaylistModel>();
   const jobs: PackageJob[] = [];
+  const text: string[] = [];
   for (const [path, m] of models) {
     if (m.kind !== 'media') continue;
+    if (subtitles.has(path) || (m.segments.length > 0 && m.segments.every((s) => TEXT_SEGMENT.test(s.uri)))) {
+      // Common Encryption and the HLS methods protect audio and video; subtitles stay clear (as Shaka Packager leaves them).
+      for (const s of m.segments) requireFile(files, packagePath(path, s.uri, path), path);
+      text.push(path);
+      continue;
+    }
     if (m.encrypted) throw new MediaError('ERR_ALREADY_ENCRYPTED', `${path} already has an EXT-X-KEY: the package is already encrypted`, { where: path });
     media.set(path, m);
     if (m.mapByteRange || m.segments.some((s) => s.byteRange)) {
@@ -164,7 +184,7 @@ export function planHls(playlists: Map<string, string>, files: Set<string>): Hls
       jobs.push(init ? { kind: 'fmp4-segment', path: p, init, sequenceNumber: s.sequenceNumber } : { kind: 'ts-segment', path: p, sequenceNumber: s.sequenceNumber, playlist: path });
     }
   }
-  return { masters, media, jobs: dedupe(jobs), described };
+  return { masters, media, jobs: dedupe(jobs), described, text };
 }
 
 /** A file named twice (two playlists, two Representations) is encrypted once; conflicting roles are an error. */

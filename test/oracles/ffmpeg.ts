@@ -37,6 +37,11 @@ export interface Framemd5Options {
   decryptionKey?: Buffer | string;
   /** Decode only the first N seconds (`-t`). */
   seconds?: number;
+  /**
+   * Force this decoder for the video (`-c:v NAME` before `-i`): for sample entries ffmpeg maps to
+   * the wrong codec once encrypted (frma `dvh1` is also QuickTime's DVCPRO HD tag).
+   */
+  videoDecoder?: string;
   /** How ffmpeg reads the file: default 'pipe' when decrypting (see above), else 'file'. */
   input?: 'pipe' | 'file';
   timeoutMs?: number;
@@ -77,6 +82,7 @@ function viaPipe(o: Framemd5Options): boolean {
 function framemd5Args(file: string, o: Framemd5Options): string[] {
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-threads', '1'];
   if (o.decryptionKey !== undefined) args.push('-decryption_key', keyHex(o.decryptionKey));
+  if (o.videoDecoder !== undefined) args.push('-c:v', o.videoDecoder);
   args.push('-i', viaPipe(o) ? 'pipe:0' : file, ...mapArgs(o.stream ?? 'all'));
   if (o.seconds !== undefined) args.push('-t', String(o.seconds));
   args.push('-fflags', '+bitexact', ...FRAME_HASH_ARGS, '-');

@@ -18,11 +18,13 @@ ${KEY_SOURCE_USAGE}
                        server's, else key.bin for aes-128 (a placeholder) or skd://<KID as UUID> for sample-aes
   --sequence N         MPEG-TS: the segment's media sequence number; without --iv the IV is N (RFC 8216 5.2). Default 0
   --clear-lead S       leave fragments that start in the first S seconds unencrypted
+  --sidx               fMP4: add a sidx (segment index) when the input has none, so tools that need one
+                       (ffmpeg 5.1 reading the file directly) can; default: keep the input's box layout
   --pool N             worker threads (0 = encrypt in this thread)
   --json               print the result as JSON on stdout
   --quiet              print nothing on success (errors still go to stderr)`;
 
-export interface EncryptArgs { input: string; output: string; scheme: ProtectionScheme; keySource: KeyProviderOptions; iv?: Buffer; keyUri?: string; sequence?: number; clearLead?: number; pool?: number; json: boolean; quiet: boolean }
+export interface EncryptArgs { input: string; output: string; scheme: ProtectionScheme; keySource: KeyProviderOptions; iv?: Buffer; keyUri?: string; sequence?: number; clearLead?: number; pool?: number; sidx: boolean; json: boolean; quiet: boolean }
 
 export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
   let parsed;
@@ -31,7 +33,7 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
       args: argv,
       options: {
         ...KEY_SOURCE_OPTIONS, output: { type: 'string', short: 'o' }, scheme: { type: 'string' },
-        iv: { type: 'string' }, 'key-uri': { type: 'string' }, sequence: { type: 'string' }, 'clear-lead': { type: 'string' }, pool: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
+        iv: { type: 'string' }, 'key-uri': { type: 'string' }, sequence: { type: 'string' }, 'clear-lead': { type: 'string' }, pool: { type: 'string' }, sidx: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: true,
     });
@@ -58,12 +60,13 @@ export function parseEncryptArgs(argv: string[]): EncryptArgs | 'help' {
   if (v['key-uri'] === '') throw new UsageError('ERR_CLI_ARGS', '--key-uri must not be empty', { where: '--key-uri' });
   const pool = v.pool !== undefined ? parsePool(v.pool) : undefined;
   requireKeySource(keySource);
-  return { input: parsed.positionals[0]!, output: v.output, scheme, keySource, iv, keyUri: v['key-uri'], sequence, clearLead, pool, json: v.json ?? false, quiet: v.quiet ?? false };
+  return { input: parsed.positionals[0]!, output: v.output, scheme, keySource, iv, keyUri: v['key-uri'], sequence, clearLead, pool, sidx: v.sidx ?? false, json: v.json ?? false, quiet: v.quiet ?? false };
 }
 
 function summary(r: EncryptResult): string {
   const tracks = r.tracks.map((t) => `${t.type} ${t.codec} kid ${t.kid}`).join('; ');
-  const line = `encrypted ${r.container} with ${r.scheme}: ${r.fragments} fragments, ${r.bytesIn} -> ${r.bytesOut} bytes (${tracks})`;
+  const clear = (r.clearTracks ?? []).map((c) => `track ${c.trackId} ${c.codec} (${c.reason})`).join('; ');
+  const line = `encrypted ${r.container} with ${r.scheme}: ${r.fragments} fragments${r.sidxAdded ? ', sidx added' : ''}, ${r.bytesIn} -> ${r.bytesOut} bytes (${tracks})${clear ? `; left clear: ${clear}` : ''}`;
   // TS results carry the media playlist tag to use (src/api/encrypt-ts.ts).
   const extXKey = (r as EncryptResult & { extXKey?: string }).extXKey;
   return extXKey ? `${line}\n${extXKey}` : line;
@@ -80,7 +83,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     result = await withInterruptCleanup(() => encryptFile(args.input, args.output, {
       scheme: args.scheme, keys, iv: args.iv,
       ...(args.keyUri !== undefined ? { keyUri: args.keyUri } : {}), ...(args.sequence !== undefined ? { sequenceNumber: args.sequence } : {}),
-      ...(args.keySource.contentId ? { contentId: args.keySource.contentId } : {}), clearLead: args.clearLead, poolSize: args.pool,
+      ...(args.keySource.contentId ? { contentId: args.keySource.contentId } : {}), clearLead: args.clearLead, poolSize: args.pool, ...(args.sidx ? { sidx: true } : {}),
       onProgress: (done, total) => bar.update(Math.floor(done / 1e6), Math.ceil(total / 1e6)),
     }), () => bar.stop());
   } finally {

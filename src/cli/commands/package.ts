@@ -95,7 +95,8 @@ export function parsePackageArgs(argv: string[]): PackageArgs | 'help' {
 function summary(r: PackageResult): string {
   const kids = Object.entries(r.kids).map(([t, k]) => `${t} kid ${k}`).join(', ');
   return `encrypted ${r.format.toUpperCase()} package into ${r.outDir}: ${r.encrypted.length} media files encrypted, `
-    + `${r.written.length - r.encrypted.length - r.manifests.length} copied, ${r.manifests.length} manifests rewritten (${kids})`;
+    + `${r.written.length - r.encrypted.length - r.manifests.length} copied, ${r.manifests.length} manifests rewritten (${kids})`
+    + (r.leftClear.length ? `; left clear: ${r.leftClear.map((c) => `${c.rendition} (${c.reason})`).join(', ')}` : '');
 }
 
 /** `segcrypt package`: typed errors propagate to main(), which maps them to exit codes. */
