@@ -5,7 +5,7 @@
  * file for file, whichever worker ran which segment and in which order.
  */
 import t from 'tap';
-import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
@@ -138,33 +138,57 @@ t.test('a worker killed with SIGKILL while holding a job: another worker takes i
   t.equal((await exitOf(b.proc, 'worker')).code, 0);
 });
 
-t.test('a corrupt segment fails the package with the typed error naming the file; nothing is left, in the folder or in Redis', async (t) => {
+t.test('a corrupt segment fails the package with the typed error naming the file; the same command run again resumes: the finished segments are not encrypted again, the result is byte-identical', async (t) => {
   const redis = await startRedis(t);
   const dir = scratchDir(t, 'segcrypt-queue-');
   const input = path.join(dir, 'in');
   cpSync(path.join(SAMPLES, 'dash'), input, { recursive: true });
+  const bad = path.join(input, 'chunk-stream0-00002.m4s');
   // The moof's size now runs past the end of the file.
-  const fd = openSync(path.join(input, 'chunk-stream0-00002.m4s'), 'r+');
+  const fd = openSync(bad, 'r+');
   writeSync(fd, Buffer.from([0x7f, 0xff, 0xff, 0xff, 0x6d, 0x6f, 0x6f, 0x66]), 0, 8, 0);
   closeSync(fd);
+  const opts = { ...CASES[0]!.options, keys: keys(), queue: { connection: redis.url, name: 'bad' } };
   const local = await encryptPackage(input, path.join(dir, 'local'), { ...CASES[0]!.options, keys: keys() }).then(() => undefined, (e: unknown) => e);
   t.ok(local instanceof SegcryptError, 'the local run fails too (the oracle)');
   const w = await startWorker(t, redis.url, ['--queue', 'bad', ...KEY_ARGS]);
   const out = path.join(dir, 'queued');
-  const err = await encryptPackage(input, out, { ...CASES[0]!.options, keys: keys(), queue: { connection: redis.url, name: 'bad' } }).then(() => undefined, (e: unknown) => e);
+  const err = await encryptPackage(input, out, opts).then(() => undefined, (e: unknown) => e);
   t.ok(err instanceof SegcryptError, 'a typed error');
   const e = err as SegcryptError;
   t.equal(e.code, (local as SegcryptError).code, `the same code as the local run (${e.code})`);
   t.equal(e.category, 'input');
   t.match(e.message, /^chunk-stream0-00002\.m4s: /, 'the message names the file');
+  t.match(e.message, /run the same command again to resume[^]*remove that folder to start over/, `the message says how to resume and how to discard (${e.message})`);
   t.notOk(existsSync(out), 'no output folder');
-  t.same(readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no temp folder left');
+  const staging = readdirSync(dir).filter((f) => f.startsWith('.'));
+  t.match(staging, [/^\.queued\.segcrypt-[0-9a-f]{20}$/], 'one staging folder beside the output, named by the plan');
+  t.equal(e.resumeFrom, path.join(dir, staging[0]!));
+  const stagingDir = path.join(dir, staging[0]!);
+  const kept = treeOf(stagingDir).filter((f) => f.endsWith('.m4s'));
+  const before = new Map(kept.map((f) => [f, statSync(path.join(stagingDir, f))]));
+  t.ok(kept.length > 0 && !kept.includes('chunk-stream0-00002.m4s'), `the finished segments are kept, the failed one is not (${kept.join(' ')})`);
   const q = new Queue('bad', { connection: { url: redis.url } });
   const qp = new Queue('bad-packages', { connection: { url: redis.url } });
   t.teardown(() => Promise.all([q.close(), qp.close()]));
-  const left = { ...(await q.getJobCounts()), ...Object.fromEntries(Object.entries(await qp.getJobCounts()).map(([k, v]) => [`packages ${k}`, v])) };
-  t.same(Object.entries(left).filter(([, n]) => n > 0), [], 'no job of the package left in Redis');
+  const counts = async () => ({ ...(await q.getJobCounts()), ...Object.fromEntries(Object.entries(await qp.getJobCounts()).map(([k, v]) => [`packages ${k}`, v])) });
+  t.same(Object.entries(await counts()).filter(([, n]) => n > 0), [['completed', kept.length]], 'in Redis: the finished jobs only');
   t.match(w.stderr(), /ERR_\w+: chunk-stream0-00002\.m4s/, 'the worker logged the failure');
+  const doneFirst = (w.stdout().match(/^done /gm) ?? []).length;
+
+  // The segment repaired, the same call again.
+  cpSync(path.join(SAMPLES, 'dash', 'chunk-stream0-00002.m4s'), bad);
+  await encryptPackage(input, path.join(dir, 'local'), { ...CASES[0]!.options, keys: keys() });
+  await encryptPackage(input, out, opts);
+  t.same(treeDifferences(path.join(dir, 'local'), out), [], 'every file byte-identical to the local run');
+  const doneAgain = (w.stdout().match(/^done /gm) ?? []).length - doneFirst;
+  t.equal(doneAgain, 9 - kept.length, `the re-run encrypted only the ${9 - kept.length} files not finished before`);
+  for (const [f, st] of before) {
+    const now = statSync(path.join(out, f));
+    t.same([now.ino, now.mtimeMs], [st.ino, st.mtimeMs], `${f}: the file the first run wrote, not written again`);
+  }
+  t.same(readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no staging folder left');
+  t.same(Object.entries(await counts()).filter(([, n]) => n > 0), [], 'no job of the package left in Redis');
   w.proc.kill('SIGTERM');
   t.equal((await exitOf(w.proc, 'worker')).code, 0);
 });
