@@ -294,10 +294,13 @@ class PackageWork {
     const indexes = job.kind === 'fmp4-init' ? [this.firstPeriod.get(job.path)]
       : job.kind === 'fmp4-segment' ? [this.firstPeriod.get(job.init), this.segmentPeriod.get(job.path)]
         : [this.segmentPeriod.get(job.path)];
-    const periods = [...new Set(indexes.filter((i): i is number => i !== undefined))].map((i) => keyPeriodOf(this.keys, i));
+    const hex = (keys: ContentKey[]) => [...new Set(keys.map((k) => k.kid.toString('hex')))];
+    const periods = [...new Set(indexes.filter((i): i is number => i !== undefined))].map((i) => {
+      const period = keyPeriodOf(this.keys, i);
+      return { ...period, kids: hex(this.keys.keys.filter((k) => k.period === period.id)) };
+    });
     const ids = periods.map((p) => p.id);
-    const kids = [...new Set(this.keys.keys.filter((k) => k.period === undefined || ids.includes(k.period)).map((k) => k.kid.toString('hex')))];
-    return { ...base, kids, periods };
+    return { ...base, kids: hex(this.keys.keys.filter((k) => k.period === undefined || ids.includes(k.period))), periods };
   }
 
   /** What planning the jobs needs from the package: keys, the fixed IVs. */

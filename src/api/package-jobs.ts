@@ -43,11 +43,11 @@ export type SegmentJob =
  * How a worker gets a package's keys without them ever travelling: the request the coordinator
  * made (content id, track types, scheme) with the KIDs it got, resolved by the worker's own key
  * source (static keys and CPIX by KID; a SPEKE server returns the same key for the same content
- * id and KID). With key rotation, `periods` names the key periods the job needs: the worker asks
- * its key source for each (a SPEKE request per period; static `@P` keys and CPIX periods hold
- * them all) and `kids` are those periods' KIDs.
+ * id and KID). With key rotation, `periods` names the key periods the job needs, each with the
+ * KIDs the coordinator got for it: the worker asks its key source for each (a SPEKE request per
+ * period with those KIDs; static `@P` keys and CPIX periods hold them all).
  */
-export type KeyReference = Omit<KeyRequest, 'period'> & { kids: string[]; periods?: KeyPeriod[] };
+export type KeyReference = Omit<KeyRequest, 'period'> & { kids: string[]; periods?: (KeyPeriod & { kids: string[] })[] };
 
 /** Where a job reads (`src`) and writes (`out`, the package's temp folder): absolute paths. */
 export interface JobPlace { src: string; out: string }

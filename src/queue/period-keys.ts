@@ -26,10 +26,10 @@ export class PeriodKeys {
     const { kids, periods = [], ...request } = ref;
     let done = this.fetched.get(runner);
     if (!done) { done = new Map(); this.fetched.set(runner, done); }
-    await Promise.all(periods.map((period) => {
+    await Promise.all(periods.map(({ kids: periodKids, ...period }) => {
       let f = done.get(period.id);
       if (!f) {
-        f = this.provider.getKeys({ ...request, period }).then((set) => runner.addKeys(set));
+        f = this.provider.getKeys({ ...request, ...(periodKids.length > 0 ? { kids: periodKids } : {}), period }).then((set) => runner.addKeys(set));
         const mine = f;
         f.catch(() => { if (done.get(period.id) === mine) done.delete(period.id); });
         done.set(period.id, f);

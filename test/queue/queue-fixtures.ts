@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { REPO_ROOT } from '../oracles/run-tool.js';
 
 interface HasTeardown { teardown(fn: () => void | Promise<void>): void }
@@ -97,4 +98,31 @@ export function treeDifferences(a: string, b: string): string[] {
     else if (!readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f)))) diffs.push(`${f}: bytes differ`);
   }
   return diffs;
+}
+
+/** Every key and value in Redis as one string (hashes, lists, sets, sorted sets, streams). */
+export async function redisDump(url: string): Promise<string> {
+  const r = new Redis(url);
+  try {
+    let text = '';
+    for (const k of await r.keys('*')) {
+      const type = await r.type(k);
+      const v = type === 'string' ? await r.get(k)
+        : type === 'hash' ? await r.hgetall(k)
+          : type === 'list' ? await r.lrange(k, 0, -1)
+            : type === 'set' ? await r.smembers(k)
+              : type === 'zset' ? await r.zrange(k, '0', '-1')
+                : type === 'stream' ? await r.xrange(k, '-', '+') : '';
+      text += `${k}\n${JSON.stringify(v)}\n`;
+    }
+    return text;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** A key's bytes as they could show up in Redis: hex (both cases), base64, latin1, a JSON byte array. */
+export function keyForms(hex: string): string[] {
+  const b = Buffer.from(hex, 'hex');
+  return [hex, hex.toUpperCase(), b.toString('base64'), b.toString('latin1'), JSON.stringify([...b.values()])];
 }

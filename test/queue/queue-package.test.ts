@@ -9,14 +9,13 @@ import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, sta
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { encryptPackage, type PackageOptions } from '../../src/api/encrypt-package.js';
 import { StaticKeys } from '../../src/keys/index.js';
 import { SegcryptError } from '../../src/errors.js';
 import { SAMPLES } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
 import { hlsFrames } from '../golden/ts-hls-oracle.js';
-import { BIN, exitOf, requireBuiltCli, startRedis, startWorker, treeDifferences, treeOf, waitForOutput } from './queue-fixtures.js';
+import { BIN, exitOf, keyForms, redisDump, requireBuiltCli, startRedis, startWorker, treeDifferences, treeOf, waitForOutput } from './queue-fixtures.js';
 
 requireBuiltCli();
 
@@ -32,32 +31,6 @@ const CASES: { name: string; dir: string; options: Omit<PackageOptions, 'keys'> 
   { name: 'HLS TS SAMPLE-AES', dir: 'hls-ts', options: { scheme: 'sample-aes', iv: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'), keyUri: 'skd://key' } },
   { name: 'HLS fMP4 cbcs', dir: 'hls-fmp4', options: { scheme: 'cbcs', iv: Buffer.from('f0e0d0c0b0a090807060504030201000', 'hex'), keyUri: 'skd://key' } },
 ];
-
-/** Every key and value in Redis as one string (hashes, lists, sets, sorted sets, streams). */
-async function redisDump(url: string): Promise<string> {
-  const r = new Redis(url);
-  try {
-    let text = '';
-    for (const k of await r.keys('*')) {
-      const type = await r.type(k);
-      const v = type === 'string' ? await r.get(k)
-        : type === 'hash' ? await r.hgetall(k)
-          : type === 'list' ? await r.lrange(k, 0, -1)
-            : type === 'set' ? await r.smembers(k)
-              : type === 'zset' ? await r.zrange(k, '0', '-1')
-                : type === 'stream' ? await r.xrange(k, '-', '+') : '';
-      text += `${k}\n${JSON.stringify(v)}\n`;
-    }
-    return text;
-  } finally {
-    r.disconnect();
-  }
-}
-
-function keyForms(hex: string): string[] {
-  const b = Buffer.from(hex, 'hex');
-  return [hex, hex.toUpperCase(), b.toString('base64'), b.toString('latin1'), JSON.stringify([...b.values()])];
-}
 
 t.test('queued packages (DASH, DASH SegmentBase, HLS TS, HLS fMP4) are byte-identical to local runs; no key in Redis while the jobs wait', async (t) => {
   const redis = await startRedis(t);
