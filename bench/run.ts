@@ -23,6 +23,7 @@ import { toSvg } from './report-chart.js';
 import { updateReadme } from './readme-section.js';
 import type { BenchResult, RowResult } from './results-model.js';
 import { loadSegmentApi, measureSegmentLatency, type LatencyRow } from './segment-latency.js';
+import { measureQueueScaling, QUEUE_ROW_IDS, type QueueScaling } from './queue-scaling.js';
 import { comparisonRatios, evaluateTargets } from './targets.js';
 
 /** In the calling thread once, then a pool of 2 (this machine's cores) under 1, 2 and 4 concurrent callers. */
@@ -131,6 +132,15 @@ async function main(): Promise<number> {
     }
   }
 
+  // The queue rows need a redis-server and worker processes around the timed run: measured apart, rounds interleaved.
+  let queue: QueueScaling | undefined;
+  if (!args.only || QUEUE_ROW_IDS.some((id) => id.includes(args.only!))) {
+    if (segcryptCommands().has('package')) {
+      queue = await measureQueueScaling({ repo, dash: inputs.dash, rounds: args.runs, outDir, log });
+      for (const r of queue.rows) rows.set(r.id, r);
+    }
+  }
+
   let latency: { rows: LatencyRow[]; note?: string } = { rows: [], note: 'skipped (--no-latency)' };
   let apiSample: Awaited<ReturnType<typeof measureSegmentLatency>>['sample'] | undefined;
   if (args.latency) {
@@ -161,6 +171,7 @@ async function main(): Promise<number> {
       ...inputs.ladder.map((l, i) => [`ladder${i}`, l]),
     ] as [string, { path: string; bytes: number }][]).map(([k, v]) => [k, { path: rel(v.path), bytes: v.bytes }])),
     rows: rowList, latency, ratios: comparisonRatios(rowList), targets: evaluateTargets(rowList, latency.rows), checks,
+    ...(queue ? { queue } : {}),
   };
 
   const resultsDir = args.quick ? join(repo, 'bench', '.cache', 'quick-results') : join(repo, 'bench', 'results');
