@@ -23,9 +23,9 @@ const CONNECT_MS = 10_000;
 const KEEP_S = 7 * 24 * 3600;
 
 export async function runPlanOnQueue(plan: JobPlan, place: JobPlace, options: PackageQueueOptions, keys: KeyReference, onDone: (n: number) => void, keysOf: (job: SegmentJob) => KeyReference = () => keys): Promise<SegmentJobResult[]> {
-  const { url, name, attempts } = checkQueueOptions(options);
+  const { url, name, attempts, ca } = checkQueueOptions(options);
   const bull = await loadBullmq();
-  const connection = connectionOptions(url);
+  const connection = connectionOptions(url, ca);
   const jobs = plan.groups.flatMap((g) => g.jobs);
   // The same plan (input, staging folder, jobs with their IVs, key reference) gets the same ids on every run.
   const packageId = createHash('sha256').update(JSON.stringify([place, jobs, keys])).digest('hex').slice(0, 24);
@@ -103,10 +103,18 @@ async function runFlow(todo: { job: SegmentJob; id: string }[], c: FlowContext, 
   }
 }
 
+/** TLS failures that no retry mends (an untrusted or mismatched certificate): reported at once, not after the connect timeout. */
+const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
+
 async function ready(waits: Promise<unknown>[], where: string, why: () => string | undefined): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new IoError('ERR_QUEUE_CONNECT', `cannot reach Redis at ${where} within ${CONNECT_MS / 1000} s${why() ? ` (${why()!.slice(0, 200)})` : ''}`, { where })), CONNECT_MS);
+    const fail = (within: string) => reject(new IoError('ERR_QUEUE_CONNECT', `cannot reach Redis at ${where}${within}${why() ? ` (${why()!.slice(0, 200)})` : ''}`, { where }));
+    timer = setTimeout(() => fail(` within ${CONNECT_MS / 1000} s`), CONNECT_MS);
+    const check = setInterval(() => { if (CERTIFICATE_ERROR.test(why() ?? '')) { clearInterval(check); fail(': its TLS certificate is not trusted'); } }, 50);
+    const stop = () => clearInterval(check);
+    Promise.all(waits).then(stop, stop);
+    setTimeout(stop, CONNECT_MS).unref();
   });
   try {
     await Promise.race([Promise.all(waits), timeout]);

@@ -16,6 +16,8 @@ import { checkQueueOptions, connectionOptions } from './queue-options.js';
 export interface QueueWorkerOptions {
   /** Redis URL, as for the coordinator. */
   connection: string;
+  /** rediss:// only: the CA to trust (PEM text or file path). */
+  ca?: string;
   name?: string;
   /** Jobs run at once in this process (default 1; start one process per core). */
   concurrency?: number;
@@ -43,7 +45,7 @@ export interface QueueWorker {
 const KEEP_PACKAGES = 4;
 
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
-  const { url, name } = checkQueueOptions({ connection: o.connection, ...(o.name !== undefined ? { name: o.name } : {}) });
+  const { url, name, ca } = checkQueueOptions({ connection: o.connection, ...(o.name !== undefined ? { name: o.name } : {}), ...(o.ca !== undefined ? { ca: o.ca } : {}) });
   const bull = await loadBullmq();
   const storage = o.storage ?? new FileStorage();
   const runners = new Map<string, Promise<PackageJobRunner>>();
@@ -82,7 +84,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       throw new Error(text);
     }
   }, {
-    connection: connectionOptions(url),
+    connection: connectionOptions(url, ca),
     concurrency: o.concurrency ?? 1,
     ...(o.lockDuration !== undefined ? { lockDuration: o.lockDuration } : {}),
     ...(o.stalledInterval !== undefined ? { stalledInterval: o.stalledInterval } : {}),

@@ -3,7 +3,7 @@
  * and `segcrypt worker` processes from bin/segcrypt.js (the built CLI), each stopped in teardown.
  * Every wait is bounded and says what it waited for.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -53,16 +53,32 @@ export function exitOf(p: ChildProcess, what: string, ms = 20_000): Promise<{ co
 
 export interface RedisServer { url: string; port: number; stop(): Promise<void> }
 
-/** `persistDir`: an append-only file there (a restart on the same port keeps the data); else no persistence. */
-export async function startRedis(t: HasTeardown, o: { password?: string; port?: number; persistDir?: string } = {}): Promise<RedisServer> {
+/**
+ * `persistDir`: an append-only file there (a restart on the same port keeps the data); else no
+ * persistence. `tls`: TLS only (no plain port), with this certificate and key (PEM files).
+ */
+export async function startRedis(t: HasTeardown, o: { password?: string; port?: number; persistDir?: string; tls?: { cert: string; key: string } } = {}): Promise<RedisServer> {
   const port = o.port ?? await freePort();
   const auth = o.password ? ['--requirepass', o.password] : [];
   const persist = o.persistDir ? ['--appendonly', 'yes', '--dir', o.persistDir] : ['--appendonly', 'no'];
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persist, ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const listen = o.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', o.tls.cert, '--tls-key-file', o.tls.key, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const p = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', ...persist, ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = async () => { if (p.exitCode === null && p.signalCode === null) { p.kill('SIGTERM'); await exitOf(p, 'redis-server'); } };
   t.teardown(stop);
   await waitForOutput(p, 'stdout', 'Ready to accept connections', 'redis-server');
-  return { url: `redis://${o.password ? `:${o.password}@` : ''}127.0.0.1:${port}`, port, stop };
+  return { url: `redis${o.tls ? 's' : ''}://${o.password ? `:${o.password}@` : ''}127.0.0.1:${port}`, port, stop };
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl), as PEM files in `dir`. */
+export function makeLoopbackCertificate(dir: string): { cert: string; key: string } {
+  const cert = path.join(dir, 'redis-cert.pem');
+  const key = path.join(dir, 'redis-key.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`openssl req failed (${r.status}): ${r.stderr?.toString().slice(-300)}`);
+  return { cert, key };
 }
 
 export interface WorkerProcess { proc: ChildProcess; stdout: () => string; stderr: () => string }

@@ -15,7 +15,7 @@ import { SegcryptError } from '../../src/errors.js';
 import { SAMPLES } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
 import { hlsFrames } from '../golden/ts-hls-oracle.js';
-import { BIN, exitOf, keyForms, redisDump, requireBuiltCli, startRedis, startWorker, treeDifferences, treeOf, waitForOutput } from './queue-fixtures.js';
+import { BIN, exitOf, keyForms, makeLoopbackCertificate, redisDump, requireBuiltCli, startRedis, startWorker, treeDifferences, treeOf, waitForOutput } from './queue-fixtures.js';
 
 requireBuiltCli();
 
@@ -230,6 +230,24 @@ t.test('a Redis with a password: coordinator and worker authenticate from the UR
   w.proc.kill('SIGTERM');
   t.equal((await exitOf(w.proc, 'worker')).code, 0);
   t.notMatch(w.stderr() + w.stdout(), 'pw-s3cret', 'no password in the worker output');
+});
+
+t.test('a Redis over TLS only (rediss://, a self-signed certificate): coordinator and worker trust it through its CA and the package is byte-identical; without the CA the coordinator refuses to connect', async (t) => {
+  const dir = scratchDir(t, 'segcrypt-queue-');
+  const tls = makeLoopbackCertificate(dir);
+  const redis = await startRedis(t, { tls });
+  t.match(redis.url, /^rediss:/);
+  const w = await startWorker(t, redis.url, ['--queue', 'tls', '--redis-ca', tls.cert, '--quiet', ...KEY_ARGS]);
+  const c = CASES[0]!;
+  await encryptPackage(path.join(SAMPLES, c.dir), path.join(dir, 'local'), { ...c.options, keys: keys() });
+  await encryptPackage(path.join(SAMPLES, c.dir), path.join(dir, 'queued'), { ...c.options, keys: keys(), queue: { connection: redis.url, name: 'tls', ca: readFileSync(tls.cert, 'utf8') } });
+  t.same(treeDifferences(path.join(dir, 'local'), path.join(dir, 'queued')), [], 'byte-identical');
+  const err = await encryptPackage(path.join(SAMPLES, c.dir), path.join(dir, 'untrusted'), { ...c.options, keys: keys(), queue: { connection: redis.url, name: 'tls' } }).then(() => undefined, (e: unknown) => e) as SegcryptError;
+  t.equal(err?.code, 'ERR_QUEUE_CONNECT', 'the default roots do not trust the self-signed certificate');
+  t.match(err?.message, /SELF_SIGNED|self.signed|certificate/i, `the reason is the certificate (${err?.message})`);
+  t.notOk(existsSync(path.join(dir, 'untrusted')), 'no output folder');
+  w.proc.kill('SIGTERM');
+  t.equal((await exitOf(w.proc, 'worker')).code, 0);
 });
 
 t.test('queued HLS TS SAMPLE-AES with no --iv: the coordinator fixes the package IV, so segments from any worker match the playlist (ffmpeg decodes the clear frames)', async (t) => {
