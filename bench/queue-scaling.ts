@@ -21,7 +21,7 @@ export const QUEUE_ROW_IDS = ['segcrypt-queue-dash-workers1', 'segcrypt-queue-da
 /** CPU seconds per job of each party, and what they imply. */
 export interface QueueCpu {
   jobs: number;
-  /** Worker CPU per job, 1-worker rounds (encryption included). */
+  /** Worker CPU per job, 1-worker rounds (encryption included). Coordinator CPU includes node start and module loading (once per package). */
   workerMsPerJob: number;
   redisMsPerJob: number;
   coordinatorMsPerJob: number;
@@ -34,9 +34,10 @@ export interface QueueCpu {
   /** Cores kept busy by the 1-worker run: all its CPU / its wall time (wall time is inflated by other tenants' load). */
   busyCores1: number;
   /**
-   * What a quiet 2-core machine allows, from CPU times alone: 1 worker takes at least its main
-   * thread's time per job, 2 workers at least half of the CPU the jobs cost (workers' and
-   * redis-server's): min(2, 2 x main / (workers + redis)).
+   * What a quiet 2-core machine gives, from CPU times alone. A worker with concurrency 1 runs one
+   * job at a time, each step (fetch, read, encrypt, write, complete) waiting on the one before:
+   * its phase takes at least its CPU plus redis-server's. Two workers need at least half of what
+   * they and redis-server spend together: min(2, 2 x (W1 + R1) / (W2 + R2)).
    */
   expectedRatio2: number;
   /** Load average (1 min) before and after. */
@@ -123,6 +124,7 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const url = `redis://127.0.0.1:${port}`;
   const cpu1 = { workers: [] as number[], main: [] as number[], redis: [] as number[], coordinator: [] as number[], wall: [] as number[] };
+  const cpu2 = { workers: [] as number[], redis: [] as number[] };
   const local: number[] = [];
   const ends1: number[] = [];
   const ends2: number[] = [];
@@ -172,7 +174,7 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
           wall[n] = phase;
           (n === 1 ? ends1 : ends2).push(c.wallMs);
           jobs = done;
-          if (n === 1) { cpu1.workers.push(workerMs); cpu1.main.push(mainMs); cpu1.redis.push(redisMs); cpu1.coordinator.push(c.cpuMs); cpu1.wall.push(phase); }
+          if (n === 1) { cpu1.workers.push(workerMs); cpu1.main.push(mainMs); cpu1.redis.push(redisMs); cpu1.coordinator.push(c.cpuMs); cpu1.wall.push(phase); } else { cpu2.workers.push(workerMs); cpu2.redis.push(redisMs); }
           o.log(`queue round ${round + 1}/${o.rounds}: ${n} worker(s): workers' phase ${(phase / 1000).toFixed(3)} s, coordinator end to end ${(c.wallMs / 1000).toFixed(3)} s, ${done} jobs; CPU workers ${workerMs} ms, redis ${redisMs} ms, coordinator ${c.cpuMs.toFixed(0)} ms; local --pool 0 CPU ${l.cpuMs.toFixed(0)} ms; load ${loadavg()[0]!.toFixed(1)}`);
         } finally {
           for (const w of workers) w.kill('SIGTERM');
@@ -185,14 +187,14 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
     redis.kill('SIGTERM');
   }
   for (const r of rows) if (r.status === 'ok' && r.wallMs.length) { r.medianMs = median(r.wallMs); r.mbPerS = o.dash.bytes / 1e6 / (r.medianMs / 1000); }
-  if (!jobs || !cpu1.workers.length) return { rows, pairs, note: 'no CPU measured' };
+  if (!jobs || !cpu1.workers.length || !cpu2.workers.length) return { rows, pairs, note: 'no CPU measured' };
   const per = (xs: number[]) => median(xs) / jobs;
   const total1 = median(cpu1.workers) + median(cpu1.redis) + median(cpu1.coordinator);
   const busyCores1 = total1 / median(cpu1.wall);
   const cpu: QueueCpu = {
     jobs, workerMsPerJob: per(cpu1.workers), redisMsPerJob: per(cpu1.redis), coordinatorMsPerJob: per(cpu1.coordinator),
     workerMainMsPerJob: per(cpu1.main), localMsPerJob: median(local) / jobs, overheadMsPerJob: (total1 - median(local)) / jobs,
-    busyCores1, expectedRatio2: Math.min(2, (2 * median(cpu1.main)) / (median(cpu1.workers) + median(cpu1.redis))), load: [load0, loadavg()[0]!],
+    busyCores1, expectedRatio2: Math.min(2, (2 * (median(cpu1.workers) + median(cpu1.redis))) / (median(cpu2.workers) + median(cpu2.redis))), load: [load0, loadavg()[0]!],
   };
   return { rows, cpu, pairs, ...(ends1.length && ends2.length ? { endToEndMs: [median(ends1), median(ends2)] as [number, number] } : {}) };
 }
@@ -205,7 +207,7 @@ export function queueScalingText(q: QueueScaling): string[] {
   return [
     `- ${c.jobs} jobs (one per file). CPU per job, 1 worker: worker ${f(c.workerMsPerJob)} ms (encryption included; main thread ${f(c.workerMainMsPerJob)} ms, the rest file I/O threads), redis-server ${f(c.redisMsPerJob)} ms, coordinator ${f(c.coordinatorMsPerJob)} ms; the same package in one local thread: ${f(c.localMsPerJob)} ms per file.`,
     `- Queue overhead per job (workers + redis + coordinator - local): ${f(c.overheadMsPerJob)} ms of CPU.`,
-    `- From CPU times alone (load-independent): 1 worker needs at least its main thread's time, 2 workers at least half of the workers' and redis-server's CPU, so on 2 quiet cores 2 workers reach about ${f(c.expectedRatio2)}x of 1 worker (min(2, 2 x main / (workers + redis))). The 1-worker phase kept ${f(c.busyCores1)} cores busy here.`,
+    `- From CPU times alone (load-independent): 1 worker (one job at a time, each step waiting on the one before) needs at least its CPU plus redis-server's, 2 workers at least half of theirs and redis-server's, so on 2 quiet cores 2 workers reach about ${f(c.expectedRatio2)}x of 1 worker (min(2, 2 x (W1 + R1) / (W2 + R2))). The 1-worker phase kept ${f(c.busyCores1)} cores busy here.`,
     `- 1-over-2 workers' phase ratio per interleaved round: ${q.pairs.map((p) => `${f(p)}x`).join(', ') || 'none'} (median ${q.pairs.length ? f(median(q.pairs)) : '-'}x); load average ${f(c.load[0])} before, ${f(c.load[1])} after.`,
     ...(q.endToEndMs ? [`- \`segcrypt package --queue\` end to end (node start, planning, enqueueing, manifests included): ${(q.endToEndMs[0] / 1000).toFixed(2)} s with 1 worker, ${(q.endToEndMs[1] / 1000).toFixed(2)} s with 2 (${f(q.endToEndMs[0] / q.endToEndMs[1])}x).`] : []),
   ];
