@@ -5,7 +5,8 @@
  * round), takes the median wall time and the largest peak RSS, measures the per-segment API in
  * process, evaluates issue 8's targets, and writes bench/results/latest.{md,json,svg}. --quick uses
  * tiny inputs, one run each, writes under bench/.cache/quick-results/ and asserts correctness of
- * every output it made (exit 1 on a failed job or check), never a timing. --update-readme rewrites
+ * every output it made (exit 1 on a failed job or check), never a timing. --only writes under
+ * bench/.cache/only-results/ (a partial run never replaces bench/results/). --update-readme rewrites
  * the numbers between README.md's bench markers (a full run only).
  */
 import { spawnSync } from 'node:child_process';
@@ -174,13 +175,14 @@ async function main(): Promise<number> {
     ...(queue ? { queue } : {}),
   };
 
-  const resultsDir = args.quick ? join(repo, 'bench', '.cache', 'quick-results') : join(repo, 'bench', 'results');
+  // A partial run (--only) never replaces the full run's results.
+  const resultsDir = args.quick ? join(repo, 'bench', '.cache', 'quick-results') : args.only ? join(repo, 'bench', '.cache', 'only-results') : join(repo, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(resultsDir, 'latest.svg'), toSvg(result));
   writeFileSync(join(resultsDir, 'latest.md'), toMarkdown(result, 'latest.svg'));
   process.stdout.write(toConsole(result) + `\n\nwritten: ${rel(resultsDir)}/latest.{md,json,svg}\n`);
-  if (args.updateReadme && !args.quick) {
+  if (args.updateReadme && !args.quick && !args.only) {
     log(updateReadme(join(repo, 'README.md'), result) ? 'README.md: Performance numbers updated' : 'README.md: no bench markers, not updated');
   }
 
