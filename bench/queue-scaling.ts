@@ -27,11 +27,11 @@ export interface QueueCpu {
   coordinatorMsPerJob: number;
   /** The same package encrypted locally in one thread (`package --pool 0`): CPU per file. */
   localMsPerJob: number;
-  /** What the queue adds per job: (workers + redis + coordinator - local) / jobs. */
+  /** What the queue adds per job: (workers + redis + coordinator - local) / jobs; the coordinator's part is mostly once per package (node start, module loading). */
   overheadMsPerJob: number;
   /** Of the worker's CPU, its main thread's (the JavaScript: jobs, boxes, cipher calls); the rest is libuv's file I/O threads. */
   workerMainMsPerJob: number;
-  /** Cores kept busy by the 1-worker run: all its CPU / its wall time (wall time is inflated by other tenants' load). */
+  /** Cores kept busy in the 1-worker phase: worker and redis-server CPU / the phase's wall time (inflated by other tenants' load). */
   busyCores1: number;
   /**
    * What a quiet 2-core machine gives, from CPU times alone. A worker with concurrency 1 runs one
@@ -190,7 +190,7 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
   if (!jobs || !cpu1.workers.length || !cpu2.workers.length) return { rows, pairs, note: 'no CPU measured' };
   const per = (xs: number[]) => median(xs) / jobs;
   const total1 = median(cpu1.workers) + median(cpu1.redis) + median(cpu1.coordinator);
-  const busyCores1 = total1 / median(cpu1.wall);
+  const busyCores1 = (median(cpu1.workers) + median(cpu1.redis)) / median(cpu1.wall);
   const cpu: QueueCpu = {
     jobs, workerMsPerJob: per(cpu1.workers), redisMsPerJob: per(cpu1.redis), coordinatorMsPerJob: per(cpu1.coordinator),
     workerMainMsPerJob: per(cpu1.main), localMsPerJob: median(local) / jobs, overheadMsPerJob: (total1 - median(local)) / jobs,
@@ -206,7 +206,7 @@ export function queueScalingText(q: QueueScaling): string[] {
   const f = (x: number) => x.toFixed(2);
   return [
     `- ${c.jobs} jobs (one per file). CPU per job, 1 worker: worker ${f(c.workerMsPerJob)} ms (encryption included; main thread ${f(c.workerMainMsPerJob)} ms, the rest file I/O threads), redis-server ${f(c.redisMsPerJob)} ms, coordinator ${f(c.coordinatorMsPerJob)} ms; the same package in one local thread: ${f(c.localMsPerJob)} ms per file.`,
-    `- Queue overhead per job (workers + redis + coordinator - local): ${f(c.overheadMsPerJob)} ms of CPU.`,
+    `- Queue overhead (workers + redis + coordinator - local): ${f(c.overheadMsPerJob * c.jobs)} ms of CPU per package, ${f(c.overheadMsPerJob)} ms per job (the coordinator's part is mostly once per package: node start, loading bullmq).`,
     `- From CPU times alone (load-independent): 1 worker (one job at a time, each step waiting on the one before) needs at least its CPU plus redis-server's, 2 workers at least half of theirs and redis-server's, so on 2 quiet cores 2 workers reach about ${f(c.expectedRatio2)}x of 1 worker (min(2, 2 x (W1 + R1) / (W2 + R2))). The 1-worker phase kept ${f(c.busyCores1)} cores busy here.`,
     `- 1-over-2 workers' phase ratio per interleaved round: ${q.pairs.map((p) => `${f(p)}x`).join(', ') || 'none'} (median ${q.pairs.length ? f(median(q.pairs)) : '-'}x); load average ${f(c.load[0])} before, ${f(c.load[1])} after.`,
     ...(q.endToEndMs ? [`- \`segcrypt package --queue\` end to end (node start, planning, enqueueing, manifests included): ${(q.endToEndMs[0] / 1000).toFixed(2)} s with 1 worker, ${(q.endToEndMs[1] / 1000).toFixed(2)} s with 2 (${f(q.endToEndMs[0] / q.endToEndMs[1])}x).`] : []),

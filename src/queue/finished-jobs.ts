@@ -11,7 +11,8 @@ import type { Job, Queue } from 'bullmq';
 import type { JobPlace, SegmentJob, SegmentJobResult } from '../api/package-jobs.js';
 import type { PackageJobData, SegmentJobData } from './job-data.js';
 
-export const POLL_MS = 200;
+/** How often the parent's state is read: a poll survives reconnects that event streams may miss; short, as the package's end waits on it. */
+export const POLL_MS = 50;
 /** Longest wait for jobs still running on workers (after a failure, or left by an earlier run). */
 export const SETTLE_MS = 60_000;
 
@@ -44,8 +45,10 @@ export async function takeFinished(jobs: SegmentJob[], ids: string[], place: Job
   const deadline = Date.now() + SETTLE_MS;
   // An earlier coordinator's parent: removed alone, its finished children stay for this run.
   await (await parents.getJob(packageId))?.remove({ removeChildren: false }).catch(() => undefined);
+  // One round trip's worth of waiting for all the look-ups (ioredis pipelines concurrent commands).
+  const olds = await Promise.all(ids.map((id) => segments.getJob(id)));
   for (const [i, j] of jobs.entries()) {
-    const old = await segments.getJob(ids[i]!);
+    const old = olds[i];
     const state = await settledState(old, deadline);
     if (!old || state === undefined) continue;
     const staged = await stat(path.join(place.out, j.path)).then((s) => s.isFile(), () => false);
@@ -65,8 +68,7 @@ export async function withdrawKeepingFinished(packageId: string, ids: string[], 
   try {
     for (;;) {
       let active = 0;
-      for (const id of ids) {
-        const job = await segments.getJob(id);
+      for (const job of await Promise.all(ids.map((id) => segments.getJob(id)))) {
         if (!job) continue;
         const state = await job.getState();
         if (state === 'active') { active++; continue; }
@@ -84,5 +86,5 @@ export async function withdrawKeepingFinished(packageId: string, ids: string[], 
 /** Every job of a finished package off the queue: the parent with its children, and the jobs taken over from an earlier run. */
 export async function removeAll(parent: Job | undefined, ids: string[], segments: Queue<SegmentJobData>): Promise<void> {
   await parent?.remove({ removeChildren: true }).catch(() => undefined);
-  for (const id of ids) await (await segments.getJob(id))?.remove().catch(() => undefined);
+  await Promise.all(ids.map(async (id) => (await segments.getJob(id))?.remove().catch(() => undefined)));
 }
