@@ -29,11 +29,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once `text` shows up in the stream, rejects after `ms` (or when the process exits first). */
-export function waitForOutput(p: ChildProcess, stream: 'stdout' | 'stderr', text: string | RegExp, what: string, ms = 20_000): Promise<string> {
+/**
+ * Resolves once `text` shows up in the stream, rejects after `ms` (or when the process exits first).
+ * `prior`: what the stream printed before this call (a process's output so far), searched too.
+ */
+export function waitForOutput(p: ChildProcess, stream: 'stdout' | 'stderr', text: string | RegExp, what: string, ms = 20_000, prior = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    let seen = '';
+    let seen = prior;
     const found = () => (typeof text === 'string' ? seen.includes(text) : text.test(seen));
+    if (found()) { resolve(seen); return; }
     const done = (e?: Error) => { clearTimeout(timer); p[stream]!.off('data', onData); p.off('exit', onExit); if (e) reject(e); else resolve(seen); };
     const onData = (d: Buffer) => { seen += d.toString(); if (found()) done(); };
     const onExit = (code: number | null) => done(new Error(`${what}: the process exited (${code}) before printing ${String(text)}; it printed: ${seen.slice(-500)}`));

@@ -111,7 +111,7 @@ t.test('a worker killed with SIGKILL while holding a job: another worker takes i
   t.equal((await exitOf(b.proc, 'worker')).code, 0);
 });
 
-t.test('a corrupt segment fails the package with the typed error naming the file; the same command run again resumes: the finished segments are not encrypted again, the result is byte-identical', async (t) => {
+t.test('a corrupt segment fails the package with the typed error naming the file; the same command run again resumes: the finished segments are not encrypted again, the result (with the IV the first run chose) is byte-identical', async (t) => {
   const redis = await startRedis(t);
   const dir = scratchDir(t, 'segcrypt-queue-');
   const input = path.join(dir, 'in');
@@ -121,7 +121,8 @@ t.test('a corrupt segment fails the package with the typed error naming the file
   const fd = openSync(bad, 'r+');
   writeSync(fd, Buffer.from([0x7f, 0xff, 0xff, 0xff, 0x6d, 0x6f, 0x6f, 0x66]), 0, 8, 0);
   closeSync(fd);
-  const opts = { ...CASES[0]!.options, keys: keys(), queue: { connection: redis.url, name: 'bad' } };
+  // No --iv: the coordinator picks the package's base IV, and the re-run must pick the same one.
+  const opts = { scheme: 'cenc' as const, keys: keys(), queue: { connection: redis.url, name: 'bad' } };
   const local = await encryptPackage(input, path.join(dir, 'local'), { ...CASES[0]!.options, keys: keys() }).then(() => undefined, (e: unknown) => e);
   t.ok(local instanceof SegcryptError, 'the local run fails too (the oracle)');
   const w = await startWorker(t, redis.url, ['--queue', 'bad', ...KEY_ARGS]);
@@ -149,9 +150,11 @@ t.test('a corrupt segment fails the package with the typed error naming the file
   t.match(w.stderr(), /ERR_\w+: chunk-stream0-00002\.m4s/, 'the worker logged the failure');
   const doneFirst = (w.stdout().match(/^done /gm) ?? []).length;
 
-  // The segment repaired, the same call again.
+  // The segment repaired, the same call again; the oracle is the local run with the IV the first run chose (kept beside its files).
   cpSync(path.join(SAMPLES, 'dash', 'chunk-stream0-00002.m4s'), bad);
-  await encryptPackage(input, path.join(dir, 'local'), { ...CASES[0]!.options, keys: keys() });
+  const chosen = (JSON.parse(readFileSync(path.join(stagingDir, '.segcrypt-run.json'), 'utf8')) as { iv: string }).iv;
+  t.match(chosen, /^[0-9a-f]{16}$/, 'the first run kept its random 8-byte base IV in the staging folder');
+  await encryptPackage(input, path.join(dir, 'local'), { scheme: 'cenc', iv: Buffer.from(chosen, 'hex'), keys: keys() });
   await encryptPackage(input, out, opts);
   t.same(treeDifferences(path.join(dir, 'local'), out), [], 'every file byte-identical to the local run');
   const doneAgain = (w.stdout().match(/^done /gm) ?? []).length - doneFirst;
@@ -212,7 +215,8 @@ t.test('a coordinator interrupted (SIGINT) while its jobs wait: its temp folder 
   t.equal((await exitOf(p, 'interrupted coordinator')).code, 130, 'the coordinator exits 130');
   t.same(readdirSync(dir), [], 'its temp folder is gone');
   const w = await startWorker(t, redis.url, ['--queue', 'gone', '--quiet', ...KEY_ARGS]);
-  await waitForOutput(w.proc, 'stderr', /(ERR_OUTPUT_GONE[^\n]*\n[^]*){9}/, 'the worker fails the 9 abandoned jobs');
+  // From the worker's first line: it may take jobs before it says it is ready.
+  await waitForOutput(w.proc, 'stderr', /(ERR_OUTPUT_GONE[^\n]*\n[^]*){9}/, 'the worker fails the 9 abandoned jobs', 20_000, w.stderr());
   t.notMatch(w.stderr(), /attempt 2/, 'no retries');
   t.same(readdirSync(dir), [], 'no folder brought back');
   w.proc.kill('SIGTERM');
