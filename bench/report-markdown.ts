@@ -1,9 +1,10 @@
 /** The bench result as markdown (bench/results/latest.md) and as the table printed to the terminal. */
+import { queueScalingText } from './queue-scaling.js';
 import type { BenchResult, RowResult } from './results-model.js';
 
 const MB = 1e6;
 const GROUP_TITLE: Record<string, string> = {
-  ceiling: 'Ceilings', peer: 'Peers', segcrypt: 'segcrypt', scaling: 'segcrypt package (pool scaling)', memory: 'segcrypt memory ladder',
+  ceiling: 'Ceilings', peer: 'Peers', segcrypt: 'segcrypt', scaling: 'segcrypt package (pool and queue-worker scaling)', memory: 'segcrypt memory ladder',
 };
 
 function cells(r: RowResult): string[] {
@@ -46,6 +47,7 @@ export function toMarkdown(res: BenchResult, chartFile: string | null): string {
     out.push(...table(['workers', 'concurrent', 'calls', 'segment MB', 'p50 ms', 'p99 ms', 'MB/s'], res.latency.rows.map((l) => [
       l.pool ? String(l.pool) : 'in thread', String(l.concurrency), String(l.calls), (l.segmentBytes / MB).toFixed(2), l.p50Ms.toFixed(2), l.p99Ms.toFixed(2), l.mbPerS.toFixed(0)])), '');
   } else out.push(`not available: ${res.latency.note ?? 'not run'}`, '');
+  if (res.queue) out.push('## Queue: 1 vs 2 workers (CPU per job)', '', ...queueScalingText(res.queue), '');
   out.push('## Targets (issue 8)', '', 'Met or missed on the medians; "fastest runs" is the same ratio over each side\'s fastest run.', '',
     ...table(['target', 'threshold', 'measured (median)', 'fastest runs', 'result', 'how'], res.targets.map((t) => [
       t.target, t.threshold, t.shown, t.fastest ?? '', t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**', t.how])), '');
@@ -79,5 +81,6 @@ export function toConsole(res: BenchResult): string {
     lines.push(`${t.met === null ? 'n/a   ' : t.met ? 'MET   ' : 'MISSED'}  ${t.target}: ${t.shown} (target ${t.threshold})`);
   }
   for (const c of res.checks) lines.push(`${c.ok ? 'check ok    ' : 'CHECK FAILED'}  ${c.name}: ${c.detail}`);
+  if (res.queue) lines.push('', 'queue, 1 vs 2 workers:', ...queueScalingText(res.queue));
   return lines.join('\n');
 }

@@ -5,7 +5,8 @@
  * round), takes the median wall time and the largest peak RSS, measures the per-segment API in
  * process, evaluates issue 8's targets, and writes bench/results/latest.{md,json,svg}. --quick uses
  * tiny inputs, one run each, writes under bench/.cache/quick-results/ and asserts correctness of
- * every output it made (exit 1 on a failed job or check), never a timing. --update-readme rewrites
+ * every output it made (exit 1 on a failed job or check), never a timing. --only writes under
+ * bench/.cache/only-results/ (a partial run never replaces bench/results/). --update-readme rewrites
  * the numbers between README.md's bench markers (a full run only).
  */
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import { toSvg } from './report-chart.js';
 import { updateReadme } from './readme-section.js';
 import type { BenchResult, RowResult } from './results-model.js';
 import { loadSegmentApi, measureSegmentLatency, type LatencyRow } from './segment-latency.js';
+import { measureQueueScaling, QUEUE_ROW_IDS, type QueueScaling } from './queue-scaling.js';
 import { comparisonRatios, evaluateTargets } from './targets.js';
 
 /** In the calling thread once, then a pool of 2 (this machine's cores) under 1, 2 and 4 concurrent callers. */
@@ -131,6 +133,15 @@ async function main(): Promise<number> {
     }
   }
 
+  // The queue rows need a redis-server and worker processes around the timed run: measured apart, rounds interleaved.
+  let queue: QueueScaling | undefined;
+  if (!args.only || QUEUE_ROW_IDS.some((id) => id.includes(args.only!))) {
+    if (segcryptCommands().has('package')) {
+      queue = await measureQueueScaling({ repo, dash: inputs.dash, rounds: args.runs, outDir, log });
+      for (const r of queue.rows) rows.set(r.id, r);
+    }
+  }
+
   let latency: { rows: LatencyRow[]; note?: string } = { rows: [], note: 'skipped (--no-latency)' };
   let apiSample: Awaited<ReturnType<typeof measureSegmentLatency>>['sample'] | undefined;
   if (args.latency) {
@@ -161,15 +172,17 @@ async function main(): Promise<number> {
       ...inputs.ladder.map((l, i) => [`ladder${i}`, l]),
     ] as [string, { path: string; bytes: number }][]).map(([k, v]) => [k, { path: rel(v.path), bytes: v.bytes }])),
     rows: rowList, latency, ratios: comparisonRatios(rowList), targets: evaluateTargets(rowList, latency.rows), checks,
+    ...(queue ? { queue } : {}),
   };
 
-  const resultsDir = args.quick ? join(repo, 'bench', '.cache', 'quick-results') : join(repo, 'bench', 'results');
+  // A partial run (--only) never replaces the full run's results.
+  const resultsDir = args.quick ? join(repo, 'bench', '.cache', 'quick-results') : args.only ? join(repo, 'bench', '.cache', 'only-results') : join(repo, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(resultsDir, 'latest.svg'), toSvg(result));
   writeFileSync(join(resultsDir, 'latest.md'), toMarkdown(result, 'latest.svg'));
   process.stdout.write(toConsole(result) + `\n\nwritten: ${rel(resultsDir)}/latest.{md,json,svg}\n`);
-  if (args.updateReadme && !args.quick) {
+  if (args.updateReadme && !args.quick && !args.only) {
     log(updateReadme(join(repo, 'README.md'), result) ? 'README.md: Performance numbers updated' : 'README.md: no bench markers, not updated');
   }
 

@@ -13,6 +13,8 @@ export class SegcryptError extends Error {
   readonly category: ErrorCategory;
   /** Where the problem is: a box path + offset, packet index, XML element, option name... */
   readonly where?: string;
+  /** A queued package that failed with files done: the staging folder the same command resumes from. */
+  resumeFrom?: string;
 
   constructor(code: string, message: string, options: { category?: ErrorCategory; where?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path, { posix } from 'node:path';
-import { MediaError, UsageError } from '../errors.js';
+import { MediaError, SegcryptError, UsageError } from '../errors.js';
 import { keyForTrack, type ContentKey, type KeyPeriod, type KeyProvider, type KeyRequest, type KeySet, type TrackType } from '../keys/content-key.js';
 import { checkKeyPeriod, keyPeriodOf, mergeKeySets, periodIdOf, periodIndexAt } from '../keys/key-period.js';
 import { parseInit, segmentDecodeTime } from '../isobmff/index.js';
@@ -25,6 +25,7 @@ import { listFiles, refuseNonEmpty, writeOut } from './encrypt-package-files.js'
 import { planSegmentJobs, type JobPlan, type PlanInputs } from './package-job-plan.js';
 import { namingFile, PackageJobRunner, type KeyReference, type SegmentJob, type SegmentJobResult } from './package-jobs.js';
 import { FileStorage, type PackageStorage } from './package-storage.js';
+import { openStaging, saveChoices, stagedFiles, stagingPath } from './package-staging.js';
 import type { EncryptOptions } from './types.js';
 import { checkQueueOptions, type PackageQueueOptions } from '../queue/queue-options.js';
 import { trackTempPath, untrackTempPath } from './atomic-output.js';
@@ -105,30 +106,34 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     throw new UsageError('ERR_CLEAR_LEAD', 'clearLead is supported for fMP4 packages only, not for MPEG-TS HLS', { where: 'clearLead' });
   }
   const rotation = rotationOf(options, jobs, path.basename(src));
-  if (rotation && options.queue) {
-    throw new UsageError('ERR_QUEUE_OPTIONS', 'key rotation (keyPeriod) is not supported through the queue yet: workers resolve one key set per package', { where: 'queue' });
-  }
   const { keys, keyRef } = await resolveKeys(options, path.basename(src), jobs, rotation ? keyPeriodOf(undefined, 0) : undefined);
   if (options.scheme === 'aes-128' && options.keyUri === undefined && !keys.drm.some((d) => isHlsAes128SystemId(d.systemId) && (d.uriExtXKey || d.hlsSignalingDataMedia))) {
     throw new UsageError('ERR_KEY_URI_REQUIRED', 'HLS AES-128 needs keyUri (the URI players fetch the key from; segcrypt never writes the key into the package), or a key server that returns one', { where: 'keyUri' });
   }
-  const tmp = path.join(path.dirname(dst), `.${path.basename(dst)}.tmp-${randomBytes(6).toString('hex')}`);
-  await mkdir(tmp, { recursive: true });
+  // Queued: a staging folder named by the plan, kept after a failure so that a re-run resumes there.
+  const tmp = options.queue
+    ? stagingPath(dst, [src, dst, bytesShapingOptions(options), keyRef])
+    : path.join(path.dirname(dst), `.${path.basename(dst)}.tmp-${randomBytes(6).toString('hex')}`);
+  const choices = options.queue ? await openStaging(tmp) : (await mkdir(tmp, { recursive: true }), undefined);
   trackTempPath(tmp);
   try {
     const total = files.length;
     let done = 0;
     const tick = () => options.onProgress?.(++done, total);
     const work = new PackageWork(src, tmp, options, keys, texts);
+    if (choices?.sampleAesIv) work.sampleAesIv = Buffer.from(choices.sampleAesIv, 'hex');
     if (hls) work.described = hls.described;
     if (rotation) { work.rotation = rotation; await work.prepareRotation(jobs); }
     const storage = new FileStorage();
-    const queueIv = options.queue ? fixedQueueIv(options, keys) : undefined;
+    const queueIv = choices ? (choices.iv ? Buffer.from(choices.iv, 'hex') : fixedQueueIv(options, keys)) : undefined;
     const plan = await planSegmentJobs(jobs, work.planInputs(storage, queueIv));
     work.absorbPlan(plan);
     if (options.queue) {
+      await saveChoices(tmp, { ...(queueIv ? { iv: queueIv.toString('hex') } : {}), sampleAesIv: work.sampleAesIv.toString('hex') });
       const { runPlanOnQueue } = await import('../queue/index.js');
-      const results = await runPlanOnQueue(plan, { src, out: tmp }, options.queue, keyRef, (n) => { for (let i = 0; i < n; i++) tick(); });
+      const packageRef = rotation ? { ...keyRef, kids: work.keys.keys.map((k) => k.kid.toString('hex')) } : keyRef;
+      const results = await runPlanOnQueue(plan, { src, out: tmp }, options.queue, packageRef, (n) => { for (let i = 0; i < n; i++) tick(); }, rotation ? (j) => work.jobKeyReference(j, keyRef) : undefined)
+        .catch(async (e: unknown) => { throw await resumable(e, tmp, new Set(jobs.map((j) => j.path))); });
       work.absorbResults(plan, results);
     } else {
       const mediaBytes = (await Promise.all(jobs.map((j) => stat(path.join(src, j.path))))).reduce((n, st) => n + st.size, 0);
@@ -166,10 +171,27 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
       signaling: encryptSignaling({ scheme: options.scheme, keys: work.signalKeys(), trackTypes: trackTypes.length ? trackTypes : ['video'], ...optionalSignaling(options) }),
     };
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
     untrackTempPath(tmp);
+    if (!(e instanceof SegcryptError && e.resumeFrom === tmp)) await rm(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * A queued run that failed with files finished: they stay in the staging folder (and their jobs
+ * in Redis), and the error says so: the same command resumes, removing the folder starts over.
+ */
+async function resumable(e: unknown, staging: string, jobFiles: Set<string>): Promise<unknown> {
+  const kept = await stagedFiles(staging, jobFiles);
+  if (!(e instanceof SegcryptError) || kept === 0) return e;
+  e.message += ` (${kept} of ${jobFiles.size} files are done and kept in ${staging}: run the same command again to resume with only the rest, or remove that folder to start over)`;
+  e.resumeFrom = staging;
+  return e;
+}
+
+/** The options that decide the package's bytes (what a resumed run must share with the first). */
+function bytesShapingOptions(o: PackageOptions): unknown[] {
+  return [o.scheme, o.iv?.toString('hex'), o.ivSize, o.clearLead, o.keyPeriod, o.psshInMoof, o.keyUri, o.clearKeyLicenseUrl, o.contentId];
 }
 
 /** Run `fn`, naming `file` in a typed error's message. */
@@ -193,7 +215,7 @@ class PackageWork {
   readonly boxStarts = new Map<string, Map<number, number>>();
   /** Workers for the segment encryptors: as asked, else by the package's media bytes (small packages stay in-thread). */
   poolSize = 0;
-  private readonly sampleAesIv = randomBytes(16);
+  sampleAesIv = randomBytes(16);
   /** Key rotation: the interval, and the provider to ask for each period (static sets hold their schedule). */
   rotation?: { keyPeriod: number; provider?: KeyProvider; request: Omit<KeyRequest, 'period'> };
   /** Key rotation: each segment's key period index, the KID (hex) it is encrypted with, each init's first period. */
@@ -272,6 +294,24 @@ class PackageWork {
     }
     for (const j of segments) this.segmentKid.set(j.path, this.tsKeyFor(j.playlist, j.path, out.get(j.path)).kid.toString('hex'));
     return out;
+  }
+
+  /**
+   * Key rotation through the queue: the key periods a job needs (a segment's own, and its stream's
+   * first, whose KID goes into tenc) and their KIDs, for the worker to get from its key source.
+   */
+  jobKeyReference(job: SegmentJob, base: KeyReference): KeyReference {
+    if (job.kind === 'copy') return { ...base, kids: [], periods: [] };
+    const indexes = job.kind === 'fmp4-init' ? [this.firstPeriod.get(job.path)]
+      : job.kind === 'fmp4-segment' ? [this.firstPeriod.get(job.init), this.segmentPeriod.get(job.path)]
+        : [this.segmentPeriod.get(job.path)];
+    const hex = (keys: ContentKey[]) => [...new Set(keys.map((k) => k.kid.toString('hex')))];
+    const periods = [...new Set(indexes.filter((i): i is number => i !== undefined))].map((i) => {
+      const period = keyPeriodOf(this.keys, i);
+      return { ...period, kids: hex(this.keys.keys.filter((k) => k.period === period.id)) };
+    });
+    const ids = periods.map((p) => p.id);
+    return { ...base, kids: hex(this.keys.keys.filter((k) => k.period === undefined || ids.includes(k.period))), periods };
   }
 
   /** What planning the jobs needs from the package: keys, the fixed IVs. */

@@ -7,7 +7,8 @@
  */
 import path from 'node:path';
 import { MediaError, SegcryptError, UsageError } from '../errors.js';
-import type { KeyRequest, KeySet, TrackType } from '../keys/content-key.js';
+import type { KeyPeriod, KeyRequest, KeySet, TrackType } from '../keys/content-key.js';
+import { mergeKeySets } from '../keys/key-period.js';
 import type { CencScheme } from '../cenc/index.js';
 import { parseInit } from '../isobmff/index.js';
 import { FragmentPool } from '../pool/index.js';
@@ -42,9 +43,11 @@ export type SegmentJob =
  * How a worker gets a package's keys without them ever travelling: the request the coordinator
  * made (content id, track types, scheme) with the KIDs it got, resolved by the worker's own key
  * source (static keys and CPIX by KID; a SPEKE server returns the same key for the same content
- * id and KID).
+ * id and KID). With key rotation, `periods` names the key periods the job needs, each with the
+ * KIDs the coordinator got for it: the worker asks its key source for each (a SPEKE request per
+ * period with those KIDs; static `@P` keys and CPIX periods hold them all).
  */
-export type KeyReference = KeyRequest & { kids: string[] };
+export type KeyReference = Omit<KeyRequest, 'period'> & { kids: string[]; periods?: (KeyPeriod & { kids: string[] })[] };
 
 /** Where a job reads (`src`) and writes (`out`, the package's temp folder): absolute paths. */
 export interface JobPlace { src: string; out: string }
@@ -67,7 +70,7 @@ export function namingFile(file: string, e: unknown): unknown {
   return e;
 }
 
-interface CachedEncryptor { enc: Promise<SegmentEncryptor>; users: number; lastUse: number }
+interface CachedEncryptor { enc: Promise<SegmentEncryptor>; users: number; lastUse: number; keysVersion: number }
 
 /**
  * Runs jobs with one key set. Encryptors (an init parsed and its protection prepared) are kept
@@ -77,16 +80,24 @@ export class PackageJobRunner {
   private readonly encryptors = new Map<string, CachedEncryptor>();
   private tsPool: FragmentPool | undefined;
   private uses = 0;
+  /** Bumped by addKeys: encryptors made before it get the new keys when next used. */
+  private keysVersion = 0;
 
   constructor(
     readonly storage: PackageStorage,
-    readonly keys: KeySet,
+    public keys: KeySet,
     /** Worker threads of each encryptor (0 = in this thread). */
     readonly poolSize: number,
     /** Encryptors kept idle at most (a worker serving many packages). */
     private readonly keepIdle = 8,
     readonly buffers = new BufferRecycler(2),
   ) {}
+
+  /** Key rotation: another key period's keys (a queue worker gets them as jobs ask for them). */
+  addKeys(more: KeySet): void {
+    this.keys = mergeKeySets(this.keys, more);
+    this.keysVersion++;
+  }
 
   async run(job: SegmentJob, place: JobPlace): Promise<SegmentJobResult> {
     try {
@@ -178,14 +189,16 @@ export class PackageJobRunner {
           throw namingFile(init, e);
         }
       });
-      c = { enc: made, users: 0, lastUse: 0 };
+      c = { enc: made, users: 0, lastUse: 0, keysVersion: this.keysVersion };
       this.encryptors.set(key, c);
       made.catch(() => { if (this.encryptors.get(key) === c) this.encryptors.delete(key); });
     }
     c.users++;
     c.lastUse = ++this.uses;
     try {
-      return await c.enc;
+      const enc = await c.enc;
+      if (c.keysVersion !== this.keysVersion) { enc.addKeys(this.keys); c.keysVersion = this.keysVersion; }
+      return enc;
     } catch (e) {
       c.users--;
       throw e;

@@ -4,6 +4,14 @@ import { reviveError } from '../errors.js';
 import { runFragmentJob, type FragmentJobResult, type MediaJob } from './fragment-job.js';
 
 /**
+ * Node options for the worker threads: none. The worker is compiled JavaScript and needs none of the
+ * parent's module loaders (`--import tsx`, ts-node, an APM hook), which threads inherit by default:
+ * each thread re-ran the loader at start, 0.5-1 CPU-s apiece under tsx (a test file that opened a
+ * pool per case paid it dozens of times: encrypt-package-pool 37 -> 12 CPU-s with this).
+ */
+const WORKER_EXEC_ARGV: string[] = [];
+
+/**
  * Where the compiled worker is: dist/pool/worker.js, found from this module's place. From dist
  * that is dist/pool (this file) or dist/cli (the CLI bundle, which holds this code): '../pool/'
  * serves both. From the sources (tests run src/*.ts through a loader), the built copy in
@@ -27,7 +35,7 @@ export class FragmentPool {
   constructor(size: number) {
     this.size = size;
     if (size > 0) {
-      this.pool = import('piscina').then(({ Piscina }) => new Piscina({ filename: workerPath(), minThreads: size, maxThreads: size, idleTimeout: 1000 }));
+      this.pool = import('piscina').then(({ Piscina }) => new Piscina({ filename: workerPath(), minThreads: size, maxThreads: size, idleTimeout: 1000, execArgv: WORKER_EXEC_ARGV }));
       this.pool.catch(() => undefined); // surfaced by the first run
     }
   }

@@ -3,6 +3,7 @@
  * encrypt it (IVs are not secret) and a reference to the keys; a failure comes back as the
  * typed error's JSON (code, category, message, where) in the job's failedReason.
  */
+import { createHash } from 'node:crypto';
 import { SegcryptError, reviveError, type SerializedError } from '../errors.js';
 import type { JobPlace, KeyReference, SegmentJob } from '../api/package-jobs.js';
 
@@ -42,7 +43,13 @@ export function errorFromFailure(reason: string | undefined, file: string): Erro
   return new SegcryptError('ERR_QUEUE_JOB_FAILED', `${file}: the queue job failed: ${String(reason ?? 'no reason given').slice(0, 300)}`, { category: 'internal', where: file });
 }
 
-/** BullMQ job ids may not contain ':'; the path is kept readable. */
-export function segmentJobId(packageId: string, file: string): string {
-  return `${packageId}.${encodeURIComponent(file)}`;
+/**
+ * A segment job's id: the same for the same package plan (`packageId`), the same job (file,
+ * IVs, stream) and the same input bytes as far as size and modification time tell (`input`), so
+ * that a re-run finds the jobs an earlier run finished. BullMQ job ids may not contain ':'; the
+ * path is kept readable.
+ */
+export function segmentJobId(packageId: string, job: SegmentJob, input: string): string {
+  const digest = createHash('sha256').update(JSON.stringify([job, input])).digest('hex').slice(0, 16);
+  return `${packageId}.${digest}.${encodeURIComponent(job.path)}`;
 }

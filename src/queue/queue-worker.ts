@@ -4,17 +4,20 @@
  * key source, looked up by the job's reference; bad media and bad options fail the job at once
  * (retrying cannot help), anything else is retried by BullMQ up to the job's attempts.
  */
-import { KeyError, SegcryptError } from '../errors.js';
+import { SegcryptError } from '../errors.js';
 import type { KeyProvider, KeySet } from '../keys/content-key.js';
 import { PackageJobRunner, type KeyReference, type SegmentJobResult } from '../api/package-jobs.js';
 import { FileStorage, type PackageStorage } from '../api/package-storage.js';
 import { loadBullmq } from './bullmq-loader.js';
+import { checkKids, PeriodKeys } from './period-keys.js';
 import { failureText, JOB_DATA_VERSION, type SegmentJobData } from './job-data.js';
 import { checkQueueOptions, connectionOptions } from './queue-options.js';
 
 export interface QueueWorkerOptions {
   /** Redis URL, as for the coordinator. */
   connection: string;
+  /** rediss:// only: the CA to trust (PEM text or file path). */
+  ca?: string;
   name?: string;
   /** Jobs run at once in this process (default 1; start one process per core). */
   concurrency?: number;
@@ -42,15 +45,16 @@ export interface QueueWorker {
 const KEEP_PACKAGES = 4;
 
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
-  const { url, name } = checkQueueOptions({ connection: o.connection, ...(o.name !== undefined ? { name: o.name } : {}) });
+  const { url, name, ca } = checkQueueOptions({ connection: o.connection, ...(o.name !== undefined ? { name: o.name } : {}), ...(o.ca !== undefined ? { ca: o.ca } : {}) });
   const bull = await loadBullmq();
   const storage = o.storage ?? new FileStorage();
   const runners = new Map<string, Promise<PackageJobRunner>>();
   const runnerFor = (ref: KeyReference): Promise<PackageJobRunner> => {
-    const id = JSON.stringify(ref);
+    // Rotation: one runner per package request, each key period's keys added as jobs need them.
+    const id = JSON.stringify(ref.periods ? { ...ref, kids: undefined, periods: undefined } : ref);
     let r = runners.get(id);
     if (!r) {
-      r = resolveKeys(o.keys, ref).then((keys) => new PackageJobRunner(storage, keys, o.poolSize ?? 0));
+      r = (ref.periods ? Promise.resolve({ keys: [], drm: [] }) : resolveKeys(o.keys, ref)).then((keys) => new PackageJobRunner(storage, keys, o.poolSize ?? 0));
       r.catch(() => runners.delete(id));
       runners.set(id, r);
       for (const [old, runner] of [...runners].slice(0, Math.max(0, runners.size - KEEP_PACKAGES))) {
@@ -58,8 +62,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
         void runner.then((x) => x.close(), () => undefined);
       }
     }
-    return r;
+    return ref.periods ? r.then((runner) => periodKeys.add(runner, ref)) : r;
   };
+  const periodKeys = new PeriodKeys(o.keys);
   const worker = new bull.Worker<SegmentJobData, SegmentJobResult>(name, async (job) => {
     const d = job.data;
     const file = d?.job?.path ?? '?';
@@ -79,7 +84,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       throw new Error(text);
     }
   }, {
-    connection: connectionOptions(url),
+    connection: connectionOptions(url, ca),
     concurrency: o.concurrency ?? 1,
     ...(o.lockDuration !== undefined ? { lockDuration: o.lockDuration } : {}),
     ...(o.stalledInterval !== undefined ? { stalledInterval: o.stalledInterval } : {}),
@@ -101,12 +106,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
 
 /** The package's keys from this worker's key source, checked against the KIDs the coordinator used. */
 async function resolveKeys(provider: KeyProvider, ref: KeyReference): Promise<KeySet> {
-  const { kids, ...request } = ref;
+  const { kids, periods: _, ...request } = ref;
   const set = await provider.getKeys({ ...request, kids });
-  const have = new Set(set.keys.map((k) => k.kid.toString('hex')));
-  const missing = kids.filter((k) => !have.has(k));
-  if (missing.length > 0) {
-    throw new KeyError('ERR_QUEUE_KEY_MISSING', `this worker's key source has no key for KID ${missing.join(', ')} (start every worker with the coordinator's key source)`, { where: 'worker key source' });
-  }
+  checkKids(set, kids);
   return set;
 }

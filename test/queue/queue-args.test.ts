@@ -27,8 +27,11 @@ t.test('package --queue arguments and queue options refused before any work', as
   const a = parsePackageArgs(['in', 'out', '--scheme', 'cenc', '--key', KEY, '--queue', 'redis://h:1', '--queue-name', 'n']);
   t.same(a !== 'help' && a.queue, { connection: 'redis://h:1', name: 'n' });
   t.throws(() => parsePackageArgs(['in', 'out', '--scheme', 'cenc', '--key', KEY, '--queue-name', 'n']), { code: 'ERR_CLI_ARGS' }, '--queue-name alone');
+  t.throws(() => parsePackageArgs(['in', 'out', '--scheme', 'cenc', '--key', KEY, '--redis-ca', 'ca.pem']), { code: 'ERR_CLI_ARGS' }, '--redis-ca alone');
+  const tls = parsePackageArgs(['in', 'out', '--scheme', 'cenc', '--key', KEY, '--queue', 'rediss://h:1', '--redis-ca', 'ca.pem']);
+  t.same(tls !== 'help' && tls.queue, { connection: 'rediss://h:1', ca: 'ca.pem' });
   const dir = scratchDir(t, 'segcrypt-queue-');
-  for (const [queue, what] of [[{ connection: 'http://h:1' }, 'not redis://'], [{ connection: 'redis://h:1', name: 'a:b' }, 'a name with a colon'], [{ connection: 'redis://h:1', attempts: 0 }, 'zero attempts']] as const) {
+  for (const [queue, what] of [[{ connection: 'http://h:1' }, 'not redis://'], [{ connection: 'redis://h:1', name: 'a:b' }, 'a name with a colon'], [{ connection: 'redis://h:1', attempts: 0 }, 'zero attempts'], [{ connection: 'redis://h:1', ca: '-----BEGIN CERTIFICATE-----' }, 'a CA for a plain redis:// URL']] as const) {
     const e = await encryptPackage(path.join(SAMPLES, 'dash'), path.join(dir, 'out'), { scheme: 'cenc', keys: StaticKeys.fromSpecs([KEY]), queue }).then(() => undefined, (x: unknown) => x);
     t.ok(e instanceof UsageError && e.code === 'ERR_QUEUE_OPTIONS', `${what}: ERR_QUEUE_OPTIONS`);
   }

@@ -3,10 +3,11 @@
  * and `segcrypt worker` processes from bin/segcrypt.js (the built CLI), each stopped in teardown.
  * Every wait is bounded and says what it waited for.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { REPO_ROOT } from '../oracles/run-tool.js';
 
 interface HasTeardown { teardown(fn: () => void | Promise<void>): void }
@@ -28,11 +29,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once `text` shows up in the stream, rejects after `ms` (or when the process exits first). */
-export function waitForOutput(p: ChildProcess, stream: 'stdout' | 'stderr', text: string | RegExp, what: string, ms = 20_000): Promise<string> {
+/**
+ * Resolves once `text` shows up in the stream, rejects after `ms` (or when the process exits first).
+ * `prior`: what the stream printed before this call (a process's output so far), searched too.
+ */
+export function waitForOutput(p: ChildProcess, stream: 'stdout' | 'stderr', text: string | RegExp, what: string, ms = 20_000, prior = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    let seen = '';
+    let seen = prior;
     const found = () => (typeof text === 'string' ? seen.includes(text) : text.test(seen));
+    if (found()) { resolve(seen); return; }
     const done = (e?: Error) => { clearTimeout(timer); p[stream]!.off('data', onData); p.off('exit', onExit); if (e) reject(e); else resolve(seen); };
     const onData = (d: Buffer) => { seen += d.toString(); if (found()) done(); };
     const onExit = (code: number | null) => done(new Error(`${what}: the process exited (${code}) before printing ${String(text)}; it printed: ${seen.slice(-500)}`));
@@ -52,16 +57,32 @@ export function exitOf(p: ChildProcess, what: string, ms = 20_000): Promise<{ co
 
 export interface RedisServer { url: string; port: number; stop(): Promise<void> }
 
-/** `persistDir`: an append-only file there (a restart on the same port keeps the data); else no persistence. */
-export async function startRedis(t: HasTeardown, o: { password?: string; port?: number; persistDir?: string } = {}): Promise<RedisServer> {
+/**
+ * `persistDir`: an append-only file there (a restart on the same port keeps the data); else no
+ * persistence. `tls`: TLS only (no plain port), with this certificate and key (PEM files).
+ */
+export async function startRedis(t: HasTeardown, o: { password?: string; port?: number; persistDir?: string; tls?: { cert: string; key: string } } = {}): Promise<RedisServer> {
   const port = o.port ?? await freePort();
   const auth = o.password ? ['--requirepass', o.password] : [];
   const persist = o.persistDir ? ['--appendonly', 'yes', '--dir', o.persistDir] : ['--appendonly', 'no'];
-  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persist, ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const listen = o.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', o.tls.cert, '--tls-key-file', o.tls.key, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const p = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', ...persist, ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = async () => { if (p.exitCode === null && p.signalCode === null) { p.kill('SIGTERM'); await exitOf(p, 'redis-server'); } };
   t.teardown(stop);
   await waitForOutput(p, 'stdout', 'Ready to accept connections', 'redis-server');
-  return { url: `redis://${o.password ? `:${o.password}@` : ''}127.0.0.1:${port}`, port, stop };
+  return { url: `redis${o.tls ? 's' : ''}://${o.password ? `:${o.password}@` : ''}127.0.0.1:${port}`, port, stop };
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl), as PEM files in `dir`. */
+export function makeLoopbackCertificate(dir: string): { cert: string; key: string } {
+  const cert = path.join(dir, 'redis-cert.pem');
+  const key = path.join(dir, 'redis-key.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`openssl req failed (${r.status}): ${r.stderr?.toString().slice(-300)}`);
+  return { cert, key };
 }
 
 export interface WorkerProcess { proc: ChildProcess; stdout: () => string; stderr: () => string }
@@ -97,4 +118,31 @@ export function treeDifferences(a: string, b: string): string[] {
     else if (!readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f)))) diffs.push(`${f}: bytes differ`);
   }
   return diffs;
+}
+
+/** Every key and value in Redis as one string (hashes, lists, sets, sorted sets, streams). */
+export async function redisDump(url: string): Promise<string> {
+  const r = new Redis(url);
+  try {
+    let text = '';
+    for (const k of await r.keys('*')) {
+      const type = await r.type(k);
+      const v = type === 'string' ? await r.get(k)
+        : type === 'hash' ? await r.hgetall(k)
+          : type === 'list' ? await r.lrange(k, 0, -1)
+            : type === 'set' ? await r.smembers(k)
+              : type === 'zset' ? await r.zrange(k, '0', '-1')
+                : type === 'stream' ? await r.xrange(k, '-', '+') : '';
+      text += `${k}\n${JSON.stringify(v)}\n`;
+    }
+    return text;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** A key's bytes as they could show up in Redis: hex (both cases), base64, latin1, a JSON byte array. */
+export function keyForms(hex: string): string[] {
+  const b = Buffer.from(hex, 'hex');
+  return [hex, hex.toUpperCase(), b.toString('base64'), b.toString('latin1'), JSON.stringify([...b.values()])];
 }

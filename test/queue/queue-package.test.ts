@@ -5,18 +5,17 @@
  * file for file, whichever worker ran which segment and in which order.
  */
 import t from 'tap';
-import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { encryptPackage, type PackageOptions } from '../../src/api/encrypt-package.js';
 import { StaticKeys } from '../../src/keys/index.js';
 import { SegcryptError } from '../../src/errors.js';
 import { SAMPLES } from '../oracles/run-tool.js';
 import { scratchDir } from '../oracles/scratch-dir.js';
 import { hlsFrames } from '../golden/ts-hls-oracle.js';
-import { BIN, exitOf, requireBuiltCli, startRedis, startWorker, treeDifferences, treeOf, waitForOutput } from './queue-fixtures.js';
+import { BIN, exitOf, keyForms, makeLoopbackCertificate, redisDump, requireBuiltCli, startRedis, startWorker, treeDifferences, treeOf, waitForOutput } from './queue-fixtures.js';
 
 requireBuiltCli();
 
@@ -32,32 +31,6 @@ const CASES: { name: string; dir: string; options: Omit<PackageOptions, 'keys'> 
   { name: 'HLS TS SAMPLE-AES', dir: 'hls-ts', options: { scheme: 'sample-aes', iv: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'), keyUri: 'skd://key' } },
   { name: 'HLS fMP4 cbcs', dir: 'hls-fmp4', options: { scheme: 'cbcs', iv: Buffer.from('f0e0d0c0b0a090807060504030201000', 'hex'), keyUri: 'skd://key' } },
 ];
-
-/** Every key and value in Redis as one string (hashes, lists, sets, sorted sets, streams). */
-async function redisDump(url: string): Promise<string> {
-  const r = new Redis(url);
-  try {
-    let text = '';
-    for (const k of await r.keys('*')) {
-      const type = await r.type(k);
-      const v = type === 'string' ? await r.get(k)
-        : type === 'hash' ? await r.hgetall(k)
-          : type === 'list' ? await r.lrange(k, 0, -1)
-            : type === 'set' ? await r.smembers(k)
-              : type === 'zset' ? await r.zrange(k, '0', '-1')
-                : type === 'stream' ? await r.xrange(k, '-', '+') : '';
-      text += `${k}\n${JSON.stringify(v)}\n`;
-    }
-    return text;
-  } finally {
-    r.disconnect();
-  }
-}
-
-function keyForms(hex: string): string[] {
-  const b = Buffer.from(hex, 'hex');
-  return [hex, hex.toUpperCase(), b.toString('base64'), b.toString('latin1'), JSON.stringify([...b.values()])];
-}
 
 t.test('queued packages (DASH, DASH SegmentBase, HLS TS, HLS fMP4) are byte-identical to local runs; no key in Redis while the jobs wait', async (t) => {
   const redis = await startRedis(t);
@@ -138,33 +111,60 @@ t.test('a worker killed with SIGKILL while holding a job: another worker takes i
   t.equal((await exitOf(b.proc, 'worker')).code, 0);
 });
 
-t.test('a corrupt segment fails the package with the typed error naming the file; nothing is left, in the folder or in Redis', async (t) => {
+t.test('a corrupt segment fails the package with the typed error naming the file; the same command run again resumes: the finished segments are not encrypted again, the result (with the IV the first run chose) is byte-identical', async (t) => {
   const redis = await startRedis(t);
   const dir = scratchDir(t, 'segcrypt-queue-');
   const input = path.join(dir, 'in');
   cpSync(path.join(SAMPLES, 'dash'), input, { recursive: true });
+  const bad = path.join(input, 'chunk-stream0-00002.m4s');
   // The moof's size now runs past the end of the file.
-  const fd = openSync(path.join(input, 'chunk-stream0-00002.m4s'), 'r+');
+  const fd = openSync(bad, 'r+');
   writeSync(fd, Buffer.from([0x7f, 0xff, 0xff, 0xff, 0x6d, 0x6f, 0x6f, 0x66]), 0, 8, 0);
   closeSync(fd);
+  // No --iv: the coordinator picks the package's base IV, and the re-run must pick the same one.
+  const opts = { scheme: 'cenc' as const, keys: keys(), queue: { connection: redis.url, name: 'bad' } };
   const local = await encryptPackage(input, path.join(dir, 'local'), { ...CASES[0]!.options, keys: keys() }).then(() => undefined, (e: unknown) => e);
   t.ok(local instanceof SegcryptError, 'the local run fails too (the oracle)');
   const w = await startWorker(t, redis.url, ['--queue', 'bad', ...KEY_ARGS]);
   const out = path.join(dir, 'queued');
-  const err = await encryptPackage(input, out, { ...CASES[0]!.options, keys: keys(), queue: { connection: redis.url, name: 'bad' } }).then(() => undefined, (e: unknown) => e);
+  const err = await encryptPackage(input, out, opts).then(() => undefined, (e: unknown) => e);
   t.ok(err instanceof SegcryptError, 'a typed error');
   const e = err as SegcryptError;
   t.equal(e.code, (local as SegcryptError).code, `the same code as the local run (${e.code})`);
   t.equal(e.category, 'input');
   t.match(e.message, /^chunk-stream0-00002\.m4s: /, 'the message names the file');
+  t.match(e.message, /run the same command again to resume[^]*remove that folder to start over/, `the message says how to resume and how to discard (${e.message})`);
   t.notOk(existsSync(out), 'no output folder');
-  t.same(readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no temp folder left');
+  const staging = readdirSync(dir).filter((f) => f.startsWith('.'));
+  t.match(staging, [/^\.queued\.segcrypt-[0-9a-f]{20}$/], 'one staging folder beside the output, named by the plan');
+  t.equal(e.resumeFrom, path.join(dir, staging[0]!));
+  const stagingDir = path.join(dir, staging[0]!);
+  const kept = treeOf(stagingDir).filter((f) => f.endsWith('.m4s'));
+  const before = new Map(kept.map((f) => [f, statSync(path.join(stagingDir, f))]));
+  t.ok(kept.length > 0 && !kept.includes('chunk-stream0-00002.m4s'), `the finished segments are kept, the failed one is not (${kept.join(' ')})`);
   const q = new Queue('bad', { connection: { url: redis.url } });
   const qp = new Queue('bad-packages', { connection: { url: redis.url } });
   t.teardown(() => Promise.all([q.close(), qp.close()]));
-  const left = { ...(await q.getJobCounts()), ...Object.fromEntries(Object.entries(await qp.getJobCounts()).map(([k, v]) => [`packages ${k}`, v])) };
-  t.same(Object.entries(left).filter(([, n]) => n > 0), [], 'no job of the package left in Redis');
+  const counts = async () => ({ ...(await q.getJobCounts()), ...Object.fromEntries(Object.entries(await qp.getJobCounts()).map(([k, v]) => [`packages ${k}`, v])) });
+  t.same(Object.entries(await counts()).filter(([, n]) => n > 0), [['completed', kept.length]], 'in Redis: the finished jobs only');
   t.match(w.stderr(), /ERR_\w+: chunk-stream0-00002\.m4s/, 'the worker logged the failure');
+  const doneFirst = (w.stdout().match(/^done /gm) ?? []).length;
+
+  // The segment repaired, the same call again; the oracle is the local run with the IV the first run chose (kept beside its files).
+  cpSync(path.join(SAMPLES, 'dash', 'chunk-stream0-00002.m4s'), bad);
+  const chosen = (JSON.parse(readFileSync(path.join(stagingDir, '.segcrypt-run.json'), 'utf8')) as { iv: string }).iv;
+  t.match(chosen, /^[0-9a-f]{16}$/, 'the first run kept its random 8-byte base IV in the staging folder');
+  await encryptPackage(input, path.join(dir, 'local'), { scheme: 'cenc', iv: Buffer.from(chosen, 'hex'), keys: keys() });
+  await encryptPackage(input, out, opts);
+  t.same(treeDifferences(path.join(dir, 'local'), out), [], 'every file byte-identical to the local run');
+  const doneAgain = (w.stdout().match(/^done /gm) ?? []).length - doneFirst;
+  t.equal(doneAgain, 9 - kept.length, `the re-run encrypted only the ${9 - kept.length} files not finished before`);
+  for (const [f, st] of before) {
+    const now = statSync(path.join(out, f));
+    t.same([now.ino, now.mtimeMs], [st.ino, st.mtimeMs], `${f}: the file the first run wrote, not written again`);
+  }
+  t.same(readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no staging folder left');
+  t.same(Object.entries(await counts()).filter(([, n]) => n > 0), [], 'no job of the package left in Redis');
   w.proc.kill('SIGTERM');
   t.equal((await exitOf(w.proc, 'worker')).code, 0);
 });
@@ -215,7 +215,8 @@ t.test('a coordinator interrupted (SIGINT) while its jobs wait: its temp folder 
   t.equal((await exitOf(p, 'interrupted coordinator')).code, 130, 'the coordinator exits 130');
   t.same(readdirSync(dir), [], 'its temp folder is gone');
   const w = await startWorker(t, redis.url, ['--queue', 'gone', '--quiet', ...KEY_ARGS]);
-  await waitForOutput(w.proc, 'stderr', /(ERR_OUTPUT_GONE[^\n]*\n[^]*){9}/, 'the worker fails the 9 abandoned jobs');
+  // From the worker's first line: it may take jobs before it says it is ready.
+  await waitForOutput(w.proc, 'stderr', /(ERR_OUTPUT_GONE[^\n]*\n[^]*){9}/, 'the worker fails the 9 abandoned jobs', 20_000, w.stderr());
   t.notMatch(w.stderr(), /attempt 2/, 'no retries');
   t.same(readdirSync(dir), [], 'no folder brought back');
   w.proc.kill('SIGTERM');
@@ -233,6 +234,24 @@ t.test('a Redis with a password: coordinator and worker authenticate from the UR
   w.proc.kill('SIGTERM');
   t.equal((await exitOf(w.proc, 'worker')).code, 0);
   t.notMatch(w.stderr() + w.stdout(), 'pw-s3cret', 'no password in the worker output');
+});
+
+t.test('a Redis over TLS only (rediss://, a self-signed certificate): coordinator and worker trust it through its CA and the package is byte-identical; without the CA the coordinator refuses to connect', async (t) => {
+  const dir = scratchDir(t, 'segcrypt-queue-');
+  const tls = makeLoopbackCertificate(dir);
+  const redis = await startRedis(t, { tls });
+  t.match(redis.url, /^rediss:/);
+  const w = await startWorker(t, redis.url, ['--queue', 'tls', '--redis-ca', tls.cert, '--quiet', ...KEY_ARGS]);
+  const c = CASES[0]!;
+  await encryptPackage(path.join(SAMPLES, c.dir), path.join(dir, 'local'), { ...c.options, keys: keys() });
+  await encryptPackage(path.join(SAMPLES, c.dir), path.join(dir, 'queued'), { ...c.options, keys: keys(), queue: { connection: redis.url, name: 'tls', ca: readFileSync(tls.cert, 'utf8') } });
+  t.same(treeDifferences(path.join(dir, 'local'), path.join(dir, 'queued')), [], 'byte-identical');
+  const err = await encryptPackage(path.join(SAMPLES, c.dir), path.join(dir, 'untrusted'), { ...c.options, keys: keys(), queue: { connection: redis.url, name: 'tls' } }).then(() => undefined, (e: unknown) => e) as SegcryptError;
+  t.equal(err?.code, 'ERR_QUEUE_CONNECT', 'the default roots do not trust the self-signed certificate');
+  t.match(err?.message, /SELF_SIGNED|self.signed|certificate/i, `the reason is the certificate (${err?.message})`);
+  t.notOk(existsSync(path.join(dir, 'untrusted')), 'no output folder');
+  w.proc.kill('SIGTERM');
+  t.equal((await exitOf(w.proc, 'worker')).code, 0);
 });
 
 t.test('queued HLS TS SAMPLE-AES with no --iv: the coordinator fixes the package IV, so segments from any worker match the playlist (ffmpeg decodes the clear frames)', async (t) => {

@@ -22,6 +22,7 @@ ${KEY_SOURCE_USAGE}
   --queue URL              encrypt through \`segcrypt worker\` processes on a BullMQ queue at redis:// or rediss://
                            URL; folders on a volume every worker sees at the same path
   --queue-name NAME        queue name (default segcrypt)
+  --redis-ca FILE          with a rediss:// queue: the CA certificate (PEM) to trust instead of the default roots
   --json                   print the result as JSON on stdout
   --quiet                  print nothing on success (errors still go to stderr)
   --no-progress            no progress bar (shown only on a terminal, once the work has run for a second)`;
@@ -36,7 +37,7 @@ export interface PackageArgs {
   clearKeyLicenseUrl?: string;
   iv?: Buffer;
   pool?: number;
-  queue?: { connection: string; name?: string };
+  queue?: { connection: string; name?: string; ca?: string };
   keyPeriod?: number;
   psshInMoof?: boolean;
   json: boolean;
@@ -52,7 +53,7 @@ export function parsePackageArgs(argv: string[]): PackageArgs | 'help' {
       options: {
         ...KEY_SOURCE_OPTIONS, scheme: { type: 'string' },
         'key-uri': { type: 'string' }, 'clearkey-laurl': { type: 'string' }, iv: { type: 'string' }, pool: { type: 'string' },
-        queue: { type: 'string' }, 'queue-name': { type: 'string' },
+        queue: { type: 'string' }, 'queue-name': { type: 'string' }, 'redis-ca': { type: 'string' },
         'key-period': { type: 'string' }, 'pssh-in-moof': { type: 'boolean' },
         json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -78,7 +79,8 @@ export function parsePackageArgs(argv: string[]): PackageArgs | 'help' {
   if (v.pool !== undefined) out.pool = parsePool(v.pool);
   const queue = v.queue;
   if (v['queue-name'] !== undefined && queue === undefined) throw new UsageError('ERR_CLI_ARGS', '--queue-name needs --queue redis://HOST:PORT', { where: '--queue-name' });
-  if (queue !== undefined) out.queue = { connection: queue, ...(v['queue-name'] !== undefined ? { name: v['queue-name'] } : {}) };
+  if (v['redis-ca'] !== undefined && queue === undefined) throw new UsageError('ERR_CLI_ARGS', '--redis-ca needs --queue rediss://HOST:PORT', { where: '--redis-ca' });
+  if (queue !== undefined) out.queue = { connection: queue, ...(v['queue-name'] !== undefined ? { name: v['queue-name'] } : {}), ...(v['redis-ca'] !== undefined ? { ca: v['redis-ca'] } : {}) };
   if (v['key-period'] !== undefined) {
     const n = Number(v['key-period']);
     if (!/^\d+(\.\d+)?$/.test(v['key-period']) || !(n > 0)) throw new UsageError('ERR_CLI_ARGS', `--key-period takes a number of seconds > 0, got ${JSON.stringify(v['key-period'])}`, { where: '--key-period' });

@@ -11,6 +11,7 @@ const USAGE = `usage: segcrypt worker --redis redis://[[USER]:PASSWORD@]HOST:POR
   coordinator's key source (keys never travel through Redis) and the package folders at the same paths.
 ${KEY_SOURCE_USAGE}
   --redis URL              Redis (redis:// or rediss:// for TLS; also SEGCRYPT_REDIS)
+  --redis-ca FILE          rediss://: the CA certificate (PEM) to trust instead of the default roots
   --queue NAME             queue name (default segcrypt)
   --concurrency N          jobs at once in this process (default 1; run one process per core)
   --pool N                 worker threads per stream encryptor (default 0 = in the job's thread)
@@ -20,6 +21,7 @@ ${KEY_SOURCE_USAGE}
 
 export interface WorkerArgs {
   redis: string;
+  redisCa?: string;
   queue?: string;
   concurrency: number;
   pool: number;
@@ -41,7 +43,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     parsed = parseArgs({
       args: argv,
       options: {
-        ...KEY_SOURCE_OPTIONS, redis: { type: 'string' }, queue: { type: 'string' }, concurrency: { type: 'string' }, pool: { type: 'string' },
+        ...KEY_SOURCE_OPTIONS, redis: { type: 'string' }, 'redis-ca': { type: 'string' }, queue: { type: 'string' }, concurrency: { type: 'string' }, pool: { type: 'string' },
         'lock-duration': { type: 'string' }, 'stalled-interval': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true, allowPositionals: false,
@@ -60,6 +62,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     concurrency: v.concurrency !== undefined ? positiveInt(v.concurrency, '--concurrency', 256) : 1,
     pool: v.pool !== undefined ? parsePool(v.pool) : 0,
     ...(v.queue !== undefined ? { queue: v.queue } : {}),
+    ...(v['redis-ca'] !== undefined ? { redisCa: v['redis-ca'] } : {}),
     ...(v['lock-duration'] !== undefined ? { lockDuration: positiveInt(v['lock-duration'], '--lock-duration', 3_600_000) } : {}),
     ...(v['stalled-interval'] !== undefined ? { stalledInterval: positiveInt(v['stalled-interval'], '--stalled-interval', 3_600_000) } : {}),
   };
@@ -71,11 +74,11 @@ export async function workerCommand(argv: string[], signals: NodeJS.EventEmitter
   if (args === 'help') { process.stdout.write(`${USAGE}\n`); return EXIT.ok; }
   const keys = keyProviderFromOptions(args.keySource);
   const { startQueueWorker, checkQueueOptions } = await import('../../queue/index.js');
-  const { url, name } = checkQueueOptions({ connection: args.redis, ...(args.queue !== undefined ? { name: args.queue } : {}) });
+  const { url, name } = checkQueueOptions({ connection: args.redis, ...(args.queue !== undefined ? { name: args.queue } : {}), ...(args.redisCa !== undefined ? { ca: args.redisCa } : {}) });
   let done = 0;
   let failed = 0;
   const worker = await startQueueWorker({
-    connection: args.redis, name, keys, concurrency: args.concurrency, poolSize: args.pool,
+    connection: args.redis, name, keys, concurrency: args.concurrency, poolSize: args.pool, ...(args.redisCa !== undefined ? { ca: args.redisCa } : {}),
     ...(args.lockDuration !== undefined ? { lockDuration: args.lockDuration } : {}),
     ...(args.stalledInterval !== undefined ? { stalledInterval: args.stalledInterval } : {}),
     onConnectionError: (e) => process.stderr.write(`segcrypt worker: Redis at ${url.protocol}//${url.host} unreachable (${(e as NodeJS.ErrnoException).code ?? e.message.slice(0, 200)}), retrying\n`),
