@@ -130,14 +130,14 @@ function aes128Stage(key: Buffer, iv: Buffer): ChunkStage {
   const cipher = createAes128SegmentCipher(key, iv);
   return {
     copies: true,
-    push(chunk) { grid.check(chunk); return cipher.update(chunk); },
-    end() { grid.end(); return cipher.final(); },
+    push(chunk) { grid.check(chunk); return [cipher.update(chunk)]; },
+    end() { grid.end(); return [cipher.final()]; },
   };
 }
 
 /** SAMPLE-AES, encrypting inside the chunks it is given (they are ours) and holding unfinished PES. */
 function sampleAesStage(encryptor: SampleAesEncryptor): ChunkStage {
-  return { copies: false, push: (chunk) => encryptor.push(chunk), end: () => encryptor.end() };
+  return { copies: false, push: (chunk) => encryptor.pushParts(chunk), end: () => encryptor.endParts(), released: () => encryptor.takeReleased() };
 }
 
 /** `size` is the one measured up front: the bytes read are the bytes reported as bytesIn. */

@@ -1,0 +1,110 @@
+/**
+ * The transport packets of one PES where they lie in the input chunks (parallel arrays, no object
+ * per packet): gathered once into a pooled buffer for the elementary stream work, and given their
+ * encrypted bytes back by writing only the changed ranges into the packets, or re-packetized when
+ * emulation prevention grew the PES.
+ */
+import { PACKET_SIZE } from './packet.js';
+import { packetizePes } from './pes-packetizer.js';
+import { type PesLayout, rebuildPes } from './pes.js';
+
+export interface PesPackets {
+  /** Global index of the first packet (the one with payload_unit_start). */
+  first: number;
+  bufs: Buffer[];
+  /** Packet offsets in bufs[k]. */
+  offs: number[];
+  /** Payload offsets in bufs[k]. */
+  payloads: number[];
+  /** Global packet indices. */
+  indices: number[];
+  /** Payload bytes in all packets. */
+  size: number;
+}
+
+export function newPesPackets(first: number): PesPackets {
+  return { first, bufs: [], offs: [], payloads: [], indices: [], size: 0 };
+}
+
+export function addPacket(p: PesPackets, buf: Buffer, off: number, payload: number, g: number): void {
+  p.bufs.push(buf);
+  p.offs.push(off);
+  p.payloads.push(payload);
+  p.indices.push(g);
+  p.size += off + PACKET_SIZE - payload;
+}
+
+/** Copy the payloads into `pes` (at least p.size bytes). */
+export function gatherPes(p: PesPackets, pes: Buffer): void {
+  let at = 0;
+  for (let k = 0; k < p.bufs.length; k++) at += p.bufs[k]!.copy(pes, at, p.payloads[k]!, p.offs[k]! + PACKET_SIZE);
+}
+
+/**
+ * Copy pes[from, to) back into the packets it came from. `cursor` carries the packet index and
+ * its payload start in the PES between calls with increasing ranges (one pass per PES).
+ * Short ranges (the 16-byte blocks of H.264) go byte by byte: cheaper than a native call each.
+ */
+export function writeBackRange(p: PesPackets, pes: Buffer, from: number, to: number, cursor: { k: number; at: number }): void {
+  let { k, at } = cursor;
+  while (from < to) {
+    let len = p.offs[k]! + PACKET_SIZE - p.payloads[k]!;
+    while (from >= at + len) {
+      at += len;
+      k++;
+      len = p.offs[k]! + PACKET_SIZE - p.payloads[k]!;
+    }
+    const end = Math.min(to, at + len);
+    const buf = p.bufs[k]!;
+    let d = p.payloads[k]! + (from - at);
+    if (end - from <= 32) {
+      for (let i = from; i < end; i++) buf[d++] = pes[i]!;
+    } else {
+      pes.copy(buf, d, from, end);
+    }
+    from = end;
+  }
+  cursor.k = k;
+  cursor.at = at;
+}
+
+/** Payload of the same size: every packet gets its bytes back. */
+export function writeBackAll(p: PesPackets, pes: Buffer): void {
+  writeBackRange(p, pes, 0, p.size, { k: 0, at: 0 });
+}
+
+/**
+ * Emulation prevention grew (or shrank) the PES: spread it over packets again. Each input packet
+ * is replaced by one new packet; the last one also carries the extra packets (or fewer).
+ */
+export function repacketizePes(p: PesPackets, pes: Buffer, layout: PesLayout, newEs: Buffer, where: string,
+  replace: (g: number, buf: Buffer, off: number, len: number) => void): void {
+  const n = p.bufs.length;
+  const src = Buffer.allocUnsafe(n * PACKET_SIZE);
+  for (let k = 0; k < n; k++) p.bufs[k]!.copy(src, k * PACKET_SIZE, p.offs[k]!, p.offs[k]! + PACKET_SIZE);
+  const packets = packetizePes(src, p.offs.map((_, k) => k * PACKET_SIZE), rebuildPes(pes, layout, newEs, where));
+  const all = Buffer.concat(packets);
+  for (let k = 0; k < n; k++) {
+    const first = Math.min(k, packets.length);
+    const last = k < n - 1 ? Math.min(k + 1, packets.length) : packets.length;
+    replace(p.indices[k]!, all, first * PACKET_SIZE, (last - first) * PACKET_SIZE);
+  }
+}
+
+/** Gather buffers reused from PES to PES (fresh ones per PES cost page faults and GC). */
+export class PesBufferPool {
+  private readonly free: Buffer[] = [];
+  take(size: number): Buffer {
+    for (let i = this.free.length - 1; i >= 0; i--) {
+      if (this.free[i]!.length >= size) {
+        const b = this.free[i]!;
+        this.free.splice(i, 1);
+        return b.subarray(0, size);
+      }
+    }
+    return Buffer.allocUnsafeSlow(Math.max(size, 1 << 16)).subarray(0, size);
+  }
+  give(b: Buffer): void {
+    if (this.free.length < 8) this.free.push(Buffer.from(b.buffer, b.byteOffset, b.buffer.byteLength - b.byteOffset));
+  }
+}
