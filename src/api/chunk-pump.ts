@@ -25,6 +25,8 @@ export interface PumpOptions {
   /** Output bytes waiting to be written before the pump waits. */
   backlog?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Read buffers shared between pumps (a thread streaming many segments), else the pump's own. */
+  buffers?: BufferRecycler;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function pumpFile(fh: FileHandle, size: number, out: AtomicOutput, 
   const chunkSize = o.chunkSize ?? 1 << 20;
   const ahead = o.ahead ?? 2;
   const backlog = o.backlog ?? 4 << 20;
-  const buffers = new BufferRecycler(ahead + 1);
+  const buffers = o.buffers ?? new BufferRecycler(ahead + 1);
   const reads: Promise<Buffer>[] = [];
   let next = 0;
   let done = 0;

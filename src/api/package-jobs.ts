@@ -128,10 +128,10 @@ export class PackageJobRunner {
         const key = this.keys.keys.find((k) => k.kid.toString('hex') === job.kid);
         if (!key) throw new UsageError('ERR_NO_KEY_FOR_TRACK', `no key ${job.kid} in the key set`, { where: job.path });
         this.tsPool ??= new FragmentPool(this.poolSize);
-        const buf = await this.storage.read(input, this.buffers);
-        const parts = await this.tsPool.runParts({ kind: 'ts-segment', input: buf.buffer as ArrayBuffer, inputLength: buf.length, scheme: job.scheme, key: key.key, iv: Buffer.from(job.iv, 'hex') });
-        await this.storage.write(place.out, job.path, parts);
-        this.buffers.giveAll(parts);
+        // TS allows reading a segment in chunks: streamed file to file, a few MB per lane.
+        const size = await this.storage.size(input);
+        const output = await this.storage.fileTarget(place.out, job.path);
+        await this.tsPool.runFile({ kind: 'ts-file', input, output, size, scheme: job.scheme, key: key.key, iv: Buffer.from(job.iv, 'hex') });
         return { kind: 'done', path: job.path };
       }
       case 'fmp4-file':

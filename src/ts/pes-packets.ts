@@ -95,16 +95,17 @@ export function repacketizePes(p: PesPackets, pes: Buffer, layout: PesLayout, ne
 export class PesBufferPool {
   private readonly free: Buffer[] = [];
   take(size: number): Buffer {
-    for (let i = this.free.length - 1; i >= 0; i--) {
-      if (this.free[i]!.length >= size) {
-        const b = this.free[i]!;
-        this.free.splice(i, 1);
-        return b.subarray(0, size);
-      }
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      if (this.free[i]!.length >= size && (best < 0 || this.free[i]!.length < this.free[best]!.length)) best = i;
     }
-    return Buffer.allocUnsafeSlow(Math.max(size, 1 << 16)).subarray(0, size);
+    if (best >= 0) return this.free.splice(best, 1)[0]!.subarray(0, size);
+    // Headroom: the next access units are rarely exactly this size.
+    return Buffer.allocUnsafeSlow(Math.ceil((size * 1.5) / 65536) * 65536).subarray(0, size);
   }
   give(b: Buffer): void {
-    if (this.free.length < 8) this.free.push(Buffer.from(b.buffer, b.byteOffset, b.buffer.byteLength - b.byteOffset));
+    this.free.push(Buffer.from(b.buffer, b.byteOffset, b.buffer.byteLength - b.byteOffset));
+    // Keep the largest dozen: the PES of one pushed chunk (about a MB) are all gathered before any is given back.
+    if (this.free.length > 12) this.free.sort((x, y) => y.length - x.length).length = 12;
   }
 }
