@@ -8,36 +8,62 @@ import { PACKET_SIZE } from './packet.js';
 import { packetizePes } from './pes-packetizer.js';
 import { type PesLayout, rebuildPes } from './pes.js';
 
+/**
+ * The first `n` entries of each array are the PES's packets. Reused from PES to PES (see
+ * PesPacketsPool): the lists live from a PES's first packet until it is encrypted, long enough
+ * to be promoted out of the young generation, so fresh ones per PES grew the old generation
+ * (measured: 49 MB of heap at the peak of a SAMPLE-AES run, against 11 MB for AES-128).
+ */
 export interface PesPackets {
   /** Global index of the first packet (the one with payload_unit_start). */
   first: number;
-  bufs: Buffer[];
+  n: number;
+  bufs: (Buffer | undefined)[];
   /** Packet offsets in bufs[k]. */
-  offs: number[];
+  offs: Int32Array;
   /** Payload offsets in bufs[k]. */
-  payloads: number[];
+  payloads: Int32Array;
   /** Global packet indices. */
-  indices: number[];
+  indices: Float64Array;
   /** Payload bytes in all packets. */
   size: number;
 }
 
-export function newPesPackets(first: number): PesPackets {
-  return { first, bufs: [], offs: [], payloads: [], indices: [], size: 0 };
+export class PesPacketsPool {
+  private readonly free: PesPackets[] = [];
+  take(first: number): PesPackets {
+    const p = this.free.pop() ?? { first, n: 0, bufs: [], offs: new Int32Array(256), payloads: new Int32Array(256), indices: new Float64Array(256), size: 0 };
+    p.first = first;
+    p.n = 0;
+    p.size = 0;
+    return p;
+  }
+  give(p: PesPackets): void {
+    p.bufs.fill(undefined, 0, p.n); // no hold on the chunks
+    if (this.free.length < 16) this.free.push(p);
+  }
 }
 
 export function addPacket(p: PesPackets, buf: Buffer, off: number, payload: number, g: number): void {
-  p.bufs.push(buf);
-  p.offs.push(off);
-  p.payloads.push(payload);
-  p.indices.push(g);
+  const k = p.n;
+  if (k === p.offs.length) {
+    const grow = <T extends Int32Array | Float64Array>(a: T): T => { const b = new (a.constructor as new (n: number) => T)(a.length * 2); b.set(a); return b; };
+    p.offs = grow(p.offs);
+    p.payloads = grow(p.payloads);
+    p.indices = grow(p.indices);
+  }
+  p.bufs[k] = buf;
+  p.offs[k] = off;
+  p.payloads[k] = payload;
+  p.indices[k] = g;
+  p.n = k + 1;
   p.size += off + PACKET_SIZE - payload;
 }
 
 /** Copy the payloads into `pes` (at least p.size bytes). */
 export function gatherPes(p: PesPackets, pes: Buffer): void {
   let at = 0;
-  for (let k = 0; k < p.bufs.length; k++) at += p.bufs[k]!.copy(pes, at, p.payloads[k]!, p.offs[k]! + PACKET_SIZE);
+  for (let k = 0; k < p.n; k++) at += p.bufs[k]!.copy(pes, at, p.payloads[k]!, p.offs[k]! + PACKET_SIZE);
 }
 
 /**
@@ -79,10 +105,10 @@ export function writeBackAll(p: PesPackets, pes: Buffer): void {
  */
 export function repacketizePes(p: PesPackets, pes: Buffer, layout: PesLayout, newEs: Buffer, where: string,
   replace: (g: number, buf: Buffer, off: number, len: number) => void): void {
-  const n = p.bufs.length;
+  const n = p.n;
   const src = Buffer.allocUnsafe(n * PACKET_SIZE);
   for (let k = 0; k < n; k++) p.bufs[k]!.copy(src, k * PACKET_SIZE, p.offs[k]!, p.offs[k]! + PACKET_SIZE);
-  const packets = packetizePes(src, p.offs.map((_, k) => k * PACKET_SIZE), rebuildPes(pes, layout, newEs, where));
+  const packets = packetizePes(src, Array.from({ length: n }, (_, k) => k * PACKET_SIZE), rebuildPes(pes, layout, newEs, where));
   const all = Buffer.concat(packets);
   for (let k = 0; k < n; k++) {
     const first = Math.min(k, packets.length);

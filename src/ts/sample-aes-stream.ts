@@ -21,7 +21,7 @@ import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
 import { PACKET_SIZE, PID_PAT, SYNC_BYTE } from './packet.js';
 import { PacketQueue } from './packet-queue.js';
 import { type PesLayout, readPesLayout } from './pes.js';
-import { addPacket, gatherPes, newPesPackets, PesBufferPool, type PesPackets, repacketizePes, writeBackAll, writeBackRange } from './pes-packets.js';
+import { addPacket, gatherPes, PesBufferPool, type PesPackets, PesPacketsPool, repacketizePes, writeBackAll, writeBackRange } from './pes-packets.js';
 import { classifyPmtStreams, hex } from './program-tables.js';
 import { buildPmtSection, parsePat, parsePmt, type Pmt, writeSectionPacket } from './psi.js';
 import { type EncryptedStreamType, encryptedStreamDescriptors } from './stream-types.js';
@@ -81,6 +81,7 @@ export class SampleAesEncryptor {
   private readonly role = new Uint8Array(8192);
   private readonly queue = new PacketQueue();
   private readonly pool = new PesBufferPool();
+  private readonly lists = new PesPacketsPool();
   private ready: CompletePes[][] = [];
   private readyTracks: Track[] = [];
   private ended = false;
@@ -219,7 +220,7 @@ export class SampleAesEncryptor {
     let st = track.open;
     if (pusi) {
       if (st) this.complete(track, st);
-      st = newPesPackets(g);
+      st = this.lists.take(g);
       track.open = st;
     } else if (!st) {
       throw new MediaError('ERR_TS_PES_CONTINUATION',
@@ -357,6 +358,7 @@ export class SampleAesEncryptor {
       for (let k = 0, at = base + chain.start; k < chain.count; k++, at += chain.stride) writeBackRange(m.packets, m.pes, at, at + 16, cursor);
     }
     this.pool.give(m.pes);
+    this.lists.give(m.packets);
   }
 
   /** Give a PES its new payload: in its packets when the size held, else re-packetized. */
@@ -368,6 +370,7 @@ export class SampleAesEncryptor {
       repacketizePes(m.packets, m.pes, m.layout, newEs, m.where, (g, buf, off, len) => this.queue.replace(g, buf, off, len));
     }
     this.pool.give(m.pes);
+    this.lists.give(m.packets);
   }
 
   /** A PMT is rewritten once every audio stream in it has its setup information (or input ended). */
