@@ -15,19 +15,14 @@
 import { MediaError } from '../errors.js';
 import { checkAesParams } from './aes128.js';
 import { type AudioCodec, audioFrameLength } from './audio-frames.js';
-import { audioSetupInformation } from './audio-setup-info.js';
-import { type AudioTrack, joinAudioTrack, scatterAudioTrack } from './audio-track.js';
-import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
 import { PACKET_SIZE, PID_PAT, SYNC_BYTE } from './packet.js';
 import { PacketQueue } from './packet-queue.js';
-import { type PesLayout, readPesLayout } from './pes.js';
-import { addPacket, gatherPes, PesBufferPool, type PesPackets, PesPacketsPool, repacketizePes, writeBackAll, writeBackRange } from './pes-packets.js';
+import { readPesLayout } from './pes.js';
+import { addPacket, gatherPes, PesBufferPool, type PesPackets, PesPacketsPool } from './pes-packets.js';
+import { type CompletePes, encryptGroups, type GroupSink } from './sample-aes-groups.js';
 import { classifyPmtStreams, hex } from './program-tables.js';
 import { buildPmtSection, parsePat, parsePmt, type Pmt, writeSectionPacket } from './psi.js';
 import { type EncryptedStreamType, encryptedStreamDescriptors } from './stream-types.js';
-import { joinVideoTrack, splitVideoTrack, videoTrackGrows } from './video-track.js';
-
-interface CompletePes { where: string; packets: PesPackets; pes: Buffer; layout: PesLayout; es: Buffer }
 
 interface Track { pid: number; type: EncryptedStreamType; open: PesPackets | undefined; pending: CompletePes[]; pesCount: number }
 
@@ -82,6 +77,10 @@ export class SampleAesEncryptor {
   private readonly queue = new PacketQueue();
   private readonly pool = new PesBufferPool();
   private readonly lists = new PesPacketsPool();
+  private readonly sink: GroupSink = {
+    pool: this.pool, lists: this.lists, audioSetup: this.audioSetup,
+    replace: (g, buf, off, len) => this.queue.replace(g, buf, off, len),
+  };
   private ready: CompletePes[][] = [];
   private readyTracks: Track[] = [];
   private ended = false;
@@ -305,72 +304,10 @@ export class SampleAesEncryptor {
   }
 
   private encryptReady(): void {
-    const chains: BlockChain[] = [];
-    const groups = this.ready;
-    const tracks = this.readyTracks;
+    const groups = this.ready.map((group, g) => ({ group, pid: this.readyTracks[g]!.pid, codec: this.readyTracks[g]!.type.codec }));
     this.ready = [];
     this.readyTracks = [];
-    const jobs = groups.map((group, g) => {
-      const track = tracks[g]!;
-      const parts = group.map((m) => ({ es: m.es, where: m.where }));
-      const from = chains.length;
-      if (track.type.codec === 'h264') {
-        const video = { parts };
-        joinVideoTrack(video, chains);
-        const to = chains.length;
-        return () => {
-          if (group.length === 1 && !videoTrackGrows(video)) {
-            this.writeBackChains(group[0]!, chains, from, to);
-            return;
-          }
-          const outs = splitVideoTrack(video);
-          group.forEach((m, i) => this.resolvePes(m, outs[i]!));
-        };
-      }
-      const audio: AudioTrack = { codec: track.type.codec as AudioCodec, parts };
-      const first = joinAudioTrack(audio, chains);
-      const to = chains.length;
-      if (first && !this.audioSetup.has(track.pid)) this.audioSetup.set(track.pid, audioSetupInformation(audio.codec, first, parts[0]!.where));
-      return () => {
-        if (group.length === 1 && audio.joined === group[0]!.es) {
-          this.writeBackChains(group[0]!, chains, from, to);
-          return;
-        }
-        scatterAudioTrack(audio);
-        for (const m of group) this.resolvePes(m, m.es);
-      };
-    });
-    cbcEncryptChains(chains, this.key, this.iv);
-    for (const finish of jobs) finish();
-  }
-
-  /** Size unchanged, one PES: only the encrypted blocks go back into the packets. */
-  private writeBackChains(m: CompletePes, chains: BlockChain[], from: number, to: number): void {
-    const base = m.es.byteOffset - m.pes.byteOffset;
-    const cursor = { k: 0, at: 0 };
-    for (let c = from; c < to; c++) {
-      const chain = chains[c]!;
-      if (chain.count <= 0) continue;
-      if (chain.stride === 16) {
-        writeBackRange(m.packets, m.pes, base + chain.start, base + chain.start + chain.count * 16, cursor);
-        continue;
-      }
-      for (let k = 0, at = base + chain.start; k < chain.count; k++, at += chain.stride) writeBackRange(m.packets, m.pes, at, at + 16, cursor);
-    }
-    this.pool.give(m.pes);
-    this.lists.give(m.packets);
-  }
-
-  /** Give a PES its new payload: in its packets when the size held, else re-packetized. */
-  private resolvePes(m: CompletePes, newEs: Buffer): void {
-    if (newEs.length === m.es.length) {
-      if (newEs !== m.es) newEs.copy(m.es);
-      writeBackAll(m.packets, m.pes);
-    } else {
-      repacketizePes(m.packets, m.pes, m.layout, newEs, m.where, (g, buf, off, len) => this.queue.replace(g, buf, off, len));
-    }
-    this.pool.give(m.pes);
-    this.lists.give(m.packets);
+    encryptGroups(groups, this.key, this.iv, this.sink);
   }
 
   /** A PMT is rewritten once every audio stream in it has its setup information (or input ended). */
