@@ -44,6 +44,19 @@ export function topFrames(p: CpuProfile, top: number): { totalMs: number; frames
   return { totalMs: Math.round(total), frames };
 }
 
+/** Share of the sampled time spent in `(idle)`: the thread waiting (issue 15: under 30% in the cbcs profile). */
+export function idleShare(p: CpuProfile): number {
+  const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  let total = 0;
+  let waiting = 0;
+  p.samples.forEach((id, i) => {
+    const dt = p.timeDeltas[i] ?? 0;
+    total += dt;
+    if (idle.has(id)) waiting += dt;
+  });
+  return total ? waiting / total : 0;
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   const topAt = argv.indexOf('--top');
@@ -67,8 +80,9 @@ function main(): void {
   if (r.status !== 0) throw new Error(`${id} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   process.stdout.write(`${id}: ${wall} ms wall under --cpu-prof (profiling adds overhead)\n`);
   for (const f of readdirSync(profDir).filter((x) => x.endsWith('.cpuprofile')).sort()) {
-    const { totalMs, frames } = topFrames(JSON.parse(readFileSync(join(profDir, f), 'utf8')) as CpuProfile, top);
-    process.stdout.write(`\n${f} (${totalMs} ms sampled)\n`);
+    const profile = JSON.parse(readFileSync(join(profDir, f), 'utf8')) as CpuProfile;
+    const { totalMs, frames } = topFrames(profile, top);
+    process.stdout.write(`\n${f} (${totalMs} ms sampled, ${(idleShare(profile) * 100).toFixed(1)}% idle)\n`);
     for (const fr of frames) process.stdout.write(`  ${fr.selfMs.toFixed(1).padStart(8)} ms ${(fr.share * 100).toFixed(1).padStart(5)}%  ${fr.name}\n`);
   }
   process.stdout.write(`\nprofiles: ${relative(repo, profDir)}/ (open in Chrome DevTools > Performance)\n`);

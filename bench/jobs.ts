@@ -97,6 +97,10 @@ export function buildJobs(inputs: BenchInputs, tools: ToolPaths, outDir: string)
     args: ['-hide_banner', '-loglevel', 'error', '-y', '-i', fmp4.path, '-map', '0', '-c', 'copy',
       '-encryption_scheme', 'cenc-aes-ctr', '-encryption_key', BENCH_KEY, '-encryption_kid', BENCH_KID,
       o('ffmpeg-cenc.mp4')] });
+  // The floor for whole-file fMP4 cenc/cbcs (issue 15): read, AES-128-CTR over every byte, write.
+  cmdJob({ id: 'openssl-enc-ctr-fmp4', group: 'peer', tool: 'openssl enc', job: 'fMP4 file AES-128-CTR', inputBytes: fmp4.bytes,
+    cmd: 'openssl', unavailable: opensslMissing, outputs: [o('openssl-ctr.mp4')],
+    args: ['enc', '-aes-128-ctr', '-K', BENCH_KEY, '-iv', BENCH_IV, '-in', fmp4.path, '-out', o('openssl-ctr.mp4')] });
   cmdJob({ id: 'openssl-enc-ts', group: 'peer', tool: 'openssl enc', job: 'TS AES-128', inputBytes: ts.bytes,
     cmd: 'openssl', unavailable: opensslMissing, outputs: [o('openssl.ts')],
     args: ['enc', '-aes-128-cbc', '-K', BENCH_KEY, '-iv', BENCH_IV, '-in', ts.path, '-out', o('openssl.ts')] });

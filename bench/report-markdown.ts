@@ -48,7 +48,7 @@ export function toMarkdown(res: BenchResult, chartFile: string | null): string {
       l.pool ? String(l.pool) : 'in thread', String(l.concurrency), String(l.calls), (l.segmentBytes / MB).toFixed(2), l.p50Ms.toFixed(2), l.p99Ms.toFixed(2), l.mbPerS.toFixed(0)])), '');
   } else out.push(`not available: ${res.latency.note ?? 'not run'}`, '');
   if (res.queue) out.push('## Queue: 1 vs 2 workers (CPU per job)', '', ...queueScalingText(res.queue), '');
-  out.push('## Targets (issue 8)', '', 'Met or missed on the medians; "fastest runs" is the same ratio over each side\'s fastest run.', '',
+  out.push('## Targets (issue 15)', '', 'Met or missed on the medians; "fastest runs" is the same ratio over each side\'s fastest run.', '',
     ...table(['target', 'threshold', 'measured (median)', 'fastest runs', 'result', 'how'], res.targets.map((t) => [
       t.target, t.threshold, t.shown, t.fastest ?? '', t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**', t.how])), '');
   out.push('## Ratios', '', ...table(['ratio', 'value', 'how'], res.ratios.map((r) => [

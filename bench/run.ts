@@ -3,7 +3,7 @@
  *
  * Generates (once) the inputs, runs every row's command round-robin (the order rotates each
  * round), takes the median wall time and the largest peak RSS, measures the per-segment API in
- * process, evaluates issue 8's targets, and writes bench/results/latest.{md,json,svg}. --quick uses
+ * process, evaluates issue 15's targets, and writes bench/results/latest.{md,json,svg}. --quick uses
  * tiny inputs, one run each, writes under bench/.cache/quick-results/ and asserts correctness of
  * every output it made (exit 1 on a failed job or check), never a timing. --only writes under
  * bench/.cache/only-results/ (a partial run never replaces bench/results/). --update-readme rewrites

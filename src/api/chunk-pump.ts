@@ -5,14 +5,17 @@ import { readInto } from './file-boxes.js';
 
 /** What a pump does with each chunk, in order; `end` gives the last output (padding, held packets). */
 export interface ChunkStage {
-  push(chunk: Buffer): Buffer;
-  end(): Buffer;
+  /** Output so far, as parts to write in order. */
+  push(chunk: Buffer): Buffer[];
+  end(): Buffer[];
   /**
    * Whether a chunk's buffer may be reused as soon as `push` returned. False when the output is
    * the input encrypted in place, or when the stage holds on to views of it (packets of a PES
    * that is not complete yet).
    */
   readonly copies: boolean;
+  /** With `copies` false: input ArrayBuffers the stage is done with, reusable once the output returned with them is written. */
+  released?(): ArrayBuffer[];
 }
 
 export interface PumpOptions {
@@ -22,6 +25,8 @@ export interface PumpOptions {
   /** Output bytes waiting to be written before the pump waits. */
   backlog?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Read buffers shared between pumps (a thread streaming many segments), else the pump's own. */
+  buffers?: BufferRecycler;
 }
 
 /**
@@ -34,7 +39,7 @@ export async function pumpFile(fh: FileHandle, size: number, out: AtomicOutput, 
   const chunkSize = o.chunkSize ?? 1 << 20;
   const ahead = o.ahead ?? 2;
   const backlog = o.backlog ?? 4 << 20;
-  const buffers = new BufferRecycler(ahead + 1);
+  const buffers = o.buffers ?? new BufferRecycler(ahead + 1);
   const reads: Promise<Buffer>[] = [];
   let next = 0;
   let done = 0;
@@ -54,11 +59,12 @@ export async function pumpFile(fh: FileHandle, size: number, out: AtomicOutput, 
     const result = stage.push(chunk);
     done += chunk.length;
     if (stage.copies) buffers.give(chunk.buffer as ArrayBuffer);
-    if (result.length > 0) out.append([result]);
+    const free = stage.released?.() ?? [];
+    if (result.length > 0) out.append(result, free.length > 0 ? () => { for (const ab of free) buffers.give(ab); } : undefined);
     o.onProgress?.(done, size);
     await out.drain(backlog);
   }
   const last = stage.end();
-  if (last.length > 0) out.append([last]);
+  if (last.length > 0) out.append(last);
   await out.drain();
 }

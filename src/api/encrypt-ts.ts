@@ -13,10 +13,10 @@ import { fairPlaySkdUri } from '../keys/drm/index.js';
 import { hlsKeyTags } from '../signaling/index.js';
 import {
   checkAesParams, createAes128SegmentCipher, encryptAes128Segment, encryptSampleAesSegmentDetailed,
-  PACKET_SIZE, SampleAesEncryptor, sequenceNumberIv, SYNC_BYTE,
+  PACKET_SIZE, SampleAesEncryptor, type SampleAesStreamInfo, sequenceNumberIv, SYNC_BYTE,
 } from '../ts/index.js';
 import { AtomicOutput } from './atomic-output.js';
-import { pumpFile, type ChunkStage } from './chunk-pump.js';
+import { pumpFile, type ChunkStage, type PumpOptions } from './chunk-pump.js';
 import { openInput } from './input-file.js';
 import type { EncryptedTrack, EncryptOptions, EncryptResult } from './types.js';
 
@@ -130,23 +130,50 @@ function aes128Stage(key: Buffer, iv: Buffer): ChunkStage {
   const cipher = createAes128SegmentCipher(key, iv);
   return {
     copies: true,
-    push(chunk) { grid.check(chunk); return cipher.update(chunk); },
-    end() { grid.end(); return cipher.final(); },
+    push(chunk) { grid.check(chunk); return [cipher.update(chunk)]; },
+    end() { grid.end(); return [cipher.final()]; },
   };
 }
 
 /** SAMPLE-AES, encrypting inside the chunks it is given (they are ours) and holding unfinished PES. */
 function sampleAesStage(encryptor: SampleAesEncryptor): ChunkStage {
-  return { copies: false, push: (chunk) => encryptor.push(chunk), end: () => encryptor.end() };
+  return { copies: false, push: (chunk) => encryptor.pushParts(chunk), end: () => encryptor.endParts(), released: () => encryptor.takeReleased() };
 }
 
 /** `size` is the one measured up front: the bytes read are the bytes reported as bytesIn. */
-async function streamTs(input: string, size: number, out: AtomicOutput, stage: ChunkStage, onProgress?: (done: number, total: number) => void): Promise<void> {
+async function streamTs(input: string, size: number, out: AtomicOutput, stage: ChunkStage, o: PumpOptions): Promise<void> {
   const fh = await openInput(input);
   try {
-    await pumpFile(fh, size, out, stage, onProgress ? { onProgress } : {});
+    await pumpFile(fh, size, out, stage, o);
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * One TS file to another in chunks (memory: a few MB whatever the size): written next to the
+ * output and renamed into place, removed on error (and by the CLI on SIGINT). Also the segment
+ * job of packages, in a worker or in the calling thread. `size` is the input's, measured by the caller.
+ */
+export async function encryptTsStream(input: string, output: string, size: number, scheme: TsScheme, key: Buffer, iv: Buffer,
+  o: Pick<PumpOptions, 'onProgress' | 'buffers' | 'backlog'> = {}): Promise<{ bytesOut: number; streams: SampleAesStreamInfo[] }> {
+  const out = await AtomicOutput.create(output);
+  try {
+    let streams: SampleAesStreamInfo[] = [];
+    if (scheme === 'aes-128') {
+      await streamTs(input, size, out, aes128Stage(key, iv), o);
+    } else {
+      const encryptor = new SampleAesEncryptor(key, iv, { inPlace: true });
+      await streamTs(input, size, out, sampleAesStage(encryptor), o);
+      streams = encryptor.streams();
+    }
+    const bytesOut = out.position;
+    await out.commit();
+    return { bytesOut, streams };
+  } catch (e) {
+    await out.abort();
+    if (e instanceof SegcryptError) throw e;
+    throw new IoError('ERR_WRITE', `encrypting ${input} to ${output} failed: ${(e as Error).message}`, { where: output, cause: e });
   }
 }
 
@@ -171,25 +198,8 @@ export async function encryptTsFile(input: string, output: string, options: TsEn
   if (!key) throw new KeyError('ERR_NO_KEY', 'no content key for the TS segment (video key or a key for every track)', { where: 'keys' });
   const iv = tsSegmentIv(key, options.iv, options.sequenceNumber);
 
-  // Written next to the output and renamed into place; removed on error (and by the CLI on SIGINT).
-  const out = await AtomicOutput.create(output);
-  let tracks: EncryptedTrack[] = [];
-  let bytesOut: number;
-  try {
-    if (options.scheme === 'aes-128') {
-      await streamTs(input, size, out, aes128Stage(key.key, iv), options.onProgress);
-    } else {
-      const encryptor = new SampleAesEncryptor(key.key, iv, { inPlace: true });
-      await streamTs(input, size, out, sampleAesStage(encryptor), options.onProgress);
-      tracks = encryptor.streams().map((s) => ({ trackId: s.pid, type: s.codec === 'h264' ? 'video' : 'audio', codec: s.codec, kid: key.kid.toString('hex') }));
-    }
-    bytesOut = out.position;
-    await out.commit();
-  } catch (e) {
-    await out.abort();
-    if (e instanceof SegcryptError) throw e;
-    throw new IoError('ERR_WRITE', `encrypting ${input} to ${output} failed: ${(e as Error).message}`, { where: output, cause: e });
-  }
+  const { bytesOut, streams } = await encryptTsStream(input, output, size, options.scheme, key.key, iv, options.onProgress ? { onProgress: options.onProgress } : {});
+  const tracks: EncryptedTrack[] = streams.map((s) => ({ trackId: s.pid, type: s.codec === 'h264' ? 'video' : 'audio', codec: s.codec, kid: key.kid.toString('hex') }));
   const kid = key.kid.toString('hex');
   return {
     container: 'ts', scheme: options.scheme, tracks, kids: [kid], pssh: [],

@@ -23,6 +23,8 @@ export interface PackageStorage {
   write(root: string, rel: string, data: Buffer | Buffer[] | string): Promise<void>;
   /** Copy a file byte for byte into `root` (atomically, like write). */
   copy(from: string, root: string, rel: string): Promise<void>;
+  /** A file's size in bytes. */
+  size(file: string): Promise<number>;
   /** A local path for a writer that streams to a file of its own (encryptFile: temp + rename), folders made. */
   fileTarget(root: string, rel: string): Promise<string>;
 }
@@ -100,6 +102,14 @@ export class FileStorage implements PackageStorage {
   }
 
   fileTarget(root: string, rel: string): Promise<string> { return this.placeFor(root, rel); }
+
+  async size(file: string): Promise<number> {
+    try {
+      return (await stat(file)).size;
+    } catch (e) {
+      throw new IoError('ERR_INPUT', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file, cause: e });
+    }
+  }
 
   /** The file's path, its folders made below `root` (never `root` itself). */
   private async placeFor(root: string, rel: string): Promise<string> {

@@ -2,6 +2,13 @@ import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
 import { reviveError } from '../errors.js';
 import { runFragmentJob, type FragmentJobResult, type MediaJob } from './fragment-job.js';
+import { runTsFileJob, type TsFileJob, type TsFileJobResult } from './ts-file-job.js';
+
+/**
+ * Worker heaps sized to their jobs: segment bytes live outside the heap (ArrayBuffers), so a small
+ * young generation is enough and spares each worker tens of MB of resident memory.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
 
 /**
  * Node options for the worker threads: none. The worker is compiled JavaScript and needs none of the
@@ -35,7 +42,7 @@ export class FragmentPool {
   constructor(size: number) {
     this.size = size;
     if (size > 0) {
-      this.pool = import('piscina').then(({ Piscina }) => new Piscina({ filename: workerPath(), minThreads: size, maxThreads: size, idleTimeout: 1000, execArgv: WORKER_EXEC_ARGV }));
+      this.pool = import('piscina').then(({ Piscina }) => new Piscina({ filename: workerPath(), minThreads: size, maxThreads: size, idleTimeout: 1000, execArgv: WORKER_EXEC_ARGV, resourceLimits: WORKER_LIMITS }));
       this.pool.catch(() => undefined); // surfaced by the first run
     }
   }
@@ -47,6 +54,12 @@ export class FragmentPool {
       : runFragmentJob(job);
     if ('error' in r) throw reviveError(r.error);
     return r.ok.map(([buffer, offset, length]) => Buffer.from(buffer, offset, length));
+  }
+
+  /** A TS segment file to file, streamed where it runs (only paths and keys travel). */
+  async runFile(job: TsFileJob): Promise<void> {
+    const r: TsFileJobResult = this.pool ? await (await this.pool).run(job) as TsFileJobResult : await runTsFileJob(job);
+    if ('error' in r) throw reviveError(r.error);
   }
 
   /** The output as one buffer. */

@@ -3,30 +3,28 @@
  * order, with memory bounded by what is in flight (the PES packets not yet complete and the packets
  * interleaved with them), not by the input size.
  *
- * Every input packet becomes a slot in an output queue; slots of elementary stream PES packets are
- * resolved once their frames are encrypted, the PMT once the audio setup information is known
- * (it comes from the first audio frame), and the queue is emitted from its head up to the first
- * unresolved slot. Frames are found in the stream of each PID, across PES boundaries (see
- * audio-track.ts, video-track.ts); the CBC chains of everything that became ready in one push go
- * through one batched cipher pass (cbc-chains.ts).
+ * The chunks are walked in place, packet by packet, with no object per packet: a PES is a list of
+ * where its packets lie (pes-packets.ts), gathered once into a pooled buffer when it completes;
+ * its encrypted blocks are written straight back into the packets, which then leave as views of
+ * the input chunks (packet-queue.ts) up to the first packet still waiting: a PES not complete yet,
+ * or the PMT until the audio setup information is known (it comes from the first audio frame).
+ * Frames are found in the stream of each PID, across PES boundaries (see audio-track.ts,
+ * video-track.ts); the CBC chains of everything that became ready in one push go through one
+ * batched cipher pass (cbc-chains.ts).
  */
 import { MediaError } from '../errors.js';
 import { checkAesParams } from './aes128.js';
 import { type AudioCodec, audioFrameLength } from './audio-frames.js';
-import { audioSetupInformation } from './audio-setup-info.js';
-import { joinAudioTrack, scatterAudioTrack } from './audio-track.js';
-import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
-import { PACKET_SIZE, PID_PAT, readPacketHeader, SYNC_BYTE } from './packet.js';
+import { PACKET_SIZE, PID_PAT, SYNC_BYTE } from './packet.js';
+import { PacketQueue } from './packet-queue.js';
 import { readPesLayout } from './pes.js';
-import { type CompletePes, copyBytes, resolvePesSlots, type Slot, SlotOutput } from './slot-output.js';
+import { addPacket, gatherPes, PesBufferPool, type PesPackets, PesPacketsPool } from './pes-packets.js';
+import { type CompletePes, encryptGroups, type GroupSink } from './sample-aes-groups.js';
 import { classifyPmtStreams, hex } from './program-tables.js';
 import { buildPmtSection, parsePat, parsePmt, type Pmt, writeSectionPacket } from './psi.js';
 import { type EncryptedStreamType, encryptedStreamDescriptors } from './stream-types.js';
-import { joinVideoTrack, splitVideoTrack } from './video-track.js';
 
-interface PesInProgress { firstIndex: number; slots: Slot[]; size: number }
-
-interface Track { pid: number; type: EncryptedStreamType; pending: CompletePes[]; pesCount: number }
+interface Track { pid: number; type: EncryptedStreamType; open: PesPackets | undefined; pending: CompletePes[]; pesCount: number }
 
 export interface SampleAesStreamInfo {
   pid: number;
@@ -39,32 +37,58 @@ function startsWithStartCode(es: Buffer): boolean {
   return es.length >= 3 && es[0] === 0 && es[1] === 0 && (es[2] === 1 || (es[2] === 0 && es.length >= 4 && es[3] === 1));
 }
 
+/** Payload offset of the packet at `off` (off + 188 without payload); throws on an adaptation field overrunning it. */
+function payloadOffset(buf: Buffer, off: number, index: number): number {
+  const afc = (buf[off + 3]! >> 4) & 0x3;
+  let p = off + 4;
+  if (afc & 0x2) {
+    const afLength = buf[off + 4]!;
+    p += 1 + afLength;
+    if (p > off + PACKET_SIZE || ((afc & 0x1) !== 0 && p === off + PACKET_SIZE && afLength > 183)) {
+      const pid = ((buf[off + 1]! & 0x1f) << 8) | buf[off + 2]!;
+      throw new MediaError('ERR_TS_ADAPTATION', `packet ${index} (PID ${pid}) at offset ${off}: adaptation field length ${afLength} overruns the packet`,
+        { where: `packet ${index}@${off}` });
+    }
+  }
+  return (afc & 0x1) === 0 ? off + PACKET_SIZE : p;
+}
+
 /** Packets held while looking for the PAT and PMT (about 19 MB): HLS segments start with them. */
 const MAX_PACKETS_BEFORE_TABLES = 100_000;
+
+/** PID roles for the packet walk. */
+const ROLE_PMT = 2;
 
 export class SampleAesEncryptor {
   private rest: Buffer | undefined;
   private count = 0;
   private pmtPids: Set<number> | undefined;
-  /** Packets held until the PAT and a PMT are known. */
-  private held: Slot[] | undefined = [];
+  /** While the PAT and a PMT are not known: the global index of the first packet held. */
+  private heldFrom: number | undefined = 0;
   private lastPmt: { section: Buffer; pmt: Pmt } | undefined;
-  private readonly pmtWaiting: { slot: Slot; pmt: Pmt }[] = [];
+  private readonly pmtWaiting: { buf: Buffer; off: number; g: number; pmt: Pmt }[] = [];
   private readonly rebuilt = new Map<Pmt, Buffer>();
   private readonly audioSetup = new Map<number, Buffer>();
   private readonly tracks = new Map<number, Track>();
-  private readonly open = new Map<number, PesInProgress>();
-  private queue: Slot[] = [];
-  private head = 0;
-  private ready: Track['pending'][] = [];
+  /** Per PID: its track, if encrypted. */
+  private readonly trackOf: (Track | undefined)[] = new Array<Track | undefined>(8192).fill(undefined);
+  /** Per PID: 1 = encrypted track (continuity counters renumbered), ROLE_PMT = PMT. */
+  private readonly role = new Uint8Array(8192);
+  private readonly queue = new PacketQueue();
+  private readonly pool = new PesBufferPool();
+  private readonly lists = new PesPacketsPool();
+  private readonly sink: GroupSink = {
+    pool: this.pool, lists: this.lists, audioSetup: this.audioSetup,
+    replace: (g, buf, off, len) => this.queue.replace(g, buf, off, len),
+  };
+  private ready: CompletePes[][] = [];
   private readyTracks: Track[] = [];
-  private readonly cc = new Map<number, number>();
   private ended = false;
 
   /**
-   * With `inPlace`, the buffers given to push() become the encryptor's: unchanged-size PES packets
-   * are encrypted inside them and emitted as views, which saves a copy of every packet. Without
-   * it the input is never modified.
+   * With `inPlace`, the buffers given to push() become the encryptor's: PES packets are encrypted
+   * inside them and emitted as views, which saves a copy of every packet. Without it the input is
+   * never modified (each chunk is copied first).
    */
   constructor(private readonly key: Buffer, private readonly iv: Buffer, private readonly options: { inPlace?: boolean } = {}) {
     checkAesParams(key, iv);
@@ -72,36 +96,61 @@ export class SampleAesEncryptor {
 
   /** Feed the next bytes (any length); returns the encrypted packets that are final so far. */
   push(chunk: Buffer): Buffer {
+    const parts = this.pushParts(chunk);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /** Same as push, the output as views to write in order (no concatenation). */
+  pushParts(chunk: Buffer): Buffer[] {
+    if (!this.options.inPlace) chunk = Buffer.from(chunk);
     let o = 0;
     if (this.rest) {
       const need = PACKET_SIZE - this.rest.length;
       if (chunk.length < need) {
         this.rest = Buffer.concat([this.rest, chunk]);
-        return Buffer.alloc(0);
+        return [];
       }
-      this.packet(Buffer.concat([this.rest, chunk.subarray(0, need)]), 0);
+      this.walk(Buffer.concat([this.rest, chunk.subarray(0, need)]), 0, 1, false);
       this.rest = undefined;
       o = need;
     }
-    for (; o + PACKET_SIZE <= chunk.length; o += PACKET_SIZE) this.packet(chunk, o);
+    const n = Math.floor((chunk.length - o) / PACKET_SIZE);
+    this.walk(chunk, o, n, this.options.inPlace === true);
+    o += n * PACKET_SIZE;
     if (o < chunk.length) this.rest = Buffer.from(chunk.subarray(o));
     return this.drain();
   }
 
+  /**
+   * In place: the ArrayBuffers under pushed chunks whose packets have all been returned, reusable
+   * once those are written. Only for chunks that are the whole of their ArrayBuffer's bytes in use.
+   */
+  takeReleased(): ArrayBuffer[] {
+    const r = this.queue.released;
+    this.queue.released = [];
+    return r;
+  }
+
   /** No more input: completes the last PES packets and returns the rest of the output. */
   end(): Buffer {
+    const parts = this.endParts();
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  endParts(): Buffer[] {
     if (this.rest) {
       const at = this.count * PACKET_SIZE;
       throw new MediaError('ERR_TS_TRUNCATED', `truncated packet ${this.count} at offset ${at}: ${this.rest.length} of ${PACKET_SIZE} bytes`, { where: `packet ${this.count}@${at}` });
     }
     if (this.count === 0) throw new MediaError('ERR_TS_EMPTY', 'transport stream is empty', { where: 'packet 0' });
-    if (this.held) {
+    if (this.heldFrom !== undefined) {
       if (!this.pmtPids) throw new MediaError('ERR_TS_NO_PMT', `no PAT in ${this.count} packets, so no PMT to find`, { where: 'PID 0x0' });
       const pids = [...this.pmtPids].map(hex).join(', ');
       throw new MediaError('ERR_TS_NO_PMT', `no PMT on PID ${pids} in ${this.count} packets`, { where: `PID ${pids}` });
     }
-    for (const [pid, st] of this.open) this.complete(pid, st);
-    this.open.clear();
+    // PES packets complete in the order they started (as their next payload_unit_start would have come).
+    const open = [...this.tracks.values()].filter((t) => t.open).sort((a, b) => a.open!.first - b.open!.first);
+    for (const t of open) this.complete(t, t.open!);
     for (const t of this.tracks.values()) {
       if (t.pending.length > 0) this.markReady(t, t.pending);
       t.pending = [];
@@ -114,85 +163,97 @@ export class SampleAesEncryptor {
     return [...this.tracks.values()].map((t) => ({ pid: t.pid, codec: t.type.codec, pesCount: t.pesCount }));
   }
 
-  private packet(buf: Buffer, off: number): void {
-    const index = this.count++;
-    if (buf[off] !== SYNC_BYTE) {
-      throw new MediaError('ERR_TS_SYNC', `lost sync: packet ${index} at offset ${index * PACKET_SIZE} starts with 0x${buf[off].toString(16).padStart(2, '0')}, not 0x47`,
-        { where: `packet ${index}@${index * PACKET_SIZE}` });
+  /** The n packets at buf[o...]: into the queue, then each routed (or held until the tables are known). */
+  private walk(buf: Buffer, o: number, n: number, release: boolean): void {
+    if (n <= 0) return;
+    const first = this.count;
+    this.queue.add(buf, o, first, n, release);
+    this.count += n;
+    for (let j = 0; j < n; j++, o += PACKET_SIZE) {
+      const g = first + j;
+      if (buf[o] !== SYNC_BYTE) {
+        throw new MediaError('ERR_TS_SYNC', `lost sync: packet ${g} at offset ${g * PACKET_SIZE} starts with 0x${buf[o]!.toString(16).padStart(2, '0')}, not 0x47`,
+          { where: `packet ${g}@${g * PACKET_SIZE}` });
+      }
+      if (this.heldFrom !== undefined) this.findTables(buf, o, g);
+      else this.route(buf, o, g);
     }
-    const slot: Slot = { buf, off, index, pid: ((buf[off + 1] & 0x1f) << 8) | buf[off + 2], ready: true };
-    if (this.held) this.findTables(slot);
-    else this.route(slot);
   }
 
   /** Before PAT and PMT are known: hold packets, then replay them in order. */
-  private findTables(slot: Slot): void {
-    const held = this.held!;
-    held.push(slot);
-    if (held.length > MAX_PACKETS_BEFORE_TABLES) {
-      throw new MediaError('ERR_TS_NO_PMT', `no ${this.pmtPids ? 'PMT' : 'PAT'} in the first ${held.length} packets`, { where: `packet ${slot.index}` });
+  private findTables(buf: Buffer, off: number, g: number): void {
+    const heldFrom = this.heldFrom!;
+    if (g + 1 - heldFrom > MAX_PACKETS_BEFORE_TABLES) {
+      throw new MediaError('ERR_TS_NO_PMT', `no ${this.pmtPids ? 'PMT' : 'PAT'} in the first ${g + 1 - heldFrom} packets`, { where: `packet ${g}` });
     }
-    const h = readPacketHeader(slot.buf, slot.off, slot.index);
-    if (!h.payloadUnitStart || !h.hasPayload) return;
+    const payload = payloadOffset(buf, off, g);
+    if ((buf[off + 1]! & 0x40) === 0 || (buf[off + 3]! & 0x10) === 0) return;
+    const pid = ((buf[off + 1]! & 0x1f) << 8) | buf[off + 2]!;
     let found = false;
-    if (slot.pid === PID_PAT && !this.pmtPids) {
-      this.pmtPids = new Set(parsePat(slot.buf, h.payloadOffset, slot.off, `PAT packet ${slot.index}`).values());
-      found = held.some((s) => this.pmtPids!.has(s.pid) && (s.buf[s.off + 1] & 0x40) !== 0);
-    } else if (this.pmtPids?.has(slot.pid)) {
+    if (pid === PID_PAT && !this.pmtPids) {
+      const pmtPids = new Set(parsePat(buf, payload, off, `PAT packet ${g}`).values());
+      this.pmtPids = pmtPids;
+      this.queue.forEach(heldFrom, g + 1, (b, o) => {
+        if (pmtPids.has(((b[o + 1]! & 0x1f) << 8) | b[o + 2]!) && (b[o + 1]! & 0x40) !== 0) found = true;
+      });
+    } else if (this.pmtPids?.has(pid)) {
       found = true;
     }
     if (!found) return;
-    this.held = undefined;
-    for (const s of held) this.route(s);
+    for (const p of this.pmtPids!) this.role[p] = ROLE_PMT;
+    this.heldFrom = undefined;
+    this.queue.forEach(heldFrom, g + 1, (b, o, h) => this.route(b, o, h));
   }
 
-  private route(slot: Slot): void {
-    const h = readPacketHeader(slot.buf, slot.off, slot.index);
-    this.queue.push(slot);
-    if (this.pmtPids!.has(slot.pid)) {
-      if (h.payloadUnitStart && h.hasPayload) this.pmtPacket(slot, h.payloadOffset);
+  private route(buf: Buffer, off: number, g: number): void {
+    const payload = payloadOffset(buf, off, g);
+    const pid = ((buf[off + 1]! & 0x1f) << 8) | buf[off + 2]!;
+    const hasPayload = (buf[off + 3]! & 0x10) !== 0;
+    const pusi = (buf[off + 1]! & 0x40) !== 0;
+    if (this.role[pid] === ROLE_PMT) {
+      if (pusi && hasPayload) this.pmtPacket(buf, off, g, pid, payload);
       return;
     }
-    const track = this.tracks.get(slot.pid);
-    if (!track || !h.hasPayload) return;
-    slot.ready = false;
-    slot.payloadStart = h.payloadOffset;
-    let st = this.open.get(slot.pid);
-    if (h.payloadUnitStart) {
-      if (st) this.complete(slot.pid, st);
-      st = { firstIndex: slot.index, slots: [], size: 0 };
-      this.open.set(slot.pid, st);
+    const track = this.trackOf[pid];
+    if (!track || !hasPayload) return;
+    let st = track.open;
+    if (pusi) {
+      if (st) this.complete(track, st);
+      st = this.lists.take(g);
+      track.open = st;
     } else if (!st) {
       throw new MediaError('ERR_TS_PES_CONTINUATION',
-        `PID ${hex(slot.pid)} packet ${slot.index}: payload continues a PES that started before this segment`, { where: `packet ${slot.index}@${slot.index * PACKET_SIZE}` });
+        `PID ${hex(pid)} packet ${g}: payload continues a PES that started before this segment`, { where: `packet ${g}@${g * PACKET_SIZE}` });
     }
-    st.slots.push(slot);
-    st.size += slot.off + PACKET_SIZE - h.payloadOffset;
+    addPacket(st, buf, off, payload, g);
   }
 
-  private pmtPacket(slot: Slot, payloadOffset: number): void {
+  private pmtPacket(buf: Buffer, off: number, g: number, pid: number, payload: number): void {
     // The PMT repeats every few packets, usually unchanged: parse each distinct section once.
-    const section = slot.buf.subarray(payloadOffset, slot.off + PACKET_SIZE);
+    const section = buf.subarray(payload, off + PACKET_SIZE);
     let pmt = this.lastPmt?.section.equals(section) ? this.lastPmt.pmt : undefined;
     if (!pmt) {
-      pmt = parsePmt(slot.buf, payloadOffset, slot.off, `PMT PID ${hex(slot.pid)} packet ${slot.index}`);
+      pmt = parsePmt(buf, payload, off, `PMT PID ${hex(pid)} packet ${g}`);
       this.lastPmt = { section: Buffer.from(section), pmt };
-      for (const [pid, type] of classifyPmtStreams(pmt, slot.index)) {
-        if (!this.tracks.has(pid)) this.tracks.set(pid, { pid, type, pending: [], pesCount: 0 });
+      for (const [p, type] of classifyPmtStreams(pmt, g)) {
+        if (!this.tracks.has(p)) {
+          const track: Track = { pid: p, type, open: undefined, pending: [], pesCount: 0 };
+          this.tracks.set(p, track);
+          this.trackOf[p] = track;
+          this.role[p] = 1;
+        }
       }
     }
-    slot.ready = false;
-    this.pmtWaiting.push({ slot, pmt });
+    this.pmtWaiting.push({ buf, off, g, pmt });
   }
 
-  private complete(pid: number, st: PesInProgress): void {
-    const track = this.tracks.get(pid)!;
-    const where = `PID ${hex(pid)} PES at packet ${st.firstIndex}`;
-    const pes = Buffer.allocUnsafe(st.size);
-    let p = 0;
-    for (const s of st.slots) p += copyBytes(s.buf, s.payloadStart!, s.off + PACKET_SIZE, pes, p);
+  private complete(track: Track, st: PesPackets): void {
+    track.open = undefined;
+    const where = `PID ${hex(track.pid)} PES at packet ${st.first}`;
+    const pes = this.pool.take(st.size);
+    gatherPes(st, pes);
     const layout = readPesLayout(pes, where);
-    const done: CompletePes = { where, slots: st.slots, pes, layout, es: pes.subarray(layout.esStart, layout.esEnd) };
+    const done: CompletePes = { where, packets: st, pes, layout, es: pes.subarray(layout.esStart, layout.esEnd) };
     track.pesCount++;
     if (track.type.codec === 'h264') {
       // NAL units may continue into the next PES; a PES starting with a start code closes the ones before.
@@ -212,8 +273,8 @@ export class SampleAesEncryptor {
 
   private audioEndsOnFrame(track: Track): boolean {
     const parts = track.pending;
-    const data = parts.length === 1 ? parts[0].es : Buffer.concat(parts.map((x) => x.es));
-    const where = parts[parts.length - 1].where;
+    const data = parts.length === 1 ? parts[0]!.es : Buffer.concat(parts.map((x) => x.es));
+    const where = parts[parts.length - 1]!.where;
     for (let p = 0; p < data.length;) {
       const length = audioFrameLength(track.type.codec as AudioCodec, data, p, where);
       if (length === undefined) return false;
@@ -229,51 +290,30 @@ export class SampleAesEncryptor {
     this.readyTracks.push(track);
   }
 
-  private drain(): Buffer {
+  private drain(): Buffer[] {
     if (this.ready.length > 0) this.encryptReady();
     this.resolvePmts();
-    const out = new SlotOutput(this.cc, this.options.inPlace === true);
-    while (this.head < this.queue.length && this.queue[this.head].ready) {
-      const slot = this.queue[this.head++];
-      out.emit(slot, this.tracks.has(slot.pid));
+    let upTo = this.count;
+    if (this.heldFrom !== undefined) upTo = this.heldFrom;
+    if (this.pmtWaiting.length > 0) upTo = Math.min(upTo, this.pmtWaiting[0]!.g);
+    for (const t of this.tracks.values()) {
+      if (t.pending.length > 0) upTo = Math.min(upTo, t.pending[0]!.packets.first);
+      if (t.open) upTo = Math.min(upTo, t.open.first);
     }
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    return out.finish();
+    return this.queue.emit(upTo, this.role);
   }
 
   private encryptReady(): void {
-    const chains: BlockChain[] = [];
-    const groups = this.ready;
-    const tracks = this.readyTracks;
+    const groups = this.ready.map((group, g) => ({ group, pid: this.readyTracks[g]!.pid, codec: this.readyTracks[g]!.type.codec }));
     this.ready = [];
     this.readyTracks = [];
-    const jobs = groups.map((group, g) => {
-      const track = tracks[g];
-      const parts = group.map((m) => ({ es: m.es, where: m.where }));
-      if (track.type.codec === 'h264') {
-        const video = { parts };
-        joinVideoTrack(video, chains);
-        return () => splitVideoTrack(video).forEach((es, i) => resolvePesSlots(group[i], es, this.options.inPlace === true));
-      }
-      const audio = { codec: track.type.codec as AudioCodec, parts };
-      const first = joinAudioTrack(audio, chains);
-      if (first && !this.audioSetup.has(track.pid)) this.audioSetup.set(track.pid, audioSetupInformation(audio.codec, first, parts[0].where));
-      return () => {
-        scatterAudioTrack(audio);
-        for (const m of group) resolvePesSlots(m, m.es, this.options.inPlace === true);
-      };
-    });
-    cbcEncryptChains(chains, this.key, this.iv);
-    for (const finish of jobs) finish();
+    encryptGroups(groups, this.key, this.iv, this.sink);
   }
 
   /** A PMT is rewritten once every audio stream in it has its setup information (or input ended). */
   private resolvePmts(): void {
     while (this.pmtWaiting.length > 0) {
-      const { slot, pmt } = this.pmtWaiting[0];
+      const { buf, off, g, pmt } = this.pmtWaiting[0]!;
       const audioPids = pmt.streams.filter((s) => this.tracks.get(s.pid) && this.tracks.get(s.pid)!.type.codec !== 'h264').map((s) => s.pid);
       if (!this.ended && audioPids.some((pid) => !this.audioSetup.has(pid))) return;
       let section = this.rebuilt.get(pmt);
@@ -288,16 +328,10 @@ export class SampleAesEncryptor {
         });
         this.rebuilt.set(pmt, section);
       }
-      const pkt = Buffer.from(slot.buf.subarray(slot.off, slot.off + PACKET_SIZE));
-      writeSectionPacket(pkt, 0, section, `PMT packet ${slot.index}`);
-      slot.outBuf = pkt;
-      slot.outOff = 0;
-      slot.outLen = PACKET_SIZE;
-      slot.ready = true;
+      const pkt = Buffer.from(buf.subarray(off, off + PACKET_SIZE));
+      writeSectionPacket(pkt, 0, section, `PMT packet ${g}`);
+      this.queue.replace(g, pkt, 0, PACKET_SIZE);
       this.pmtWaiting.shift();
     }
   }
-
 }
-
-

@@ -1,0 +1,83 @@
+/**
+ * One native scan of an H.264 payload for its zero byte pairs, from which both the NAL unit
+ * boundaries (start codes are 00 00 01 and 00 00 00 01) and, once the blocks are encrypted, the
+ * question "does escaping add any byte?" are answered. Escaping (sample-aes-h264.ts escapeInto)
+ * inserts 0x03 exactly where 00 00 is followed by a byte <= 3 inside a protected NAL unit; the
+ * bytes outside the encrypted blocks are the ones scanned before encryption, so only the few bytes
+ * around each encrypted block need looking at afterwards. Same results as avcNalUnits and
+ * escapeProtectedNals, without a second scan of every byte.
+ */
+import { MediaError } from '../errors.js';
+import { AVC_CLEAR_LEADER, type NalUnit } from './sample-aes-h264.js';
+
+const ZERO_PAIR = Buffer.from([0, 0]);
+const BLOCK = 16;
+const PERIOD = 160;
+
+/** Offsets of every 00 00 in `es` (overlapping ones too), ascending. */
+export function zeroPairs(es: Buffer): number[] {
+  const pairs: number[] = [];
+  for (let i = 0; ;) {
+    const z = es.indexOf(ZERO_PAIR, i);
+    if (z < 0) return pairs;
+    pairs.push(z);
+    i = z + 1;
+  }
+}
+
+/** avcNalUnits (sample-aes-h264.ts) from the zero pairs instead of a scan for start codes. */
+export function avcNalUnitsFromPairs(es: Buffer, pairs: number[], where: string): NalUnit[] {
+  const nals: NalUnit[] = [];
+  if (es.length === 0) return nals;
+  let idx = 0;
+  // First 00 00 01 at or after `from`, widened to the 4-byte start code inside [from, ...).
+  const next = (from: number): number => {
+    while (idx < pairs.length && pairs[idx]! < from) idx++;
+    for (; idx < pairs.length; idx++) {
+      const r = pairs[idx]!;
+      if (es[r + 2] === 1) return r - 1 >= from && es[r - 1] === 0 ? r - 1 : r;
+    }
+    return -1;
+  };
+  if (next(0) !== 0) {
+    throw new MediaError('ERR_TS_NAL_SPLIT', `${where}: H.264 PES payload does not start with a start code (a NAL unit split across PES packets is not supported)`, { where });
+  }
+  let sc = 0;
+  while (sc >= 0 && sc < es.length) {
+    const start = sc + (es[sc + 2] === 1 ? 3 : 4);
+    const n = next(start);
+    const end = n < 0 ? es.length : n;
+    const type = es[start]! & 0x1f;
+    nals.push({ start, end, protect: end - start > AVC_CLEAR_LEADER + BLOCK && (type === 1 || type === 5) });
+    sc = n;
+  }
+  return nals;
+}
+
+/**
+ * After the blocks of the protected NAL units were encrypted in `es`: whether escaping them would
+ * insert any byte (a 00 00 followed by a byte <= 3 inside a protected NAL unit). `pairs` are the
+ * zero pairs of the clear payload.
+ */
+export function escapingGrows(es: Buffer, nals: NalUnit[], pairs: number[]): boolean {
+  let idx = 0;
+  for (const n of nals) {
+    if (!n.protect) continue;
+    const first = n.start + AVC_CLEAR_LEADER;
+    const count = Math.floor((n.end - n.start - 49) / PERIOD) + 1;
+    const inBlock = (x: number) => x >= first && (x - first) % PERIOD < BLOCK && (x - first) / PERIOD < count;
+    while (idx < pairs.length && pairs[idx]! < n.start) idx++;
+    for (; idx < pairs.length && pairs[idx]! <= n.end - 3; idx++) {
+      const z = pairs[idx]!;
+      if (!inBlock(z) && !inBlock(z + 1) && !inBlock(z + 2) && es[z + 2]! <= 3) return true;
+    }
+    const last = n.end - 3;
+    for (let b = first, k = 0; k < count; k++, b += PERIOD) {
+      const hi = Math.min(b + BLOCK - 1, last);
+      for (let z = Math.max(n.start, b - 2); z <= hi; z++) {
+        if (es[z + 1] === 0 && es[z] === 0 && es[z + 2]! <= 3) return true;
+      }
+    }
+  }
+  return false;
+}
