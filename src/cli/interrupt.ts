@@ -21,3 +21,15 @@ export async function withInterruptCleanup<T>(work: () => Promise<T>, beforeExit
     process.off('SIGTERM', interrupted);
   }
 }
+
+/**
+ * Resolves with the first SIGINT or SIGTERM `signals` emits (long-running commands: key-server, serve,
+ * worker), and stops listening for both.
+ */
+export function untilStopSignal(signals: NodeJS.EventEmitter = process): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (s: NodeJS.Signals): void => { signals.off('SIGINT', stop); signals.off('SIGTERM', stop); resolve(s); };
+    signals.on('SIGINT', stop);
+    signals.on('SIGTERM', stop);
+  });
+}

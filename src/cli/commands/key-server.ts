@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readSecretFile, secretBytes, SECRET_ENV, startKeyServer, type KeyServerOptions } from '../../key-server/index.js';
 import { fromConfigFile, fromEnv, mergeLayers } from '../config-layers.js';
 import { errorLine, exitCodeFor } from '../exit-codes.js';
+import { untilStopSignal } from '../interrupt.js';
 
 const USAGE = `usage: segcrypt key-server [--port N] [--host 127.0.0.1] [--auth basic:USER:PASS | --auth bearer:TOKEN]
        [--secret-file FILE] [--tls-cert FILE --tls-key FILE] [--allowed-host NAME]... [--allowed-origin ORIGIN]...
@@ -50,11 +51,7 @@ export async function keyServerCommand(argv: string[], signals: NodeJS.EventEmit
   }
   process.stdout.write(`${server.url}\n`);
   if (options.secret === undefined) process.stderr.write(`segcrypt key-server: no --secret-file or ${SECRET_ENV}: keys are random for this run\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => { signals.off('SIGINT', stop); signals.off('SIGTERM', stop); resolve(); };
-    signals.on('SIGINT', stop);
-    signals.on('SIGTERM', stop);
-  });
+  await untilStopSignal(signals);
   await server.close();
   return 0;
 }

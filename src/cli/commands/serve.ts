@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { IoError, SegcryptError, UsageError } from '../../errors.js';
 import { startServe, type ServeOptions } from '../../serve/index.js';
 import { errorLine, exitCodeFor } from '../exit-codes.js';
+import { untilStopSignal } from '../interrupt.js';
 
 const USAGE = `usage: segcrypt serve [DIR] [--port N] [--key-server URL]
 Serves a folder of packages (default out/demo, what npm start writes) on 127.0.0.1 with a page that
@@ -49,11 +50,7 @@ export async function serveCommand(argv: string[], signals: NodeJS.EventEmitter 
     throw new IoError('ERR_LISTEN', `segcrypt serve cannot listen on 127.0.0.1:${options.port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (choose another --port)' : ''}`, { where: '--port', cause: e });
   }
   process.stdout.write(`segcrypt serve: ${serving.packages} package${serving.packages === 1 ? '' : 's'} from ${options.dir} at ${serving.url}\n${serving.keyServerNote}\nOpen ${serving.url} in a browser; Ctrl-C stops.\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => { signals.off('SIGINT', stop); signals.off('SIGTERM', stop); resolve(); };
-    signals.on('SIGINT', stop);
-    signals.on('SIGTERM', stop);
-  });
+  await untilStopSignal(signals);
   await serving.close();
   return 0;
 }

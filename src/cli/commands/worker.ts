@@ -4,6 +4,7 @@ import { keyProviderFromOptions, type KeyProviderOptions } from '../../keys/prov
 import { EXIT, errorLine } from '../exit-codes.js';
 import { parsePool, requireKeySource } from '../common-args.js';
 import { KEY_SOURCE_OPTIONS, KEY_SOURCE_USAGE, keySourceFrom } from '../key-source.js';
+import { untilStopSignal } from '../interrupt.js';
 
 const USAGE = `usage: segcrypt worker --redis redis://[[USER]:PASSWORD@]HOST:PORT <key source> [options]
   Takes package encryption jobs from a BullMQ queue on Redis (queued by \`segcrypt package --queue\`)
@@ -89,11 +90,7 @@ export async function workerCommand(argv: string[], signals: NodeJS.EventEmitter
     },
   });
   process.stderr.write(`segcrypt worker: taking jobs from queue ${name} at ${url.protocol}//${url.host} (concurrency ${args.concurrency})\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (s: NodeJS.Signals): void => { signals.off('SIGINT', stop); signals.off('SIGTERM', stop); resolve(s); };
-    signals.on('SIGINT', stop);
-    signals.on('SIGTERM', stop);
-  });
+  const signal = await untilStopSignal(signals);
   process.stderr.write(`segcrypt worker: ${signal}: finishing the running jobs\n`);
   await worker.close();
   process.stderr.write(`segcrypt worker: stopped after ${done} jobs done, ${failed} failed\n`);
