@@ -88,7 +88,7 @@ t.test('npm pack: prepack builds a clean dist, and only what users need is packe
   t.ok(existsSync(tarball), 'the tarball exists');
   const files = info!.files.map((f) => f.path);
   t.comment(`tarball ${info!.filename}: ${info!.size} bytes, ${info!.unpackedSize} unpacked, ${info!.entryCount} files`);
-  for (const need of ['package.json', 'README.md', 'bin/segcrypt.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bundle.js', 'dist/pool/worker.js']) {
+  for (const need of ['package.json', 'README.md', 'LICENSE', 'bin/segcrypt.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bundle.js', 'dist/pool/worker.js']) {
     t.ok(files.includes(need), `ships ${need}`);
   }
   const unwanted = files.filter((f) => /^(src|test|bench|samples|native-free|scripts|\.ci)\//.test(f) || f.startsWith('dist/demo/')
