@@ -28,6 +28,8 @@ function scratch(t: { teardown(fn: () => void): void }): string {
 
 t.test('muxed file, per-track keys: ffmpeg decrypts both tracks to the clear frames; wrong key does not', async (t) => {
   const dir = scratch(t);
+  // The clear frames of each track, decoded once for both schemes.
+  const clearOf = { v: await framemd5Pipe(sample('muxed.mp4'), 'v'), a: await framemd5Pipe(sample('muxed.mp4'), 'a') };
   for (const scheme of ['cenc', 'cbcs'] as const) {
     const out = join(dir, `${scheme}.mp4`);
     const r = await encryptFile(sample('muxed.mp4'), out, { scheme, keys: keySet(), iv: scheme === 'cbcs' ? IV16 : IV8, poolSize: 0 });
@@ -37,7 +39,7 @@ t.test('muxed file, per-track keys: ffmpeg decrypts both tracks to the clear fra
     t.equal(r.fragments, 3);
     t.equal(r.pssh.length, 1, 'a common pssh when the key set brings none');
     for (const [s, k] of [['v', V.key], ['a', A.key]] as const) {
-      const clear = await framemd5Pipe(sample('muxed.mp4'), s);
+      const clear = clearOf[s];
       const dec = await framemd5Pipe(out, s, k);
       t.equal(dec.exitCode, 0);
       t.same(dec.digests, clear.digests, `${scheme} ${s}: decrypted frames equal the clear frames`);

@@ -1,6 +1,7 @@
 /**
  * SPEKE v2 encryption contracts end to end: a DASH + HLS package (Shaka Packager, clear) with a
- * 640x360 / 1280x720 / 3840x2160 video ladder and stereo + 5.1 audio, encrypted with
+ * 320x180 / 1024x578 / 1920x1088 video ladder (the smallest sizes in each class: SD <= 1024x576
+ * pixels, HD <= 1920x1080, UHD above; 10 fps) and stereo + 5.1 audio, encrypted with
  * PRESET-VIDEO-3 + PRESET-AUDIO-2 keys from the built-in key server.
  * - Each rendition's tenc (read by mp4box.js) carries the KID the server's usage rule of its
  *   class names (SD, HD, UHD, STEREO_AUDIO, MULTICHANNEL_AUDIO): not our own bookkeeping.
@@ -33,19 +34,23 @@ const MEDIA = path.join(SAMPLES, 'media');
 
 interface Rendition { name: string; kind: 'video' | 'audio'; cls: string; dir: string }
 const RENDITIONS: Rendition[] = [
-  { name: 'v360', kind: 'video', cls: 'SD', dir: 'v360' },
-  { name: 'v720', kind: 'video', cls: 'HD', dir: 'v720' },
-  { name: 'v2160', kind: 'video', cls: 'UHD', dir: 'v2160' },
+  { name: 'v180', kind: 'video', cls: 'SD', dir: 'v180' },
+  { name: 'v578', kind: 'video', cls: 'HD', dir: 'v578' },
+  { name: 'v1088', kind: 'video', cls: 'UHD', dir: 'v1088' },
   { name: 'stereo', kind: 'audio', cls: 'STEREO_AUDIO', dir: 'stereo' },
   { name: 'surround', kind: 'audio', cls: 'MULTICHANNEL_AUDIO', dir: 'surround' },
 ];
 
-/** Clear renditions (2 s, 1 s GOPs) and a Shaka Packager DASH + HLS package over them. */
+/**
+ * Clear renditions (2 s at 10 fps, 1 s GOPs) and a Shaka Packager DASH + HLS package over them.
+ * The classes go by pixel count, so each rung is just past its lower bound: a 3840x2160 rung cost
+ * ~8x the CPU of 1920x1088 to encode and to decode three times (clear, right key, wrong key).
+ */
 async function buildLadder(work: string): Promise<string> {
   const src = path.join(work, 'src');
   mkdirSync(src, { recursive: true });
-  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-threads', '1', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0', '-bf', '0', '-pix_fmt', 'yuv420p'];
-  for (const [name, size, rate] of [['v360', '640x360', '300k'], ['v720', '1280x720', '500k'], ['v2160', '3840x2160', '900k']] as const) {
+  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-threads', '1', '-r', '10', '-g', '10', '-keyint_min', '10', '-sc_threshold', '0', '-bf', '0', '-pix_fmt', 'yuv420p'];
+  for (const [name, size, rate] of [['v180', '320x180', '150k'], ['v578', '1024x578', '300k'], ['v1088', '1920x1088', '500k']] as const) {
     await runTool('nice', [...FF, '-t', '2', '-i', `${MEDIA}/avc.mp4`, '-s', size, ...x264, '-b:v', rate, '-an', path.join(src, `${name}.mp4`)], { timeoutMs: 300_000 });
   }
   await runTool('nice', [...FF, '-t', '2', '-i', `${MEDIA}/aac.mp4`, '-c:a', 'aac', '-ac', '2', '-b:a', '96k', path.join(src, 'stereo.mp4')], { timeoutMs: 60_000 });
