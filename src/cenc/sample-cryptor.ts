@@ -1,16 +1,10 @@
 import type { Cipher } from 'node:crypto';
 import { cbcCryptor, ctrCryptor } from './ciphers.js';
+import { CbcsChains } from './cbcs-chains.js';
+import { cryptInPlace } from './cipher-pieces.js';
 import { patternSpans, SpanList } from './pattern.js';
 
 const SMALL = 64;
-/**
- * Bytes per cipher call. node:crypto returns each update's output in a new buffer outside the JS
- * heap, which the GC frees only once tens of MB have piled up (+40 MB of RSS per encrypting
- * thread, measured on 28 MB segments); asked for a latin1 string instead, it frees its buffer at
- * once and the string dies young in the JS heap. 64 KiB: small enough for the young generation,
- * large enough that the per-call cost stays small. A multiple of 16 (CBC pieces are whole blocks).
- */
-const PIECE = 64 * 1024;
 
 export type CencScheme = 'cenc' | 'cbcs' | 'cens' | 'cbc1';
 
@@ -37,6 +31,7 @@ export interface SampleCryptoParams {
 export class SampleEncryptor {
   private readonly spans = new SpanList();
   private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private readonly cbcs = new CbcsChains();
 
   /**
    * `subs` holds flat (clear, protected) pairs, `subFrom`/`subCount` select this sample's pairs;
@@ -50,11 +45,9 @@ export class SampleEncryptor {
     const skip = p.scheme === 'cens' || p.scheme === 'cbcs' ? p.skipByteBlock : 0;
     const spans = this.spans;
     if (p.scheme === 'cbcs') {
-      // Chain reset per subsample: one cipher call per protected range.
+      // Chain reset per subsample: one chain per protected range.
       if (subs === null) {
-        spans.reset();
-        patternSpans(spans, start, end - start, crypt, skip, true);
-        this.run(buf, cbcCryptor(p.key, iv16));
+        this.cbcs.chain(buf, start, end - start, crypt, skip, p.key, iv16);
         return;
       }
       let o = start;
@@ -62,11 +55,7 @@ export class SampleEncryptor {
         const clear = subs[subFrom + 2 * i]!;
         const prot = subs[subFrom + 2 * i + 1]!;
         o += clear;
-        if (prot > 0) {
-          spans.reset();
-          patternSpans(spans, o, prot, crypt, skip, true);
-          if (spans.count > 0) this.run(buf, cbcCryptor(p.key, iv16));
-        }
+        if (prot > 0) this.cbcs.chain(buf, o, prot, crypt, skip, p.key, iv16);
         o += prot;
       }
       return;
@@ -118,15 +107,6 @@ export class SampleEncryptor {
       else scratch.copy(buf, off, r, r + len);
       r += len;
     }
-  }
-}
-
-/** Encrypt buf[at, at+len) in place, PIECE bytes per cipher call (the cipher's state carries on). */
-export function cryptInPlace(cipher: Cipher, buf: Buffer, at: number, len: number): void {
-  const end = at + len;
-  for (let p = at; p < end; p += PIECE) {
-    const n = Math.min(PIECE, end - p);
-    buf.write(cipher.update(buf.subarray(p, p + n), undefined, 'latin1'), p, n, 'latin1');
   }
 }
 
