@@ -6,6 +6,8 @@ import type { Cipher } from 'node:crypto';
  * thread, measured on 28 MB segments); asked for a latin1 string instead, it frees its buffer at
  * once and the string dies young in the JS heap. 64 KiB: small enough for the young generation,
  * large enough that the per-call cost stays small. A multiple of 16 (CBC pieces are whole blocks).
+ * The price: two copies and the scavenges of the strings, +0.1 CPU-s on the bench's 287 MB file
+ * with cenc (GC 52 -> 176 ms in its profile), for 25-35 MB less RSS per thread.
  */
 const PIECE = 64 * 1024;
 /**
