@@ -5,8 +5,8 @@
 import { mkdir, open, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IoError, UsageError } from '../errors.js';
-import type { Box } from '../isobmff/index.js';
-import { scanTopLevelBoxes } from './file-boxes.js';
+import { readTopLevelHeader, type Box } from '../isobmff/index.js';
+import { readExact, scanTopLevelBoxes } from './file-boxes.js';
 import { writevFully } from './vectored-write.js';
 
 /** Every regular file under `root`, package-relative with '/' separators, sorted. */
@@ -37,6 +37,29 @@ export async function topLevelBoxesOf(file: string): Promise<{ boxes: Box[]; siz
   try {
     const size = (await fh.stat()).size;
     return { boxes: await scanTopLevelBoxes(fh, size), size };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The first moof of a media segment file, read alone (box headers up to it, then its bytes), or
+ * an empty buffer when there is none: what its decode time needs, without loading the segment
+ * (key rotation looks at every segment before any is encrypted; whole 28 MB reads cost 60 MB of
+ * peak RSS on the bench's package).
+ */
+export async function firstMoofOf(file: string): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const head = Buffer.allocUnsafe(32);
+    for (let o = 0; o < size;) {
+      const { bytesRead } = await fh.read(head, 0, Math.min(32, size - o), o);
+      const b = readTopLevelHeader(head.subarray(0, bytesRead), o, size);
+      if (b.type === 'moof') return await readExact(fh, b.start, b.end - b.start, 'moof');
+      o = b.end;
+    }
+    return Buffer.alloc(0);
   } finally {
     await fh.close();
   }

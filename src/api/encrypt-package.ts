@@ -21,7 +21,7 @@ import {
   CENC_SCHEMES, checkSchemeFits, mergeJobs, packagePath, planDash, planHls, remapByteRange, rewriteByteRanges, type AttributeEdit, type DashPlan, type MpdRepresentation, type EncryptSignaling, type HlsPlan, type PackageJob,
 } from '../signaling/index.js';
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
-import { listFiles, refuseNonEmpty, writeOut } from './encrypt-package-files.js';
+import { firstMoofOf, listFiles, refuseNonEmpty, writeOut } from './encrypt-package-files.js';
 import { planSegmentJobs, type JobPlan, type PlanInputs } from './package-job-plan.js';
 import { namingFile, PackageJobRunner, type KeyReference, type SegmentJob, type SegmentJobResult } from './package-jobs.js';
 import { FileStorage, type PackageStorage } from './package-storage.js';
@@ -239,7 +239,7 @@ class PackageWork {
       const timescales = new Map(info.tracks.map((t) => [t.trackId, t.timescale]));
       const track = info.tracks[0];
       for (const [n, seg] of segments.entries()) {
-        const buf = await readFile(path.join(this.src, seg.path));
+        const buf = await firstMoofOf(path.join(this.src, seg.path));
         const p = periodIndexAt(inFile(seg.path, () => segmentDecodeTime(buf, timescales)), r.keyPeriod);
         if (n === 0) this.firstPeriod.set(init.path, p);
         this.segmentPeriod.set(seg.path, p);

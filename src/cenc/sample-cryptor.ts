@@ -1,5 +1,7 @@
 import type { Cipher } from 'node:crypto';
 import { cbcCryptor, ctrCryptor } from './ciphers.js';
+import { CbcsChains } from './cbcs-chains.js';
+import { cryptInPlace } from './cipher-pieces.js';
 import { patternSpans, SpanList } from './pattern.js';
 
 const SMALL = 64;
@@ -29,6 +31,7 @@ export interface SampleCryptoParams {
 export class SampleEncryptor {
   private readonly spans = new SpanList();
   private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private readonly cbcs = new CbcsChains();
 
   /**
    * `subs` holds flat (clear, protected) pairs, `subFrom`/`subCount` select this sample's pairs;
@@ -42,11 +45,9 @@ export class SampleEncryptor {
     const skip = p.scheme === 'cens' || p.scheme === 'cbcs' ? p.skipByteBlock : 0;
     const spans = this.spans;
     if (p.scheme === 'cbcs') {
-      // Chain reset per subsample: one cipher call per protected range.
+      // Chain reset per subsample: one chain per protected range.
       if (subs === null) {
-        spans.reset();
-        patternSpans(spans, start, end - start, crypt, skip, true);
-        this.run(buf, cbcCryptor(p.key, iv16));
+        this.cbcs.chain(buf, start, end - start, crypt, skip, p.key, iv16);
         return;
       }
       let o = start;
@@ -54,11 +55,7 @@ export class SampleEncryptor {
         const clear = subs[subFrom + 2 * i]!;
         const prot = subs[subFrom + 2 * i + 1]!;
         o += clear;
-        if (prot > 0) {
-          spans.reset();
-          patternSpans(spans, o, prot, crypt, skip, true);
-          if (spans.count > 0) this.run(buf, cbcCryptor(p.key, iv16));
-        }
+        if (prot > 0) this.cbcs.chain(buf, o, prot, crypt, skip, p.key, iv16);
         o += prot;
       }
       return;
@@ -84,8 +81,7 @@ export class SampleEncryptor {
   private run(buf: Buffer, cipher: Cipher): void {
     const s = this.spans;
     if (s.count === 1) {
-      const off = s.offsets[0]!;
-      cipher.update(buf.subarray(off, off + s.lengths[0]!)).copy(buf, off);
+      cryptInPlace(cipher, buf, s.offsets[0]!, s.lengths[0]!);
       return;
     }
     if (this.scratch.length < s.total) this.scratch = Buffer.allocUnsafe(Math.max(s.total, this.scratch.length * 2));
@@ -102,14 +98,13 @@ export class SampleEncryptor {
       else buf.copy(scratch, w, off, off + len);
       w += len;
     }
-    const enc = cipher.update(scratch.subarray(0, w));
-    const encrypted = view(enc);
+    cryptInPlace(cipher, scratch, 0, w);
     let r = 0;
     for (let i = 0; i < s.count; i++) {
       const off = s.offsets[i]!;
       const len = s.lengths[i]!;
-      if (len <= SMALL) copySmall(encrypted, r, media, off, len);
-      else enc.copy(buf, off, r, r + len);
+      if (len <= SMALL) copySmall(gathered, r, media, off, len);
+      else scratch.copy(buf, off, r, r + len);
       r += len;
     }
   }

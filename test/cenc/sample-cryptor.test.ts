@@ -92,3 +92,39 @@ t.test('a wrong key does not decrypt (negative twin)', async (t) => {
   new SampleEncryptor().encrypt(buf, 0, 64, null, 0, 0, params('cenc'), iv);
   t.not(decrypt('aes-128-ctr', buf, Buffer.alloc(16, 1)).toString('hex'), clear.toString('hex'));
 });
+
+/** The crypt blocks (1:9) of buf[start, start+length), concatenated. */
+function cryptBlocks(buf: Buffer, start: number, length: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let o = 0; o + 16 <= length; o += 160) parts.push(buf.subarray(start + o, start + o + 16));
+  return Buffer.concat(parts);
+}
+
+t.test('cbcs: chains of one encryptor (samples, IVs, keys, audio and video) each decrypt from their own IV', async (t) => {
+  const key2 = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+  const iv2 = Buffer.from('a0a1a2a3a4a5a6a7a8a9aaabacadaeaf', 'hex');
+  // Video subsamples long enough that a chain spans several cipher calls (> 64 KiB gathered), short ones, and audio.
+  const big = 1_000_000;
+  const clear = sample(big + 2000);
+  const buf = Buffer.from(clear);
+  const enc = new SampleEncryptor();
+  const video = { ...params('cbcs', 1, 9) };
+  const audio = { scheme: 'cbcs' as const, key: key2, cryptByteBlock: 0, skipByteBlock: 0 };
+  enc.encrypt(buf, 0, big, [10, big - 10], 0, 1, video, iv);
+  enc.encrypt(buf, big, big + 500, null, 0, 0, audio, iv2);
+  enc.encrypt(buf, big + 500, big + 2000, [4, 996, 20, 480], 0, 2, video, iv2);
+  t.same(decrypt('aes-128-cbc', cryptBlocks(buf, 10, big - 10)), cryptBlocks(clear, 10, big - 10), 'long video chain from iv');
+  t.same(decrypt('aes-128-cbc', buf.subarray(big, big + 496), key2, iv2), clear.subarray(big, big + 496), 'audio: whole blocks under its own key and IV');
+  t.same(buf.subarray(big + 496, big + 500), clear.subarray(big + 496, big + 500), 'audio partial block clear');
+  t.same(decrypt('aes-128-cbc', cryptBlocks(buf, big + 504, 996), key, iv2), cryptBlocks(clear, big + 504, 996), 'next sample, first subsample, from its IV');
+  t.same(decrypt('aes-128-cbc', cryptBlocks(buf, big + 1520, 480), key, iv2), cryptBlocks(clear, big + 1520, 480), 'second subsample restarts from the IV');
+  t.not(decrypt('aes-128-cbc', cryptBlocks(buf, big + 1520, 480), key, iv).toString('hex'), cryptBlocks(clear, big + 1520, 480).toString('hex'), 'the other IV does not decrypt it (negative twin)');
+});
+
+t.test('cenc: a sample longer than one cipher call decrypts as one CTR stream', async (t) => {
+  const clear = sample(300_001);
+  const buf = Buffer.from(clear);
+  new SampleEncryptor().encrypt(buf, 0, clear.length, [1, 300_000], 0, 1, params('cenc'), iv);
+  t.same(decrypt('aes-128-ctr', buf.subarray(1)), clear.subarray(1));
+  t.equal(buf[0], clear[0]);
+});
