@@ -15,7 +15,7 @@ import type { EncryptedStreamType } from './stream-types.js';
 import { joinVideoTrack, splitVideoTrack } from './video-track.js';
 import { escapeProtectedNals } from './sample-aes-h264.js';
 import {
-  gatherVideoBlocks, planVideoPes, scatterVideoBlocks, type VideoBlockScratch, videoPesGrows, type VideoPesInPackets, writeVideoBlocksInto,
+  gatherVideoBlocks, planVideoPes, scatterVideoBlocks, type VideoBlockScratch, videoPesGrows, type VideoPesInPackets,
 } from './video-pes-in-packets.js';
 
 /**
@@ -56,13 +56,13 @@ export function encryptGroups(groups: ReadyGroup[], key: Buffer, iv: Buffer, sin
       blockCount += v.blocks;
       inPackets.push(v);
       return () => {
+        scatterVideoBlocks(v, sink.scratch);
         if (!videoPesGrows(v, sink.scratch)) {
-          scatterVideoBlocks(v, sink.scratch);
           sink.lists.give(m.packets);
           return;
         }
+        // Escaping adds bytes: gathered (encrypted), escaped and re-packetized.
         materialisePes(m, sink.pool);
-        writeVideoBlocksInto(v, sink.scratch, m.es!);
         resolvePes(m, escapeProtectedNals(m.es!, v.nals), sink);
       };
     }

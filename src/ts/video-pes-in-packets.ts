@@ -115,15 +115,3 @@ export function videoPesGrows(v: VideoPesInPackets, scratch: VideoBlockScratch):
 export function scatterVideoBlocks(v: VideoPesInPackets, scratch: VideoBlockScratch): void {
   scatterNalBlocks(v.packets, v.layout.esStart, v.nals, scratch.blocks, v.from);
 }
-
-/** The encrypted blocks into the gathered elementary stream `es` (escaping grows it: it is re-packetized). */
-export function writeVideoBlocksInto(v: VideoPesInPackets, scratch: VideoBlockScratch, es: Buffer): void {
-  let j = v.from;
-  for (const n of v.nals) {
-    if (!n.protect) continue;
-    const count = nalBlockCount(n.end - n.start);
-    for (let i = 0, b = n.start + 32; i < count; i++, b += PERIOD, j++) {
-      for (let t = 0, o = j * BLOCK; t < BLOCK; t++) es[b + t] = scratch.blocks[o + t]!;
-    }
-  }
-}
