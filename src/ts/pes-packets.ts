@@ -1,6 +1,7 @@
 /**
  * The transport packets of one PES where they lie in the input chunks (parallel arrays, no object
- * per packet): gathered once into a pooled buffer for the elementary stream work, and given their
+ * per packet), with the zero pairs of an H.264 payload noted as its packets come in: read in place
+ * (H.264, packet-blocks.ts) or gathered once into a pooled buffer for the elementary stream work, and given their
  * encrypted bytes back by writing only the changed ranges into the packets, or re-packetized when
  * emulation prevention grew the PES.
  */

@@ -1,7 +1,8 @@
 /**
  * The encryption of what became ready in one push of the SAMPLE-AES stream: the PES packets of
  * each group (one video access unit's, or audio PES ending on a frame) joined into their track's
- * elementary stream, every CBC chain through one batched cipher pass (cbc-chains.ts), and the
+ * elementary stream (an H.264 access unit in one PES is left in its packets instead, see
+ * video-pes-in-packets.ts), every CBC chain through one batched cipher pass (cbc-chains.ts), and the
  * result given back to the packets: only the encrypted blocks when nothing changes size (the
  * usual case), else whole payloads, or new packets where emulation prevention grew a PES.
  */

@@ -4,8 +4,10 @@
  * interleaved with them), not by the input size.
  *
  * The chunks are walked in place, packet by packet, with no object per packet: a PES is a list of
- * where its packets lie (pes-packets.ts), gathered once into a pooled buffer when it completes;
- * its encrypted blocks are written straight back into the packets, which then leave as views of
+ * where its packets lie (pes-packets.ts). An H.264 PES stays there: the walk notes its zero pairs
+ * (from one native scan per chunk), its NAL units are found from them and its blocks move between
+ * the packets and the cipher (video-pes-in-packets.ts). An audio PES is gathered into a pooled
+ * buffer. The encrypted blocks are written straight back into the packets, which then leave as views of
  * the input chunks (packet-queue.ts) up to the first packet still waiting: a PES not complete yet,
  * or the PMT until the audio setup information is known (it comes from the first audio frame).
  * Frames are found in the stream of each PID, across PES boundaries (see audio-track.ts,
