@@ -8,7 +8,7 @@
  * escapeProtectedNals, without a second scan of every byte.
  */
 import { MediaError } from '../errors.js';
-import { AVC_CLEAR_LEADER, type NalUnit } from './sample-aes-h264.js';
+import { AVC_CLEAR_LEADER, nalBlockCount, type NalUnit } from './sample-aes-h264.js';
 
 const ZERO_PAIR = Buffer.from([0, 0]);
 const BLOCK = 16;
@@ -72,7 +72,7 @@ export function escapingGrows(es: Buffer, nals: NalUnit[], pairs: number[]): boo
   for (const n of nals) {
     if (!n.protect) continue;
     const first = n.start + AVC_CLEAR_LEADER;
-    const count = Math.floor((n.end - n.start - 49) / PERIOD) + 1;
+    const count = nalBlockCount(n.end - n.start);
     for (let b = first, k = 0; k < count; k++, b += PERIOD) if (blockGrows(n, b, es, b - 2)) return true;
   }
   return false;
@@ -87,7 +87,7 @@ export function clearPairsGrow(nals: NalUnit[], pairs: number[], at: (i: number)
   for (const n of nals) {
     if (!n.protect) continue;
     const first = n.start + AVC_CLEAR_LEADER;
-    const count = Math.floor((n.end - n.start - 49) / PERIOD) + 1;
+    const count = nalBlockCount(n.end - n.start);
     const inBlock = (x: number) => x >= first && (x - first) % PERIOD < BLOCK && (x - first) / PERIOD < count;
     while (idx < pairs.length && pairs[idx]! < n.start) idx++;
     for (; idx < pairs.length && pairs[idx]! <= n.end - 3; idx++) {

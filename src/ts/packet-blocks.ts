@@ -6,17 +6,12 @@
  */
 import { PACKET_SIZE } from './packet.js';
 import type { PesPackets } from './pes-packets.js';
-import { AVC_CLEAR_LEADER, type NalUnit } from './sample-aes-h264.js';
+import { AVC_CLEAR_LEADER, nalBlockCount, type NalUnit } from './sample-aes-h264.js';
 
 const BLOCK = 16;
 const PERIOD = 160;
 /** Bytes taken around each block: two before, two after. */
 export const BLOCK_CONTEXT = 4;
-
-/** Blocks of a protected NAL unit of `length` bytes (Listing 2-1: one per 160 while more than 16 bytes remain). */
-export function nalBlockCount(length: number): number {
-  return Math.floor((length - 49) / PERIOD) + 1;
-}
 
 /** Forward-only position in a PES's payload bytes: packet k holds PES offsets [start, end). */
 class PayloadCursor {

@@ -138,12 +138,17 @@ export function avcNalUnits(es: Buffer, where: string): NalUnit[] {
   return nals;
 }
 
+/** Blocks of a protected NAL unit of `length` bytes (Listing 2-1: one per 160 while more than 16 bytes remain). */
+export function nalBlockCount(length: number): number {
+  return Math.floor((length - AVC_CLEAR_LEADER - BLOCK - 1) / (BLOCK + SKIP)) + 1;
+}
+
 /** The CBC chain of each protected NAL: blocks at 32 + 160k (Listing 2-1). */
 export function avcBlockChains(es: Buffer, nals: NalUnit[]): BlockChain[] {
   const chains: BlockChain[] = [];
   for (const n of nals) {
     if (!n.protect) continue;
-    chains.push({ buf: es, start: n.start + AVC_CLEAR_LEADER, stride: BLOCK + SKIP, count: Math.floor((n.end - n.start - 49) / 160) + 1 });
+    chains.push({ buf: es, start: n.start + AVC_CLEAR_LEADER, stride: BLOCK + SKIP, count: nalBlockCount(n.end - n.start) });
   }
   return chains;
 }

@@ -9,10 +9,10 @@
  */
 import type { BlockChain } from './cbc-chains.js';
 import { blockGrows, clearPairsGrow, nalUnitsFromPairs } from './avc-zero-pairs.js';
-import { BLOCK_CONTEXT, gatherNalBlocks, nalBlockCount, scatterNalBlocks } from './packet-blocks.js';
+import { BLOCK_CONTEXT, gatherNalBlocks, scatterNalBlocks } from './packet-blocks.js';
 import type { PesLayout } from './pes.js';
 import { type PesPackets, pesByteAt } from './pes-packets.js';
-import type { NalUnit } from './sample-aes-h264.js';
+import { nalBlockCount, type NalUnit } from './sample-aes-h264.js';
 
 const BLOCK = 16;
 const PERIOD = 160;
