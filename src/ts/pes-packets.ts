@@ -191,9 +191,11 @@ export function writeBackAll(p: PesPackets, pes: Buffer): void {
  * is replaced by one new packet; the last one also carries the extra packets (or fewer).
  */
 export function repacketizePes(p: PesPackets, pes: Buffer, layout: PesLayout, newEs: Buffer, where: string,
-  replace: (g: number, buf: Buffer, off: number, len: number) => void): void {
+  replace: (g: number, buf: Buffer, off: number, len: number) => void, pool?: PesBufferPool): void {
   const n = p.n;
-  const all = packetizePesFrom(p, rebuildPes(pes, layout, newEs, where));
+  const rebuilt = rebuildPes(pes, layout, newEs, where, pool ? (length) => pool.take(length) : undefined);
+  const all = packetizePesFrom(p, rebuilt);
+  pool?.give(rebuilt); // the new packets hold copies of its bytes
   const count = all.length / PACKET_SIZE;
   for (let k = 0; k < n; k++) {
     const first = Math.min(k, count);

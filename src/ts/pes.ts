@@ -29,10 +29,10 @@ export function readPesLayout(pes: Buffer, where: string, length = pes.length): 
   return { streamId, packetLength, esStart, esEnd };
 }
 
-/** The PES with its elementary stream replaced: header copied, PES_packet_length updated. */
-export function rebuildPes(pes: Buffer, layout: PesLayout, es: Buffer, where: string): Buffer {
+/** The PES with its elementary stream replaced: header copied, PES_packet_length updated; `alloc` gives its buffer. */
+export function rebuildPes(pes: Buffer, layout: PesLayout, es: Buffer, where: string, alloc: (length: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const tail = pes.length - layout.esEnd;
-  const out = Buffer.allocUnsafe(layout.esStart + es.length + tail);
+  const out = alloc(layout.esStart + es.length + tail);
   pes.copy(out, 0, 0, layout.esStart);
   es.copy(out, layout.esStart);
   pes.copy(out, layout.esStart + es.length, layout.esEnd);

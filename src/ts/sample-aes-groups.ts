@@ -64,7 +64,9 @@ export function encryptGroups(groups: ReadyGroup[], key: Buffer, iv: Buffer, sin
         }
         // Escaping adds bytes: gathered (encrypted), escaped and re-packetized.
         materialisePes(m, sink.pool);
-        resolvePes(m, escapeProtectedNals(m.es!, v.nals), sink);
+        const escaped = escapeProtectedNals(m.es!, v.nals, undefined, (length) => sink.pool.take(length));
+        resolvePes(m, escaped, sink);
+        if (escaped !== m.es) sink.pool.give(escaped);
       };
     }
     for (const m of group) materialisePes(m, sink.pool);
@@ -123,7 +125,7 @@ export function resolvePes(m: CompletePes, newEs: Buffer, sink: GroupSink): void
     if (newEs !== es) newEs.copy(es);
     writeBackAll(m.packets, pes);
   } else {
-    repacketizePes(m.packets, pes, m.layout, newEs, m.where, (g, buf, off, len) => sink.replace(g, buf, off, len));
+    repacketizePes(m.packets, pes, m.layout, newEs, m.where, (g, buf, off, len) => sink.replace(g, buf, off, len), sink.pool);
   }
   sink.pool.give(pes);
   sink.lists.give(m.packets);

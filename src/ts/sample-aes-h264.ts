@@ -155,13 +155,14 @@ export function avcBlockChains(es: Buffer, nals: NalUnit[]): BlockChain[] {
 
 /**
  * After the chains ran: the payload with emulation prevention re-applied to every protected NAL
- * unit. Returns `es` itself when nothing needed escaping; `inserts` collects where 0x03 went.
+ * unit. Returns `es` itself when nothing needed escaping; `inserts` collects where 0x03 went;
+ * `alloc` gives the buffer of a grown result (a pooled one, to spare the garbage).
  */
-export function escapeProtectedNals(es: Buffer, nals: NalUnit[], inserts?: number[]): Buffer {
+export function escapeProtectedNals(es: Buffer, nals: NalUnit[], inserts?: number[], alloc: (length: number) => Buffer = Buffer.allocUnsafe): Buffer {
   let length = es.length;
   for (const n of nals) if (n.protect) length += escapeInto(es, n.start, n.end, undefined, 0) - (n.end - n.start);
   if (length === es.length) return es;
-  const out = Buffer.allocUnsafe(length);
+  const out = alloc(length);
   let o = 0;
   let from = 0;
   for (const n of nals) {
