@@ -1,5 +1,6 @@
 /**
- * One native scan of an H.264 payload for its zero byte pairs, from which both the NAL unit
+ * One native scan of an H.264 payload (or of the chunk holding its packets, pes-packets.ts
+ * addZeroPairs) for its zero byte pairs, from which both the NAL unit
  * boundaries (start codes are 00 00 01 and 00 00 00 01) and, once the blocks are encrypted, the
  * question "does escaping add any byte?" are answered. Escaping (sample-aes-h264.ts escapeInto)
  * inserts 0x03 exactly where 00 00 is followed by a byte <= 3 inside a protected NAL unit; the
@@ -63,24 +64,9 @@ export function nalUnitsFromPairs(length: number, at: (i: number) => number | un
 }
 
 /**
- * After the blocks of the protected NAL units were encrypted in `es`: whether escaping them would
- * insert any byte (a 00 00 followed by a byte <= 3 inside a protected NAL unit). `pairs` are the
- * zero pairs of the clear payload.
- */
-export function escapingGrows(es: Buffer, nals: NalUnit[], pairs: number[]): boolean {
-  if (clearPairsGrow(nals, pairs, (i) => es[i]!)) return true;
-  for (const n of nals) {
-    if (!n.protect) continue;
-    const first = n.start + AVC_CLEAR_LEADER;
-    const count = nalBlockCount(n.end - n.start);
-    for (let b = first, k = 0; k < count; k++, b += PERIOD) if (blockGrows(n, b, es, b - 2)) return true;
-  }
-  return false;
-}
-
-/**
- * The half of escapingGrows that needs no ciphertext: a 00 00 followed by a byte <= 3 inside a
- * protected NAL unit, none of its three bytes in an encrypted block (`at` reads the payload).
+ * Whether escaping the encrypted NAL units would insert any byte (a 00 00 followed by a byte <= 3
+ * inside a protected NAL unit), in two halves. This one needs no ciphertext: such a pair in the
+ * clear bytes, none of its three bytes in an encrypted block (`at` reads the clear payload).
  */
 export function clearPairsGrow(nals: NalUnit[], pairs: number[], at: (i: number) => number): boolean {
   let idx = 0;
@@ -99,7 +85,7 @@ export function clearPairsGrow(nals: NalUnit[], pairs: number[], at: (i: number)
 }
 
 /**
- * The other half, for one encrypted block at payload offset `b` of NAL unit `n`: `w` holds the
+ * The other half (the bytes outside the blocks are the clear ones already looked at), for one encrypted block at payload offset `b` of NAL unit `n`: `w` holds the
  * bytes b-2 .. b+17 from `o` (two clear, sixteen encrypted, two clear). Whether a 00 00 followed
  * by a byte <= 3 starts at b-2 .. b+15 (and not past n.end - 3).
  */
