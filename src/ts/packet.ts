@@ -47,10 +47,16 @@ export function readPacketHeader(buf: Buffer, offset: number, index: number): Pa
  * rebuilt with a different payload size and the same PCR and flags.
  */
 export function adaptationFieldCore(buf: Buffer, offset: number): Buffer | undefined {
+  const n = adaptationFieldCoreLength(buf, offset);
+  return n ? buf.subarray(offset + 5, offset + 5 + n) : undefined;
+}
+
+/** adaptationFieldCore's length (it starts at offset + 5), 0 when there is none worth keeping. */
+export function adaptationFieldCoreLength(buf: Buffer, offset: number): number {
   const b3 = buf[offset + 3];
-  if ((b3 & 0x20) === 0) return undefined;
+  if ((b3 & 0x20) === 0) return 0;
   const afLength = buf[offset + 4];
-  if (afLength === 0) return undefined;
+  if (afLength === 0) return 0;
   const start = offset + 5;
   const flags = buf[start];
   let p = start + 1;
@@ -61,6 +67,6 @@ export function adaptationFieldCore(buf: Buffer, offset: number): Buffer | undef
   if (flags & 0x01) p += 1 + buf[p]; // adaptation_field_extension
   const end = Math.min(p, start + afLength);
   // Only the flags byte alone carries no information worth keeping unless a flag is set.
-  if (end === start + 1 && (flags & 0xe0) === 0) return undefined;
-  return buf.subarray(start, end);
+  if (end === start + 1 && (flags & 0xe0) === 0) return 0;
+  return end - start;
 }

@@ -5,64 +5,92 @@
  * and the final packet is padded with adaptation-field stuffing. Continuity counters are
  * renumbered per PID as packets leave (see slot-output.ts).
  */
-import { adaptationFieldCore, PACKET_SIZE } from './packet.js';
+import { adaptationFieldCoreLength, PACKET_SIZE } from './packet.js';
+
+/** The original packets: packet k at offs[k] in bufs[k]. */
+export interface SourcePackets { bufs: ArrayLike<Buffer | undefined>; offs: ArrayLike<number>; n: number }
 
 export function packetizePes(src: Buffer, packetOffsets: number[], pes: Buffer): Buffer[] {
+  const all = packetizePesFrom({ bufs: packetOffsets.map(() => src), offs: packetOffsets, n: packetOffsets.length }, pes);
   const out: Buffer[] = [];
+  for (let o = 0; o < all.length; o += PACKET_SIZE) out.push(all.subarray(o, o + PACKET_SIZE));
+  return out;
+}
+
+/** The new packets, one after the other in one buffer (no packet copied out of its chunk first). */
+export function packetizePesFrom(src: SourcePackets, pes: Buffer): Buffer {
+  const n = src.n;
+  // Count the packets first, to write them all into one buffer.
+  let count = 0;
+  for (let pos = 0, i = 0; pos < pes.length || i < n; i++) {
+    const core = i < n ? adaptationFieldCoreLength(src.bufs[i]!, src.offs[i]!) : 0;
+    if (pos >= pes.length) {
+      if (core) count++;
+      continue;
+    }
+    pos += Math.min(PACKET_SIZE - 4 - (core ? 1 + core : 0), pes.length - pos);
+    count++;
+  }
+  const out = Buffer.allocUnsafe(count * PACKET_SIZE);
+  let at = 0;
   let pos = 0;
   let i = 0;
-  while (pos < pes.length || i < packetOffsets.length) {
-    const original = i < packetOffsets.length ? packetOffsets[i] : -1;
-    const core = original >= 0 ? adaptationFieldCore(src, original) : undefined;
+  while (pos < pes.length || i < n) {
+    const b = i < n ? src.bufs[i]! : undefined;
+    const original = i < n ? src.offs[i]! : -1;
+    const core = b ? adaptationFieldCoreLength(b, original) : 0;
     if (pos >= pes.length) {
       // Payload ran out before the original packets did: keep only those carrying timing (PCR etc.).
-      if (core) out.push(adaptationOnlyPacket(src, original, core));
+      if (core) {
+        adaptationOnlyPacket(b!, original, core, out, at);
+        at += PACKET_SIZE;
+      }
       i++;
       continue;
     }
-    const headerFrom = original >= 0 ? original : packetOffsets[packetOffsets.length - 1];
-    const pkt = Buffer.allocUnsafe(PACKET_SIZE);
-    src.copy(pkt, 0, headerFrom, headerFrom + 4);
-    if (i > 0) pkt[1] &= ~0x40; // payload_unit_start only on the first
-    const afBase = core ? 1 + core.length : 0;
+    const hb = b ?? src.bufs[n - 1]!;
+    const headerFrom = b ? original : src.offs[n - 1]!;
+    const pkt = at;
+    for (let j = 0; j < 4; j++) out[pkt + j] = hb[headerFrom + j]!;
+    if (i > 0) out[pkt + 1] &= ~0x40; // payload_unit_start only on the first
+    const afBase = core ? 1 + core : 0;
     const capacity = PACKET_SIZE - 4 - afBase;
     const take = Math.min(capacity, pes.length - pos);
     const stuffing = capacity - take;
-    let p = 4;
+    let p = pkt + 4;
     if (core || stuffing > 0) {
-      pkt[3] = (pkt[3] & 0x0f) | 0x30;
+      out[pkt + 3] = (out[pkt + 3]! & 0x0f) | 0x30;
       if (core) {
-        pkt[4] = core.length + stuffing;
-        core.copy(pkt, 5);
-        p = 5 + core.length;
-        pkt.fill(0xff, p, p + stuffing);
+        out[pkt + 4] = core + stuffing;
+        for (let j = 0; j < core; j++) out[pkt + 5 + j] = b![original + 5 + j]!;
+        p = pkt + 5 + core;
+        out.fill(0xff, p, p + stuffing);
         p += stuffing;
       } else {
-        pkt[4] = stuffing - 1;
-        p = 5;
+        out[pkt + 4] = stuffing - 1;
+        p = pkt + 5;
         if (stuffing > 1) {
-          pkt[5] = 0x00; // no flags
-          pkt.fill(0xff, 6, 4 + stuffing);
-          p = 4 + stuffing;
+          out[pkt + 5] = 0x00; // no flags
+          out.fill(0xff, pkt + 6, pkt + 4 + stuffing);
+          p = pkt + 4 + stuffing;
         }
       }
     } else {
-      pkt[3] = (pkt[3] & 0x0f) | 0x10;
+      out[pkt + 3] = (out[pkt + 3]! & 0x0f) | 0x10;
     }
-    pes.copy(pkt, p, pos, pos + take);
+    pes.copy(out, p, pos, pos + take);
     pos += take;
-    out.push(pkt);
+    at += PACKET_SIZE;
     i++;
   }
   return out;
 }
 
-function adaptationOnlyPacket(src: Buffer, original: number, core: Buffer): Buffer {
-  const pkt = Buffer.alloc(PACKET_SIZE, 0xff);
-  src.copy(pkt, 0, original, original + 4);
-  pkt[1] &= ~0x40;
-  pkt[3] = (pkt[3] & 0x0f) | 0x20;
-  pkt[4] = 183;
-  core.copy(pkt, 5);
-  return pkt;
+function adaptationOnlyPacket(src: Buffer, original: number, core: number, out: Buffer, at: number): void {
+  out.fill(0xff, at, at + PACKET_SIZE);
+  for (let j = 0; j < 4; j++) out[at + j] = src[original + j]!;
+  out[at + 1] &= ~0x40;
+  out[at + 3] = (out[at + 3]! & 0x0f) | 0x20;
+  out[at + 4] = 183;
+  for (let j = 0; j < core; j++) out[at + 5 + j] = src[original + 5 + j]!;
 }

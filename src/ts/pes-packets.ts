@@ -1,11 +1,12 @@
 /**
  * The transport packets of one PES where they lie in the input chunks (parallel arrays, no object
- * per packet): gathered once into a pooled buffer for the elementary stream work, and given their
+ * per packet), with the zero pairs of an H.264 payload noted as its packets come in: read in place
+ * (H.264, packet-blocks.ts) or gathered once into a pooled buffer for the elementary stream work, and given their
  * encrypted bytes back by writing only the changed ranges into the packets, or re-packetized when
  * emulation prevention grew the PES.
  */
 import { PACKET_SIZE } from './packet.js';
-import { packetizePes } from './pes-packetizer.js';
+import { packetizePesFrom } from './pes-packetizer.js';
 import { type PesLayout, rebuildPes } from './pes.js';
 
 /**
@@ -19,45 +20,131 @@ export interface PesPackets {
   first: number;
   n: number;
   bufs: (Buffer | undefined)[];
+  /** A DataView over each bufs[k] (shared by the packets of one chunk), for 32-bit block moves. */
+  views: (DataView | undefined)[];
   /** Packet offsets in bufs[k]. */
   offs: Int32Array;
   /** Payload offsets in bufs[k]. */
   payloads: Int32Array;
   /** Global packet indices. */
   indices: Float64Array;
+  /** PES offset of each packet's first payload byte. */
+  starts: Int32Array;
   /** Payload bytes in all packets. */
   size: number;
+  /**
+   * H.264 only (filled by the stream's packet walk, see addZeroPairs): PES offsets of every
+   * 00 00 in the payload bytes, ascending, across packet boundaries too.
+   */
+  pairs: number[];
+  /** The last payload byte so far (-1 before any), for a 00 00 across two packets. */
+  lastByte: number;
 }
 
 export class PesPacketsPool {
   private readonly free: PesPackets[] = [];
   take(first: number): PesPackets {
-    const p = this.free.pop() ?? { first, n: 0, bufs: [], offs: new Int32Array(256), payloads: new Int32Array(256), indices: new Float64Array(256), size: 0 };
+    const p = this.free.pop() ?? {
+      first, n: 0, bufs: [], views: [], offs: new Int32Array(256), payloads: new Int32Array(256), indices: new Float64Array(256), starts: new Int32Array(256),
+      size: 0, pairs: [], lastByte: -1,
+    };
     p.first = first;
     p.n = 0;
     p.size = 0;
+    p.pairs.length = 0;
+    p.lastByte = -1;
     return p;
   }
   give(p: PesPackets): void {
     p.bufs.fill(undefined, 0, p.n); // no hold on the chunks
+    p.views.fill(undefined, 0, p.n);
     if (this.free.length < 16) this.free.push(p);
   }
 }
 
-export function addPacket(p: PesPackets, buf: Buffer, off: number, payload: number, g: number): void {
+/** `view`: a DataView over all of `buf` (one per chunk), made here when not given. */
+export function addPacket(p: PesPackets, buf: Buffer, off: number, payload: number, g: number, view?: DataView): void {
   const k = p.n;
   if (k === p.offs.length) {
     const grow = <T extends Int32Array | Float64Array>(a: T): T => { const b = new (a.constructor as new (n: number) => T)(a.length * 2); b.set(a); return b; };
     p.offs = grow(p.offs);
     p.payloads = grow(p.payloads);
     p.indices = grow(p.indices);
+    p.starts = grow(p.starts);
   }
   p.bufs[k] = buf;
+  p.views[k] = view ?? new DataView(buf.buffer, buf.byteOffset, buf.length);
   p.offs[k] = off;
   p.payloads[k] = payload;
   p.indices[k] = g;
+  p.starts[k] = p.size;
   p.n = k + 1;
   p.size += off + PACKET_SIZE - payload;
+}
+
+/**
+ * After addPacket of the packet at `off` (payload at `payload`): record its zero pairs in p.pairs.
+ * `found` are the offsets in `buf` of every 00 00 of the chunk being walked (ascending; a pair never
+ * spans two packets there, the sync byte is 0x47), `at` the index to look from; returns the index
+ * past this packet's. A pair across the boundary with the PES's previous packet is found from
+ * p.lastByte. Without `found` (packets replayed from an earlier chunk) the payload is scanned here.
+ */
+export function addZeroPairs(p: PesPackets, buf: Buffer, off: number, payload: number, found: number[] | undefined, at: number): number {
+  const end = off + PACKET_SIZE;
+  if (payload >= end) return at;
+  const base = p.starts[p.n - 1]! - payload;
+  if (p.lastByte === 0 && buf[payload] === 0) p.pairs.push(base + payload - 1);
+  if (found) {
+    while (at < found.length && found[at]! < payload) at++;
+    for (; at < found.length && found[at]! < end - 1; at++) p.pairs.push(base + found[at]!);
+  } else {
+    for (let i = payload; i < end - 1; i++) if (buf[i] === 0 && buf[i + 1] === 0) p.pairs.push(base + i);
+  }
+  p.lastByte = buf[end - 1]!;
+  return at;
+}
+
+/** Offsets of every 00 00 in buf[from, to), ascending (one native scan). */
+export function zeroPairsIn(buf: Buffer, from: number, to: number, out: number[]): number[] {
+  out.length = 0;
+  for (let i = from; ;) {
+    const z = buf.indexOf(ZERO_PAIR, i);
+    if (z < 0 || z >= to - 1) return out;
+    out.push(z);
+    i = z + 1;
+  }
+}
+const ZERO_PAIR = Buffer.from([0, 0]);
+
+/** Index of the packet holding PES offset `at` (at < p.size). */
+export function packetAt(p: PesPackets, at: number): number {
+  let lo = 0;
+  let hi = p.n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (p.starts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The byte at PES offset `at`, undefined past the end (reads of the few bytes around start codes). */
+export function pesByteAt(p: PesPackets, at: number): number | undefined {
+  if (at < 0 || at >= p.size) return undefined;
+  const k = packetAt(p, at);
+  return p.bufs[k]![p.payloads[k]! + at - p.starts[k]!];
+}
+
+/** Copy PES bytes [from, to) into `out` at `o` (the PES header, a PES prefix). */
+export function gatherRange(p: PesPackets, from: number, to: number, out: Buffer, o: number): void {
+  let k = packetAt(p, from);
+  while (from < to) {
+    const start = p.starts[k]!;
+    const end = Math.min(to, start + p.offs[k]! + PACKET_SIZE - p.payloads[k]!);
+    o += p.bufs[k]!.copy(out, o, p.payloads[k]! + from - start, p.payloads[k]! + end - start);
+    from = end;
+    k++;
+  }
 }
 
 /** Copy the payloads into `pes` (at least p.size bytes). */
@@ -104,15 +191,15 @@ export function writeBackAll(p: PesPackets, pes: Buffer): void {
  * is replaced by one new packet; the last one also carries the extra packets (or fewer).
  */
 export function repacketizePes(p: PesPackets, pes: Buffer, layout: PesLayout, newEs: Buffer, where: string,
-  replace: (g: number, buf: Buffer, off: number, len: number) => void): void {
+  replace: (g: number, buf: Buffer, off: number, len: number) => void, pool?: PesBufferPool): void {
   const n = p.n;
-  const src = Buffer.allocUnsafe(n * PACKET_SIZE);
-  for (let k = 0; k < n; k++) p.bufs[k]!.copy(src, k * PACKET_SIZE, p.offs[k]!, p.offs[k]! + PACKET_SIZE);
-  const packets = packetizePes(src, Array.from({ length: n }, (_, k) => k * PACKET_SIZE), rebuildPes(pes, layout, newEs, where));
-  const all = Buffer.concat(packets);
+  const rebuilt = rebuildPes(pes, layout, newEs, where, pool ? (length) => pool.take(length) : undefined);
+  const all = packetizePesFrom(p, rebuilt);
+  pool?.give(rebuilt); // the new packets hold copies of its bytes
+  const count = all.length / PACKET_SIZE;
   for (let k = 0; k < n; k++) {
-    const first = Math.min(k, packets.length);
-    const last = k < n - 1 ? Math.min(k + 1, packets.length) : packets.length;
+    const first = Math.min(k, count);
+    const last = k < n - 1 ? Math.min(k + 1, count) : count;
     replace(p.indices[k]!, all, first * PACKET_SIZE, (last - first) * PACKET_SIZE);
   }
 }

@@ -11,27 +11,28 @@ export interface PesLayout {
   esEnd: number;
 }
 
-export function readPesLayout(pes: Buffer, where: string): PesLayout {
-  if (pes.length < 9 || pes[0] !== 0 || pes[1] !== 0 || pes[2] !== 1) {
+/** `length`: the whole PES's when `pes` holds only its first bytes (at least the header's). */
+export function readPesLayout(pes: Buffer, where: string, length = pes.length): PesLayout {
+  if (length < 9 || pes[0] !== 0 || pes[1] !== 0 || pes[2] !== 1) {
     throw new MediaError('ERR_PES_START', `${where}: payload_unit_start packet does not begin a PES (no 00 00 01 prefix)`, { where });
   }
   const streamId = pes[3];
   const packetLength = pes.readUInt16BE(4);
-  if (packetLength !== 0 && 6 + packetLength > pes.length) {
-    throw new MediaError('ERR_PES_LENGTH', `${where}: PES_packet_length ${packetLength} is larger than the ${pes.length - 6} bytes the PES carries`, { where });
+  if (packetLength !== 0 && 6 + packetLength > length) {
+    throw new MediaError('ERR_PES_LENGTH', `${where}: PES_packet_length ${packetLength} is larger than the ${length - 6} bytes the PES carries`, { where });
   }
   const esStart = 9 + pes[8];
-  const esEnd = packetLength === 0 ? pes.length : 6 + packetLength;
+  const esEnd = packetLength === 0 ? length : 6 + packetLength;
   if (esStart > esEnd) {
     throw new MediaError('ERR_PES_LENGTH', `${where}: PES_header_data_length ${pes[8]} runs past the end of the PES`, { where });
   }
   return { streamId, packetLength, esStart, esEnd };
 }
 
-/** The PES with its elementary stream replaced: header copied, PES_packet_length updated. */
-export function rebuildPes(pes: Buffer, layout: PesLayout, es: Buffer, where: string): Buffer {
+/** The PES with its elementary stream replaced: header copied, PES_packet_length updated; `alloc` gives its buffer. */
+export function rebuildPes(pes: Buffer, layout: PesLayout, es: Buffer, where: string, alloc: (length: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const tail = pes.length - layout.esEnd;
-  const out = Buffer.allocUnsafe(layout.esStart + es.length + tail);
+  const out = alloc(layout.esStart + es.length + tail);
   pes.copy(out, 0, 0, layout.esStart);
   es.copy(out, layout.esStart);
   pes.copy(out, layout.esStart + es.length, layout.esEnd);

@@ -138,25 +138,31 @@ export function avcNalUnits(es: Buffer, where: string): NalUnit[] {
   return nals;
 }
 
+/** Blocks of a protected NAL unit of `length` bytes (Listing 2-1: one per 160 while more than 16 bytes remain). */
+export function nalBlockCount(length: number): number {
+  return Math.floor((length - AVC_CLEAR_LEADER - BLOCK - 1) / (BLOCK + SKIP)) + 1;
+}
+
 /** The CBC chain of each protected NAL: blocks at 32 + 160k (Listing 2-1). */
 export function avcBlockChains(es: Buffer, nals: NalUnit[]): BlockChain[] {
   const chains: BlockChain[] = [];
   for (const n of nals) {
     if (!n.protect) continue;
-    chains.push({ buf: es, start: n.start + AVC_CLEAR_LEADER, stride: BLOCK + SKIP, count: Math.floor((n.end - n.start - 49) / 160) + 1 });
+    chains.push({ buf: es, start: n.start + AVC_CLEAR_LEADER, stride: BLOCK + SKIP, count: nalBlockCount(n.end - n.start) });
   }
   return chains;
 }
 
 /**
  * After the chains ran: the payload with emulation prevention re-applied to every protected NAL
- * unit. Returns `es` itself when nothing needed escaping; `inserts` collects where 0x03 went.
+ * unit. Returns `es` itself when nothing needed escaping; `inserts` collects where 0x03 went;
+ * `alloc` gives the buffer of a grown result (a pooled one, to spare the garbage).
  */
-export function escapeProtectedNals(es: Buffer, nals: NalUnit[], inserts?: number[]): Buffer {
+export function escapeProtectedNals(es: Buffer, nals: NalUnit[], inserts?: number[], alloc: (length: number) => Buffer = Buffer.allocUnsafe): Buffer {
   let length = es.length;
   for (const n of nals) if (n.protect) length += escapeInto(es, n.start, n.end, undefined, 0) - (n.end - n.start);
   if (length === es.length) return es;
-  const out = Buffer.allocUnsafe(length);
+  const out = alloc(length);
   let o = 0;
   let from = 0;
   for (const n of nals) {

@@ -4,8 +4,10 @@
  * interleaved with them), not by the input size.
  *
  * The chunks are walked in place, packet by packet, with no object per packet: a PES is a list of
- * where its packets lie (pes-packets.ts), gathered once into a pooled buffer when it completes;
- * its encrypted blocks are written straight back into the packets, which then leave as views of
+ * where its packets lie (pes-packets.ts). An H.264 PES stays there: the walk notes its zero pairs
+ * (from one native scan per chunk), its NAL units are found from them and its blocks move between
+ * the packets and the cipher (video-pes-in-packets.ts). An audio PES is gathered into a pooled
+ * buffer. The encrypted blocks are written straight back into the packets, which then leave as views of
  * the input chunks (packet-queue.ts) up to the first packet still waiting: a PES not complete yet,
  * or the PMT until the audio setup information is known (it comes from the first audio frame).
  * Frames are found in the stream of each PID, across PES boundaries (see audio-track.ts,
@@ -18,13 +20,14 @@ import { type AudioCodec, audioFrameLength } from './audio-frames.js';
 import { PACKET_SIZE, PID_PAT, SYNC_BYTE } from './packet.js';
 import { PacketQueue } from './packet-queue.js';
 import { readPesLayout } from './pes.js';
-import { addPacket, gatherPes, PesBufferPool, type PesPackets, PesPacketsPool } from './pes-packets.js';
-import { type CompletePes, encryptGroups, type GroupSink } from './sample-aes-groups.js';
+import { addPacket, addZeroPairs, gatherRange, PesBufferPool, type PesPackets, PesPacketsPool, zeroPairsIn } from './pes-packets.js';
+import { type CompletePes, encryptGroups, type GroupSink, materialisePes } from './sample-aes-groups.js';
+import { VideoBlockScratch } from './video-pes-in-packets.js';
 import { classifyPmtStreams, hex } from './program-tables.js';
 import { buildPmtSection, parsePat, parsePmt, type Pmt, writeSectionPacket } from './psi.js';
 import { type EncryptedStreamType, encryptedStreamDescriptors } from './stream-types.js';
 
-interface Track { pid: number; type: EncryptedStreamType; open: PesPackets | undefined; pending: CompletePes[]; pesCount: number }
+interface Track { pid: number; type: EncryptedStreamType; h264: boolean; open: PesPackets | undefined; pending: CompletePes[]; pesCount: number }
 
 export interface SampleAesStreamInfo {
   pid: number;
@@ -56,6 +59,9 @@ function payloadOffset(buf: Buffer, off: number, index: number): number {
 /** Packets held while looking for the PAT and PMT (about 19 MB): HLS segments start with them. */
 const MAX_PACKETS_BEFORE_TABLES = 100_000;
 
+/** PES bytes read at completion: the header (at most 9 + 255 bytes) and 4 more for a start code. */
+const PES_HEAD = 9 + 255 + 4;
+
 /** PID roles for the packet walk. */
 const ROLE_PMT = 2;
 
@@ -79,8 +85,15 @@ export class SampleAesEncryptor {
   private readonly lists = new PesPacketsPool();
   private readonly sink: GroupSink = {
     pool: this.pool, lists: this.lists, audioSetup: this.audioSetup,
-    replace: (g, buf, off, len) => this.queue.replace(g, buf, off, len),
+    replace: (g, buf, off, len) => this.queue.replace(g, buf, off, len), scratch: new VideoBlockScratch(),
   };
+  /** The chunk being walked and the offsets of its zero pairs (for the H.264 PES, see addZeroPairs). */
+  private walking: Buffer | undefined;
+  private walkingView: DataView | undefined;
+  private readonly pairs: number[] = [];
+  private pairAt = 0;
+  /** The first bytes of a PES (its header and first start code), read out of its packets. */
+  private readonly head = Buffer.allocUnsafe(PES_HEAD);
   private ready: CompletePes[][] = [];
   private readyTracks: Track[] = [];
   private ended = false;
@@ -169,6 +182,10 @@ export class SampleAesEncryptor {
     const first = this.count;
     this.queue.add(buf, o, first, n, release);
     this.count += n;
+    this.walking = buf;
+    this.walkingView = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    zeroPairsIn(buf, o, o + n * PACKET_SIZE, this.pairs);
+    this.pairAt = 0;
     for (let j = 0; j < n; j++, o += PACKET_SIZE) {
       const g = first + j;
       if (buf[o] !== SYNC_BYTE) {
@@ -225,7 +242,8 @@ export class SampleAesEncryptor {
       throw new MediaError('ERR_TS_PES_CONTINUATION',
         `PID ${hex(pid)} packet ${g}: payload continues a PES that started before this segment`, { where: `packet ${g}@${g * PACKET_SIZE}` });
     }
-    addPacket(st, buf, off, payload, g);
+    addPacket(st, buf, off, payload, g, buf === this.walking ? this.walkingView : undefined);
+    if (track.h264) this.pairAt = addZeroPairs(st, buf, off, payload, buf === this.walking ? this.pairs : undefined, this.pairAt);
   }
 
   private pmtPacket(buf: Buffer, off: number, g: number, pid: number, payload: number): void {
@@ -237,7 +255,7 @@ export class SampleAesEncryptor {
       this.lastPmt = { section: Buffer.from(section), pmt };
       for (const [p, type] of classifyPmtStreams(pmt, g)) {
         if (!this.tracks.has(p)) {
-          const track: Track = { pid: p, type, open: undefined, pending: [], pesCount: 0 };
+          const track: Track = { pid: p, type, h264: type.codec === 'h264', open: undefined, pending: [], pesCount: 0 };
           this.tracks.set(p, track);
           this.trackOf[p] = track;
           this.role[p] = 1;
@@ -250,30 +268,39 @@ export class SampleAesEncryptor {
   private complete(track: Track, st: PesPackets): void {
     track.open = undefined;
     const where = `PID ${hex(track.pid)} PES at packet ${st.first}`;
-    const pes = this.pool.take(st.size);
-    gatherPes(st, pes);
-    const layout = readPesLayout(pes, where);
-    const done: CompletePes = { where, packets: st, pes, layout, es: pes.subarray(layout.esStart, layout.esEnd) };
     track.pesCount++;
-    if (track.type.codec === 'h264') {
+    if (track.h264) {
+      // Left in its packets: only the header and the first bytes are read here.
+      const head = this.gather(st);
+      const layout = readPesLayout(head, where, st.size);
+      const done: CompletePes = { where, packets: st, layout };
       // NAL units may continue into the next PES; a PES starting with a start code closes the ones before.
-      if (track.pending.length > 0 && startsWithStartCode(done.es)) {
+      if (track.pending.length > 0 && startsWithStartCode(head.subarray(layout.esStart, layout.esEnd))) {
         this.markReady(track, track.pending);
         track.pending = [];
       }
       track.pending.push(done);
-    } else {
-      track.pending.push(done);
-      if (this.audioEndsOnFrame(track)) {
-        this.markReady(track, track.pending);
-        track.pending = [];
-      }
+      return;
     }
+    const done: CompletePes = { where, packets: st, layout: readPesLayout(this.gather(st), where, st.size) };
+    materialisePes(done, this.pool);
+    track.pending.push(done);
+    if (this.audioEndsOnFrame(track)) {
+      this.markReady(track, track.pending);
+      track.pending = [];
+    }
+  }
+
+  /** The first bytes of a PES for its header: up to PES_HEAD. */
+  private gather(st: PesPackets): Buffer {
+    const n = Math.min(st.size, PES_HEAD);
+    gatherRange(st, 0, n, this.head, 0);
+    return this.head.subarray(0, n);
   }
 
   private audioEndsOnFrame(track: Track): boolean {
     const parts = track.pending;
-    const data = parts.length === 1 ? parts[0]!.es : Buffer.concat(parts.map((x) => x.es));
+    const data = parts.length === 1 ? parts[0]!.es! : Buffer.concat(parts.map((x) => x.es!));
     const where = parts[parts.length - 1]!.where;
     for (let p = 0; p < data.length;) {
       const length = audioFrameLength(track.type.codec as AudioCodec, data, p, where);

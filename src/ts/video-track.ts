@@ -6,7 +6,7 @@
  * plus the emulation prevention bytes inserted among them.
  */
 import type { BlockChain } from './cbc-chains.js';
-import { avcNalUnitsFromPairs, escapingGrows, zeroPairs } from './avc-zero-pairs.js';
+import { avcNalUnitsFromPairs, zeroPairs } from './avc-zero-pairs.js';
 import { avcBlockChains, escapeProtectedNals, type NalUnit } from './sample-aes-h264.js';
 
 export interface VideoTrack {
@@ -14,23 +14,15 @@ export interface VideoTrack {
   parts: { es: Buffer; where: string }[];
   joined?: Buffer;
   nals?: NalUnit[];
-  /** Zero byte pairs of the joined payload before encryption. */
-  pairs?: number[];
 }
 
 /** Join the parts, find the NAL units and register the CBC chain of every protected one. */
 export function joinVideoTrack(track: VideoTrack, chains: BlockChain[]): void {
-  // One part (the usual case: a PES per access unit) is encrypted where it is, without a copy.
+  // Used for access units over several PES (one PES is encrypted in its packets, video-pes-in-packets.ts).
   const joined = track.parts.length === 1 ? track.parts[0].es : Buffer.concat(track.parts.map((p) => p.es));
   track.joined = joined;
-  track.pairs = zeroPairs(joined);
-  track.nals = avcNalUnitsFromPairs(joined, track.pairs, track.parts[0]?.where ?? 'video');
+  track.nals = avcNalUnitsFromPairs(joined, zeroPairs(joined), track.parts[0]?.where ?? 'video');
   for (const c of avcBlockChains(joined, track.nals)) chains.push(c);
-}
-
-/** After the chains ran: whether emulation prevention changes any size (else the payload is final as it is). */
-export function videoTrackGrows(track: VideoTrack): boolean {
-  return escapingGrows(track.joined!, track.nals!, track.pairs!);
 }
 
 /**
