@@ -137,7 +137,7 @@ async function main(): Promise<number> {
   let queue: QueueScaling | undefined;
   if (!args.only || QUEUE_ROW_IDS.some((id) => id.includes(args.only!))) {
     if (segcryptCommands().has('package')) {
-      queue = await measureQueueScaling({ repo, dash: inputs.dash, rounds: args.runs, outDir, log });
+      queue = await measureQueueScaling({ repo, dash: inputs.queueDash, rounds: args.runs, outDir, log });
       for (const r of queue.rows) rows.set(r.id, r);
     }
   }
