@@ -8,6 +8,11 @@
  * removed right after it (its dirty pages dropped, not written back), so no phase runs into the
  * kernel's writeback throttling of an earlier one.
  *
+ * redis-server, each worker and each coordinator run in a session of their own (spawned detached),
+ * as separate services would: with the kernel's autogroup scheduling (on by default), the CPU of a
+ * busy machine is shared between sessions, not threads, so two workers left in the bench's session
+ * would get together what one gets, and the ratio would measure other tenants' load.
+ *
  * Beside the wall times: per-process CPU (user + sys of every thread, from /proc) of the workers,
  * of redis-server and of the coordinator; the workers' run-queue wait (/proc/PID/task/TID/schedstat:
  * time runnable but not running, i.e. taken by other tenants or by each other); the gaps between a
@@ -46,20 +51,16 @@ export interface QueueCpu {
   inJobs1: number;
   /** Gaps between one worker's consecutive jobs (done -> next started), 1-worker phases: median and 90th percentile, ms. */
   gapMs: [number, number];
-  /** Run-queue wait of the workers (runnable, no core free) as a share of the phase: 1 worker, and the mean of the 2. */
-  runQueueShare: [number, number];
+  /** Median phase and the workers' run-queue wait in it (runnable threads with no core free, summed over each worker's threads; mean of the workers), s: 1 worker, 2 workers. */
+  phaseS: [number, number];
+  runQueueS: [number, number];
   /**
-   * What a quiet 2-core machine gives, from CPU times alone: a worker runs one job at a time, each
-   * step waiting on the one before, so its phase takes at least its CPU plus redis-server's; two
-   * workers need at least half of what they and redis-server spend together: min(2, 2 x (W1 + R1) / (W2 + R2)).
+   * What a quiet 2-core machine gives, from CPU times alone: one worker runs one job at a time (its
+   * threads take turns: read, encrypt, write; the next job is fetched meanwhile), so its phase takes
+   * its CPU W1; two workers need at least half of what they and redis-server spend together, and at
+   * least the busier worker's CPU: min(2, W1 / max((W2 + R2) / 2, W2max)).
    */
   expectedRatio2: number;
-  /**
-   * The wall ratio with each phase's run-queue wait taken out (phase - the workers' mean wait):
-   * what the rounds would show without other tenants, an upper estimate (part of the wait is the
-   * workers', redis-server's and the coordinator's own).
-   */
-  unloadedRatio2: number;
   /** Load average (1 min) before and after. */
   load: [number, number];
 }
@@ -70,6 +71,19 @@ export interface QueueScaling {
   pairs: number[];
   /** Median wall time of `segcrypt package --queue` itself (process start to exit: planning, enqueueing, manifests included), 1 and 2 workers. */
   endToEndMs?: [number, number];
+}
+
+/** Processes of their own session: a Ctrl-C in the bench's terminal does not reach them, so the bench stops them itself. */
+const detached = new Set<ChildProcess>();
+function spawnDetached(cmd: string, args: string[], o: { cwd?: string; stdio: ('ignore' | 'pipe')[] }): ChildProcess {
+  const p = spawn(cmd, args, { ...o, detached: true });
+  detached.add(p);
+  p.once('exit', () => detached.delete(p));
+  return p;
+}
+function interrupted(): void {
+  for (const p of detached) p.kill('SIGKILL');
+  process.exit(130);
 }
 
 const TICK_MS = 10; // /proc CPU times are in clock ticks of 1/100 s (USER_HZ)
@@ -121,7 +135,7 @@ function timed(cmd: string, args: string[], cwd: string): Promise<{ wallMs: numb
   const out = join(tmpdir(), `segcrypt-queue-bench-${process.pid}-${Date.now()}.txt`);
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const p = spawn('/usr/bin/time', ['-f', '%U %S', '-o', out, cmd, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawnDetached('/usr/bin/time', ['-f', '%U %S', '-o', out, cmd, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     p.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
     p.on('error', reject);
@@ -143,7 +157,7 @@ interface BenchWorker { proc: ChildProcess; lines: { at: number; started: boolea
 
 function startWorkers(n: number, cmd: string[], repo: string): BenchWorker[] {
   return Array.from({ length: n }, () => {
-    const w: BenchWorker = { proc: spawn(process.execPath, cmd, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] }), lines: [] };
+    const w: BenchWorker = { proc: spawnDetached(process.execPath, cmd, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] }), lines: [] };
     let rest = '';
     w.proc.stdout!.on('data', (d: Buffer) => {
       const at = performance.now();
@@ -198,9 +212,11 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
   spawnSync('sync');
   const load0 = loadavg()[0]!;
   const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  const redis = spawnDetached('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const url = `redis://127.0.0.1:${port}`;
-  const tally = () => ({ workers: [] as number[], main: [] as number[], redis: [] as number[], coordinator: [] as number[], wall: [] as number[], inJobs: [] as number[], gaps: [] as number[], wait: [] as number[], unloaded: [] as number[], ends: [] as number[] });
+  const tally = () => ({ busiest: [] as number[], workers: [] as number[], main: [] as number[], redis: [] as number[], coordinator: [] as number[], wall: [] as number[], inJobs: [] as number[], gaps: [] as number[], wait: [] as number[], ends: [] as number[] });
   const per = { 1: tally(), 2: tally() };
   const pools = new Map<number, BenchWorker[]>();
   let local = 0;
@@ -224,7 +240,8 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
         const pids = workers.map((w) => w.proc.pid);
         const before = { w: pids.map((p) => cpuMs(p)), m: cpuMs(pids[0], true), r: cpuMs(redis.pid), q: pids.map(runQueueMs) };
         const c = await timed(process.execPath, [...pkg(out), '--queue', url, '--queue-name', `bench-w${n}`], o.repo);
-        const workerMs = pids.reduce<number>((s, p, i) => s + cpuMs(p) - before.w[i]!, 0);
+        const each = pids.map((p, i) => cpuMs(p) - before.w[i]!);
+        const workerMs = each.reduce((s, x) => s + x, 0);
         const waits = pids.map((p, i) => runQueueMs(p) - before.q[i]!);
         const redisMs = cpuMs(redis.pid) - before.r;
         const mainMs = cpuMs(pids[0], true) - before.m;
@@ -240,8 +257,8 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
         wall[n] = phase;
         jobs = p.done;
         const m = per[n];
-        m.workers.push(workerMs); m.main.push(mainMs); m.redis.push(redisMs); m.coordinator.push(c.cpuMs); m.wall.push(phase);
-        m.inJobs.push(p.inJobs / n / phase); m.gaps.push(...p.gaps); m.wait.push(wait / phase); m.unloaded.push(phase - wait); m.ends.push(c.wallMs);
+        m.workers.push(workerMs); m.busiest.push(Math.max(...each)); m.main.push(mainMs); m.redis.push(redisMs); m.coordinator.push(c.cpuMs); m.wall.push(phase);
+        m.inJobs.push(p.inJobs / n / phase); m.gaps.push(...p.gaps); m.wait.push(wait); m.ends.push(c.wallMs);
         o.log(`queue round ${round + 1}/${o.rounds}: ${n} worker(s): phase ${(phase / 1000).toFixed(3)} s (run-queue wait ${(wait / 1000).toFixed(2)} s, gaps median ${quantile(p.gaps, 0.5).toFixed(1)} ms), coordinator end to end ${(c.wallMs / 1000).toFixed(3)} s, ${p.done} jobs; CPU workers ${workerMs} ms (${waits.length > 1 ? 'both' : 'main thread ' + mainMs + ' ms'}), redis ${redisMs} ms, coordinator ${c.cpuMs.toFixed(0)} ms; load ${loadavg()[0]!.toFixed(1)}`);
       }
       if (wall[1] && wall[2]) pairs.push(wall[1] / wall[2]);
@@ -252,6 +269,8 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
     for (const w of all) w.proc.kill('SIGTERM');
     await Promise.all(all.map((w) => new Promise((res) => (w.proc.exitCode !== null ? res(undefined) : w.proc.once('exit', res)))));
     redis.kill('SIGTERM');
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
   for (const r of rows) if (r.status === 'ok' && r.wallMs.length) { r.medianMs = median(r.wallMs); r.mbPerS = o.dash.bytes / 1e6 / (r.medianMs / 1000); }
   const [a, b] = [per[1], per[2]];
@@ -262,9 +281,9 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
     jobs, workerMsPerJob: perJob(a.workers), worker2MsPerJob: perJob(b.workers), redisMsPerJob: perJob(a.redis), coordinatorMsPerJob: perJob(a.coordinator),
     workerMainMsPerJob: perJob(a.main), localMsPerJob: local / jobs, overheadMsPerJob: (total1 - local) / jobs,
     busyCores1: (median(a.workers) + median(a.redis)) / median(a.wall), inJobs1: median(a.inJobs),
-    gapMs: [quantile(a.gaps, 0.5), quantile(a.gaps, 0.9)], runQueueShare: [median(a.wait), median(b.wait)],
-    expectedRatio2: Math.min(2, (2 * (median(a.workers) + median(a.redis))) / (median(b.workers) + median(b.redis))),
-    unloadedRatio2: median(a.unloaded) / median(b.unloaded),
+    gapMs: [quantile(a.gaps, 0.5), quantile(a.gaps, 0.9)],
+    phaseS: [median(a.wall) / 1000, median(b.wall) / 1000], runQueueS: [median(a.wait) / 1000, median(b.wait) / 1000],
+    expectedRatio2: Math.min(2, median(a.workers) / Math.max((median(b.workers) + median(b.redis)) / 2, median(b.busiest))),
     load: [load0, loadavg()[0]!],
   };
   return { rows, cpu, pairs, endToEndMs: [median(a.ends), median(b.ends)] };
@@ -279,8 +298,8 @@ export function queueScalingText(q: QueueScaling): string[] {
   return [
     `- 1-over-2 workers' phase ratio per interleaved round: ${q.pairs.map((p) => `${f(p)}x`).join(', ') || 'none'} (median ${q.pairs.length ? f(median(q.pairs)) : '-'}x); load average ${f(c.load[0])} before, ${f(c.load[1])} after.`,
     `- ${c.jobs} jobs (one per file). CPU per job: worker ${f(c.workerMsPerJob)} ms with 1 worker, ${f(c.worker2MsPerJob)} ms with 2 (encryption included; main thread ${f(c.workerMainMsPerJob)} ms, the rest file I/O threads), redis-server ${f(c.redisMsPerJob)} ms, coordinator ${f(c.coordinatorMsPerJob)} ms (mostly once per package: node start, loading bullmq); the same package in one local thread: ${f(c.localMsPerJob)} ms per file. Queue overhead (workers + redis + coordinator - local): ${f(c.overheadMsPerJob)} ms per job.`,
-    `- 1 worker: ${pct(c.inJobs1)} of its phase inside jobs, gaps between jobs ${f(c.gapMs[0])} ms median (p90 ${f(c.gapMs[1])} ms); it kept ${f(c.busyCores1)} cores busy (with redis-server). Run-queue wait (runnable, no free core): ${pct(c.runQueueShare[0])} of the phase with 1 worker, ${pct(c.runQueueShare[1])} per worker with 2.`,
-    `- Load-independent estimates of a quiet 2-core machine: from CPU times, min(2, 2 x (W1 + R1) / (W2 + R2)) = ${f(c.expectedRatio2)}x; from the phases minus the workers' run-queue wait, ${f(c.unloadedRatio2)}x (an upper estimate).`,
+    `- 1 worker: ${pct(c.inJobs1)} of its phase inside jobs, gaps between jobs ${f(c.gapMs[0])} ms median (p90 ${f(c.gapMs[1])} ms); it kept ${f(c.busyCores1)} cores busy (with redis-server). Run-queue wait (threads runnable with no free core, summed over a worker's threads): ${f(c.runQueueS[0])} s in a ${f(c.phaseS[0])} s phase with 1 worker, ${f(c.runQueueS[1])} s per worker in ${f(c.phaseS[1])} s with 2.`,
+    `- From CPU times alone (load-independent), a quiet 2-core machine gives min(2, W1 / max((W2 + R2) / 2, busier worker's W)) = ${f(c.expectedRatio2)}x.`,
     ...(q.endToEndMs ? [`- \`segcrypt package --queue\` end to end (node start, planning, enqueueing, manifests included): ${(q.endToEndMs[0] / 1000).toFixed(2)} s with 1 worker, ${(q.endToEndMs[1] / 1000).toFixed(2)} s with 2 (${f(q.endToEndMs[0] / q.endToEndMs[1])}x).`] : []),
   ];
 }
