@@ -21,7 +21,7 @@ export interface QueueWorkerOptions {
   /** rediss:// only: the CA to trust (PEM text or file path). */
   ca?: string;
   name?: string;
-  /** Jobs run at once in this process (default 1; start one process per core). */
+  /** Jobs run at once in this process (default 1; start one process per core); one more is held, fetched ahead. */
   concurrency?: number;
   /** The worker's key source (static keys, CPIX, SPEKE with its credentials). */
   keys: KeyProvider;
@@ -39,7 +39,7 @@ export interface QueueWorkerOptions {
 }
 
 export interface QueueWorker {
-  /** Stop taking jobs, finish the running ones, disconnect. */
+  /** Stop taking jobs, finish the running ones (a job fetched ahead and not begun goes back to the queue), disconnect. */
   close(): Promise<void>;
 }
 
