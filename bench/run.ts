@@ -171,7 +171,7 @@ async function main(): Promise<number> {
       ['hls', { path: inputs.hls.dir, bytes: inputs.hls.bytes }], ['segmentSource', inputs.segmentSource],
       ...inputs.ladder.map((l, i) => [`ladder${i}`, l]),
     ] as [string, { path: string; bytes: number }][]).map(([k, v]) => [k, { path: rel(v.path), bytes: v.bytes }])),
-    rows: rowList, latency, ratios: comparisonRatios(rowList), targets: evaluateTargets(rowList, latency.rows), checks,
+    rows: rowList, latency, ratios: comparisonRatios(rowList), targets: evaluateTargets(rowList, latency.rows, queue?.pairs), checks,
     ...(queue ? { queue } : {}),
   };
 
