@@ -38,12 +38,21 @@ export interface BenchInputs {
   fmp4: SizedInput;
   ts: SizedInput;
   dash: { dir: string; manifest: string; bytes: number };
+  /** The DASH package of the main file looped `QUEUE_LOOPS` times (same segments, 5x as many): the queue's scale-out rows. */
+  queueDash: { dir: string; manifest: string; bytes: number };
   hls: { dir: string; master: string; bytes: number };
   /** Main fMP4 cut and looped: ascending sizes for the memory rows. */
   ladder: SizedInput[];
   /** Video-only fMP4 (init + fragments in one file) for the per-segment API rows. */
   segmentSource: SizedInput;
 }
+
+/**
+ * The queue rows' package is the main file played this many times: 60 s gives 22 jobs and a
+ * 1-worker phase of about a second, where one late job or a neighbour's burst moves the ratio by
+ * 0.3x; 5 loops give 102 jobs (50 video segments of 28 MB) and phases of several seconds.
+ */
+export const QUEUE_LOOPS = 5;
 
 const GOP = 60; // 2 s at 30 fps: fragments and segments start on keyframes
 const FRAG = ['-movflags', '+frag_keyframe+empty_moov+default_base_moof'];
@@ -93,6 +102,12 @@ function sourceArgs(p: InputProfile, bitrate: string, seconds: number, audio: bo
   return args;
 }
 
+/** ffmpeg's DASH muxer, streams copied: one video and one audio adaptation set, `segmentSeconds` segments. */
+function dashArgs(p: InputProfile, manifest: string): string[] {
+  return ['-map', '0', '-c', 'copy', '-f', 'dash', '-seg_duration', String(p.segmentSeconds),
+    '-use_template', '1', '-use_timeline', '1', '-adaptation_sets', 'id=0,streams=v id=1,streams=a', manifest];
+}
+
 export function prepareInputs(cacheRoot: string, p: InputProfile, log: (m: string) => void): BenchInputs {
   const dir = join(cacheRoot, p.name);
   mkdirSync(dir, { recursive: true });
@@ -107,9 +122,13 @@ export function prepareInputs(cacheRoot: string, p: InputProfile, log: (m: strin
   const dashDir = join(dir, `dash-${tag}`);
   cached(dashDir, (tmp) => {
     mkdirSync(tmp, { recursive: true });
-    ffmpeg(['-i', fmp4, '-map', '0', '-c', 'copy', '-f', 'dash', '-seg_duration', String(p.segmentSeconds),
-      '-use_template', '1', '-use_timeline', '1', '-adaptation_sets', 'id=0,streams=v id=1,streams=a',
-      join(tmp, 'manifest.mpd')]);
+    ffmpeg(['-i', fmp4, ...dashArgs(p, join(tmp, 'manifest.mpd'))]);
+  }, log);
+
+  const queueDir = join(dir, `dash-${p.height}p30-${p.seconds * QUEUE_LOOPS}s-${p.videoBitrate}`);
+  cached(queueDir, (tmp) => {
+    mkdirSync(tmp, { recursive: true });
+    ffmpeg(['-stream_loop', String(QUEUE_LOOPS - 1), '-i', fmp4, ...dashArgs(p, join(tmp, 'manifest.mpd'))]);
   }, log);
 
   const hlsDir = join(dir, `hls-ts-${tag}`);
@@ -140,6 +159,7 @@ export function prepareInputs(cacheRoot: string, p: InputProfile, log: (m: strin
     fmp4: sized('fMP4', fmp4),
     ts: sized('TS', ts),
     dash: { dir: dashDir, manifest: join(dashDir, 'manifest.mpd'), bytes: dirBytes(dashDir) },
+    queueDash: { dir: queueDir, manifest: join(queueDir, 'manifest.mpd'), bytes: dirBytes(queueDir) },
     hls: { dir: hlsDir, master: join(hlsDir, 'master.m3u8'), bytes: dirBytes(hlsDir) },
     ladder,
     segmentSource: sized('segment clip', segmentSource),

@@ -137,7 +137,7 @@ async function main(): Promise<number> {
   let queue: QueueScaling | undefined;
   if (!args.only || QUEUE_ROW_IDS.some((id) => id.includes(args.only!))) {
     if (segcryptCommands().has('package')) {
-      queue = await measureQueueScaling({ repo, dash: inputs.dash, rounds: args.runs, outDir, log });
+      queue = await measureQueueScaling({ repo, dash: inputs.queueDash, rounds: args.runs, outDir, log });
       for (const r of queue.rows) rows.set(r.id, r);
     }
   }
@@ -171,7 +171,7 @@ async function main(): Promise<number> {
       ['hls', { path: inputs.hls.dir, bytes: inputs.hls.bytes }], ['segmentSource', inputs.segmentSource],
       ...inputs.ladder.map((l, i) => [`ladder${i}`, l]),
     ] as [string, { path: string; bytes: number }][]).map(([k, v]) => [k, { path: rel(v.path), bytes: v.bytes }])),
-    rows: rowList, latency, ratios: comparisonRatios(rowList), targets: evaluateTargets(rowList, latency.rows), checks,
+    rows: rowList, latency, ratios: comparisonRatios(rowList), targets: evaluateTargets(rowList, latency.rows, queue?.pairs), checks,
     ...(queue ? { queue } : {}),
   };
 

@@ -111,6 +111,32 @@ t.test('a worker killed with SIGKILL while holding a job: another worker takes i
   t.equal((await exitOf(b.proc, 'worker')).code, 0);
 });
 
+t.test('a worker stopped with SIGTERM while it runs a job and holds the next (fetched ahead): it finishes the running one, gives the other back untried and exits 0; another worker completes the package, byte-identical', async (t) => {
+  const redis = await startRedis(t);
+  const dir = scratchDir(t, 'segcrypt-queue-');
+  const c = CASES[0]!;
+  const local = path.join(dir, 'local');
+  await encryptPackage(path.join(SAMPLES, c.dir), local, { ...c.options, keys: keys() });
+  const queued = path.join(dir, 'queued');
+  const a = await startWorker(t, redis.url, ['--queue', 'stop', ...KEY_ARGS]);
+  const run = encryptPackage(path.join(SAMPLES, c.dir), queued, { ...c.options, keys: keys(), queue: { connection: redis.url, name: 'stop' } });
+  run.catch(() => undefined);
+  await waitForOutput(a.proc, 'stdout', /^started /m, 'the worker starts a job');
+  a.proc.kill('SIGTERM');
+  t.equal((await exitOf(a.proc, 'stopped worker')).code, 0, 'the worker exits 0');
+  const q = new Queue('stop', { connection: { url: redis.url } });
+  t.teardown(() => q.close());
+  const done = (a.stdout().match(/^done /gm) ?? []).length;
+  t.same(await q.getJobCounts('active', 'wait', 'completed', 'failed', 'delayed'), { active: 0, wait: 9 - done, completed: done, failed: 0, delayed: 0 },
+    `nothing left held by the stopped worker (which would wait out its lock), nothing failed or backing off (${done} done)`);
+  t.same((await q.getJobs(['wait'])).filter((j) => j.attemptsMade > 0).map((j) => j.data.job.path), [], 'no attempt counted against a job given back');
+  const b = await startWorker(t, redis.url, ['--queue', 'stop', ...KEY_ARGS]);
+  await run;
+  t.same(treeDifferences(local, queued), [], 'every file byte-identical to the local run');
+  b.proc.kill('SIGTERM');
+  t.equal((await exitOf(b.proc, 'worker')).code, 0);
+});
+
 t.test('a corrupt segment fails the package with the typed error naming the file; the same command run again resumes: the finished segments are not encrypted again, the result (with the IV the first run chose) is byte-identical', async (t) => {
   const redis = await startRedis(t);
   const dir = scratchDir(t, 'segcrypt-queue-');

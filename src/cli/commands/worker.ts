@@ -8,13 +8,14 @@ import { untilStopSignal } from '../interrupt.js';
 
 const USAGE = `usage: segcrypt worker --redis redis://[[USER]:PASSWORD@]HOST:PORT <key source> [options]
   Takes package encryption jobs from a BullMQ queue on Redis (queued by \`segcrypt package --queue\`)
-  until SIGTERM/SIGINT, which finishes the running jobs and exits 0. Every worker needs the
+  until SIGTERM/SIGINT, which finishes the running jobs (a job fetched ahead goes back to the queue) and exits 0. Every worker needs the
   coordinator's key source (keys never travel through Redis) and the package folders at the same paths.
 ${KEY_SOURCE_USAGE}
   --redis URL              Redis (redis:// or rediss:// for TLS; also SEGCRYPT_REDIS)
   --redis-ca FILE          rediss://: the CA certificate (PEM) to trust instead of the default roots
   --queue NAME             queue name (default segcrypt)
-  --concurrency N          jobs at once in this process (default 1; run one process per core)
+  --concurrency N          jobs at once in this process (default 1; run one process per core); it
+                           holds one job more, fetched ahead so that the next starts at once
   --pool N                 worker threads per stream encryptor (default 0 = in the job's thread)
   --lock-duration MS       a job whose worker died is taken again this long after (default 30000)
   --stalled-interval MS    how often this worker looks for such jobs (default 30000)
