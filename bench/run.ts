@@ -40,7 +40,7 @@ function parseArgs(argv: string[]): Args {
     const v = argv[i];
     if (v === '--quick') a.quick = true;
     else if (v === '--runs') a.runs = Number(argv[++i]);
-    else if (v === '--only') a.only = argv[++i];
+    else if (v === '--only') a.only = argv[++i]; // job ids are lower case: --only TS matches the -ts rows
     else if (v === '--no-latency') a.latency = false;
     else if (v === '--update-readme') a.updateReadme = true;
     else throw new Error(`bench: unknown argument ${v} (use --quick, --runs N, --only SUBSTR, --no-latency, --update-readme)`);
@@ -88,7 +88,7 @@ async function main(): Promise<number> {
   const jobs = buildJobs(inputs, {
     repo, shaka, segcryptCommands: segcryptCommands(),
     hasOpenssl: hasCommand('openssl', ['version']), hasFfmpeg: hasCommand('ffmpeg', ['-version']),
-  }, outDir).filter((j) => !args.only || j.id.includes(args.only));
+  }, outDir).filter((j) => !args.only || j.id.includes(args.only.toLowerCase()));
   if (!args.quick && machine.loadAverage.before[0] >= 1) log(`note: load average ${machine.loadAverage.before[0]} >= 1, timings will be noisy`);
 
   const rows = new Map<string, RowResult>(jobs.map((j) => [j.id, {
@@ -135,7 +135,7 @@ async function main(): Promise<number> {
 
   // The queue rows need a redis-server and worker processes around the timed run: measured apart, rounds interleaved.
   let queue: QueueScaling | undefined;
-  if (!args.only || QUEUE_ROW_IDS.some((id) => id.includes(args.only!))) {
+  if (!args.only || QUEUE_ROW_IDS.some((id) => id.includes(args.only!.toLowerCase()))) {
     if (segcryptCommands().has('package')) {
       queue = await measureQueueScaling({ repo, dash: inputs.queueDash, rounds: args.runs, outDir, log });
       for (const r of queue.rows) rows.set(r.id, r);
