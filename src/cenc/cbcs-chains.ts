@@ -1,6 +1,6 @@
 import type { Cipher } from 'node:crypto';
 import { cbcCryptor } from './ciphers.js';
-import { BLOCK } from './pattern.js';
+import { BLOCK, patternCryptBytes } from './pattern.js';
 import { cryptInPlace } from './cipher-pieces.js';
 
 /**
@@ -21,8 +21,7 @@ export class CbcsChains {
     const cryptBytes = whole ? length - (length % BLOCK) : crypt * BLOCK;
     const stride = whole ? length : (crypt + skip) * BLOCK;
     // Bytes the chain encrypts: a crypt run cut short at the range's end keeps its whole blocks only (9.7).
-    let total = 0;
-    for (let o = 0; o < length; o += stride) { const n = Math.min(cryptBytes, length - o); total += n - (n % BLOCK); }
+    const total = patternCryptBytes(length, crypt, skip);
     if (total === 0) return;
     const state = this.cipherFor(key, iv16);
     if (length <= stride || stride === cryptBytes) {

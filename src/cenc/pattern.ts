@@ -54,3 +54,16 @@ export function patternSpans(out: SpanList, start: number, length: number, crypt
     if (n > 0) out.push(start + o, n);
   }
 }
+
+/**
+ * How many bytes patternSpans selects with `wholeBlocksOnly` (the length of a cbcs chain), without
+ * walking the strides: whole crypt runs, then the last one cut to the range's end and to whole blocks.
+ */
+export function patternCryptBytes(length: number, crypt: number, skip: number): number {
+  if (crypt === 0 && skip === 0) return length - (length % BLOCK);
+  const cryptBytes = crypt * BLOCK;
+  const stride = (crypt + skip) * BLOCK;
+  const full = Math.floor(length / stride);
+  const tail = Math.min(cryptBytes, length - full * stride);
+  return full * cryptBytes + tail - (tail % BLOCK);
+}

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createDecipheriv } from 'node:crypto';
-import { patternSpans, SampleEncryptor, SpanList, type SampleCryptoParams } from '../../src/cenc/index.js';
+import { patternCryptBytes, patternSpans, SampleEncryptor, SpanList, type SampleCryptoParams } from '../../src/cenc/index.js';
 
 const key = Buffer.from('ffeeddccbbaa99887766554433221100', 'hex');
 const iv = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
@@ -12,6 +12,21 @@ function decrypt(alg: 'aes-128-ctr' | 'aes-128-cbc', data: Buffer, k = key, v = 
   d.setAutoPadding(false);
   return Buffer.concat([d.update(data), d.final()]);
 }
+
+t.test('patternCryptBytes (a cbcs chain\'s length) equals the bytes patternSpans selects, for every length up to 1,000', async (t) => {
+  const s = new SpanList();
+  const differing: string[] = [];
+  for (const [crypt, skip] of [[0, 0], [1, 9], [1, 0], [2, 3], [5, 5]] as const) {
+    for (let length = 0; length <= 1000; length++) {
+      s.reset();
+      patternSpans(s, 3, length, crypt, skip, true);
+      if (patternCryptBytes(length, crypt, skip) !== s.total) differing.push(`${crypt}:${skip} length ${length}`);
+    }
+  }
+  t.same(differing, []);
+  t.equal(patternCryptBytes(330, 1, 9), 32, 'two whole crypt blocks of 1:9 in 330 bytes');
+  t.equal(patternCryptBytes(168, 1, 9), 16, 'a crypt slot of 8 bytes at the end stays clear');
+});
 
 t.test('pattern spans: 1:9 takes one whole block in ten, a partial crypt block stays clear', async (t) => {
   const s = new SpanList(2);
