@@ -83,19 +83,28 @@ t.test('segcrypt package --queue (CLI) gives the same bytes as segcrypt package'
   t.equal((await exitOf(w.proc, 'worker')).code, 0);
 });
 
-t.test('a worker killed with SIGKILL while holding a job: another worker takes it over, the package is still byte-identical', async (t) => {
+/**
+ * The first case encrypted locally (the reference), then queued as `name` on a fresh Redis with one
+ * worker (started with `workerArgs`) that has begun a job: for the tests that stop it mid-run.
+ */
+async function queuedWithOneWorkerBusy(t: Parameters<typeof startRedis>[0], name: string, workerArgs: string[]) {
   const redis = await startRedis(t);
   const dir = scratchDir(t, 'segcrypt-queue-');
   const c = CASES[0]!;
   const local = path.join(dir, 'local');
   await encryptPackage(path.join(SAMPLES, c.dir), local, { ...c.options, keys: keys() });
   const queued = path.join(dir, 'queued');
+  const a = await startWorker(t, redis.url, ['--queue', name, ...workerArgs, ...KEY_ARGS]);
+  const run = encryptPackage(path.join(SAMPLES, c.dir), queued, { ...c.options, keys: keys(), queue: { connection: redis.url, name } });
+  run.catch(() => undefined);
+  await waitForOutput(a.proc, 'stdout', /^started /m, 'the first worker starts a job');
+  return { redis, local, queued, a, run };
+}
+
+t.test('a worker killed with SIGKILL while holding a job: another worker takes it over, the package is still byte-identical', async (t) => {
   // Locks last 1 s: once the first worker is dead, its job is free again after that. The stalled
   // check interval is queue-wide (the last checker's interval holds off the others): short for both.
-  const a = await startWorker(t, redis.url, ['--queue', 'kill', '--lock-duration', '1000', '--stalled-interval', '300', ...KEY_ARGS]);
-  const run = encryptPackage(path.join(SAMPLES, c.dir), queued, { ...c.options, keys: keys(), queue: { connection: redis.url, name: 'kill' } });
-  run.catch(() => undefined);
-  await waitForOutput(a.proc, 'stdout', /^started /m, 'first worker starts a job');
+  const { redis, local, queued, a, run } = await queuedWithOneWorkerBusy(t, 'kill', ['--lock-duration', '1000', '--stalled-interval', '300']);
   a.proc.kill('SIGKILL');
   t.equal((await exitOf(a.proc, 'killed worker')).signal, 'SIGKILL');
   const q = new Queue('kill', { connection: { url: redis.url } });
@@ -112,16 +121,7 @@ t.test('a worker killed with SIGKILL while holding a job: another worker takes i
 });
 
 t.test('a worker stopped with SIGTERM while it runs a job and holds the next (fetched ahead): it finishes the running one, gives the other back untried and exits 0; another worker completes the package, byte-identical', async (t) => {
-  const redis = await startRedis(t);
-  const dir = scratchDir(t, 'segcrypt-queue-');
-  const c = CASES[0]!;
-  const local = path.join(dir, 'local');
-  await encryptPackage(path.join(SAMPLES, c.dir), local, { ...c.options, keys: keys() });
-  const queued = path.join(dir, 'queued');
-  const a = await startWorker(t, redis.url, ['--queue', 'stop', ...KEY_ARGS]);
-  const run = encryptPackage(path.join(SAMPLES, c.dir), queued, { ...c.options, keys: keys(), queue: { connection: redis.url, name: 'stop' } });
-  run.catch(() => undefined);
-  await waitForOutput(a.proc, 'stdout', /^started /m, 'the worker starts a job');
+  const { redis, local, queued, a, run } = await queuedWithOneWorkerBusy(t, 'stop', []);
   a.proc.kill('SIGTERM');
   t.equal((await exitOf(a.proc, 'stopped worker')).code, 0, 'the worker exits 0');
   const q = new Queue('stop', { connection: { url: redis.url } });
