@@ -12,7 +12,7 @@ import { blockGrows, clearPairsGrow, nalUnitsFromPairs } from './avc-zero-pairs.
 import { BLOCK_CONTEXT, gatherNalBlocks, scatterNalBlocks } from './packet-blocks.js';
 import type { PesLayout } from './pes.js';
 import { type PesPackets, pesByteAt } from './pes-packets.js';
-import { nalBlockCount, type NalUnit } from './sample-aes-h264.js';
+import { AVC_CLEAR_LEADER, nalBlockCount, type NalUnit } from './sample-aes-h264.js';
 
 const BLOCK = 16;
 const PERIOD = 160;
@@ -102,7 +102,7 @@ export function videoPesGrows(v: VideoPesInPackets, scratch: VideoBlockScratch):
   for (const n of v.nals) {
     if (!n.protect) continue;
     const count = nalBlockCount(n.end - n.start);
-    for (let i = 0, b = n.start + 32; i < count; i++, b += PERIOD, j++) {
+    for (let i = 0, b = n.start + AVC_CLEAR_LEADER; i < count; i++, b += PERIOD, j++) {
       while (c < candidates.length && candidates[c]! < j) c++;
       if (c === candidates.length) return false;
       if (candidates[c] === j && blockGrows(n, b, scratch.windowOf(j), 0)) return true;

@@ -18,8 +18,8 @@ export interface VideoTrack {
 
 /** Join the parts, find the NAL units and register the CBC chain of every protected one. */
 export function joinVideoTrack(track: VideoTrack, chains: BlockChain[]): void {
-  // Used for access units over several PES (one PES is encrypted in its packets, video-pes-in-packets.ts).
-  const joined = track.parts.length === 1 ? track.parts[0].es : Buffer.concat(track.parts.map((p) => p.es));
+  // Access units over several PES only (one PES is encrypted in its packets, video-pes-in-packets.ts).
+  const joined = Buffer.concat(track.parts.map((p) => p.es));
   track.joined = joined;
   track.nals = avcNalUnitsFromPairs(joined, zeroPairs(joined), track.parts[0]?.where ?? 'video');
   for (const c of avcBlockChains(joined, track.nals)) chains.push(c);
