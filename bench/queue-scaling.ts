@@ -25,7 +25,7 @@ import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_IV, BENCH_KEY, BENCH_KID } from './jobs.js';
-import { median } from './measure.js';
+import { median, percentile } from './measure.js';
 import type { RowResult } from './results-model.js';
 
 export const QUEUE_ROW_IDS = ['segcrypt-queue-dash-workers1', 'segcrypt-queue-dash-workers2'];
@@ -187,9 +187,9 @@ function phaseOf(workers: BenchWorker[]): { first: number; last: number; done: n
   return { first, last, done, inJobs, gaps };
 }
 
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : 0;
+/** percentile (measure.ts) of a list that may be empty (a phase of one job per worker has no gaps): 0. */
+function gapPercentile(xs: number[], p: number): number {
+  return xs.length ? percentile(xs, p) : 0;
 }
 
 export async function measureQueueScaling(o: { repo: string; dash: { dir: string; bytes: number }; rounds: number; outDir: string; log: (s: string) => void }): Promise<QueueScaling> {
@@ -259,7 +259,7 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
         const m = per[n];
         m.workers.push(workerMs); m.busiest.push(Math.max(...each)); m.main.push(mainMs); m.redis.push(redisMs); m.coordinator.push(c.cpuMs); m.wall.push(phase);
         m.inJobs.push(p.inJobs / n / phase); m.gaps.push(...p.gaps); m.wait.push(wait); m.ends.push(c.wallMs);
-        o.log(`queue round ${round + 1}/${o.rounds}: ${n} worker(s): phase ${(phase / 1000).toFixed(3)} s (run-queue wait ${(wait / 1000).toFixed(2)} s, gaps median ${quantile(p.gaps, 0.5).toFixed(1)} ms), coordinator end to end ${(c.wallMs / 1000).toFixed(3)} s, ${p.done} jobs; CPU workers ${workerMs} ms (${waits.length > 1 ? 'both' : 'main thread ' + mainMs + ' ms'}), redis ${redisMs} ms, coordinator ${c.cpuMs.toFixed(0)} ms; load ${loadavg()[0]!.toFixed(1)}`);
+        o.log(`queue round ${round + 1}/${o.rounds}: ${n} worker(s): phase ${(phase / 1000).toFixed(3)} s (run-queue wait ${(wait / 1000).toFixed(2)} s, gaps median ${gapPercentile(p.gaps, 50).toFixed(1)} ms), coordinator end to end ${(c.wallMs / 1000).toFixed(3)} s, ${p.done} jobs; CPU workers ${workerMs} ms (${waits.length > 1 ? 'both' : 'main thread ' + mainMs + ' ms'}), redis ${redisMs} ms, coordinator ${c.cpuMs.toFixed(0)} ms; load ${loadavg()[0]!.toFixed(1)}`);
       }
       if (wall[1] && wall[2]) pairs.push(wall[1] / wall[2]);
     }
@@ -281,7 +281,7 @@ export async function measureQueueScaling(o: { repo: string; dash: { dir: string
     jobs, workerMsPerJob: perJob(a.workers), worker2MsPerJob: perJob(b.workers), redisMsPerJob: perJob(a.redis), coordinatorMsPerJob: perJob(a.coordinator),
     workerMainMsPerJob: perJob(a.main), localMsPerJob: local / jobs, overheadMsPerJob: (total1 - local) / jobs,
     busyCores1: (median(a.workers) + median(a.redis)) / median(a.wall), inJobs1: median(a.inJobs),
-    gapMs: [quantile(a.gaps, 0.5), quantile(a.gaps, 0.9)],
+    gapMs: [gapPercentile(a.gaps, 50), gapPercentile(a.gaps, 90)],
     phaseS: [median(a.wall) / 1000, median(b.wall) / 1000], runQueueS: [median(a.wait) / 1000, median(b.wait) / 1000],
     expectedRatio2: Math.min(2, median(a.workers) / Math.max((median(b.workers) + median(b.redis)) / 2, median(b.busiest))),
     load: [load0, loadavg()[0]!],
