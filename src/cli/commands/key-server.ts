@@ -41,6 +41,9 @@ export async function keyServerCommand(argv: string[], signals: NodeJS.EventEmit
     throw e;
   }
   if (options === HELP) { process.stdout.write(`${USAGE}\n`); return 0; }
+  // Listening for the stop signals before the server starts: a SIGINT/SIGTERM sent as soon as the URL
+  // line is read (or earlier) stops it cleanly instead of killing it with the default action.
+  const stopped = untilStopSignal(signals);
   let server;
   try {
     server = await startKeyServer(options);
@@ -51,7 +54,7 @@ export async function keyServerCommand(argv: string[], signals: NodeJS.EventEmit
   }
   process.stdout.write(`${server.url}\n`);
   if (options.secret === undefined) process.stderr.write(`segcrypt key-server: no --secret-file or ${SECRET_ENV}: keys are random for this run\n`);
-  await untilStopSignal(signals);
+  await stopped;
   await server.close();
   return 0;
 }

@@ -41,6 +41,7 @@ export async function serveCommand(argv: string[], signals: NodeJS.EventEmitter 
     throw e;
   }
   if (options === 'help') { process.stdout.write(`${USAGE}\n`); return 0; }
+  const stopped = untilStopSignal(signals); // before starting: a signal at any time stops it cleanly
   let serving;
   try {
     serving = await startServe(options);
@@ -50,7 +51,7 @@ export async function serveCommand(argv: string[], signals: NodeJS.EventEmitter 
     throw new IoError('ERR_LISTEN', `segcrypt serve cannot listen on 127.0.0.1:${options.port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (choose another --port)' : ''}`, { where: '--port', cause: e });
   }
   process.stdout.write(`segcrypt serve: ${serving.packages} package${serving.packages === 1 ? '' : 's'} from ${options.dir} at ${serving.url}\n${serving.keyServerNote}\nOpen ${serving.url} in a browser; Ctrl-C stops.\n`);
-  await untilStopSignal(signals);
+  await stopped;
   await serving.close();
   return 0;
 }

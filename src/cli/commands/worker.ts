@@ -79,6 +79,7 @@ export async function workerCommand(argv: string[], signals: NodeJS.EventEmitter
   const { url, name } = checkQueueOptions({ connection: args.redis, ...(args.queue !== undefined ? { name: args.queue } : {}), ...(args.redisCa !== undefined ? { ca: args.redisCa } : {}) });
   let done = 0;
   let failed = 0;
+  const stopped = untilStopSignal(signals); // before connecting: a signal at any time stops it cleanly
   const worker = await startQueueWorker({
     connection: args.redis, name, keys, concurrency: args.concurrency, poolSize: args.pool, ...(args.redisCa !== undefined ? { ca: args.redisCa } : {}),
     ...(args.lockDuration !== undefined ? { lockDuration: args.lockDuration } : {}),
@@ -91,7 +92,7 @@ export async function workerCommand(argv: string[], signals: NodeJS.EventEmitter
     },
   });
   process.stderr.write(`segcrypt worker: taking jobs from queue ${name} at ${url.protocol}//${url.host} (concurrency ${args.concurrency})\n`);
-  const signal = await untilStopSignal(signals);
+  const signal = await stopped;
   process.stderr.write(`segcrypt worker: ${signal}: finishing the running jobs\n`);
   await worker.close();
   process.stderr.write(`segcrypt worker: stopped after ${done} jobs done, ${failed} failed\n`);
