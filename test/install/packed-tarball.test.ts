@@ -21,7 +21,7 @@ const WRONG_KEY = 'ffeeddccbbaa99887766554433221100';
 const MAX_FOOTPRINT = 30 * 1024 * 1024;
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'] as const;
 /** The repo's own files a pack does not need: tests, media, benchmarks, build output, installs. */
-const NOT_COPIED = new Set(['node_modules', 'dist', '.git', '.tap', 'out', 'test', 'bench', 'samples', 'native-free', '.ci']);
+const NOT_COPIED = new Set(['node_modules', 'dist', '.git', '.tap', '.test-build', 'out', 'test', 'bench', 'samples', 'native-free', '.ci']);
 
 interface Run { code: number; stdout: string; stderr: string }
 

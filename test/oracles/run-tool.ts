@@ -3,11 +3,13 @@
  * timeout, bounded output. Shared by the oracle wrappers in this folder.
  */
 import { execFile } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The checkout, also when this module runs from the compiled mirror `.test-build/` (scripts/build-tests.mjs),
+ * whose package.json is a symlink to the checkout's: what a test copies or packs is the real tree. */
+export const REPO_ROOT = path.dirname(realpathSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json')));
 export const SAMPLES = path.join(REPO_ROOT, 'samples');
 export const SHAKA_PACKAGER = path.join(REPO_ROOT, 'node_modules', 'shaka-packager', 'bin', 'packager-linux-x64');
 
