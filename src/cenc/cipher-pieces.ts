@@ -28,7 +28,7 @@ let pieces = 0;
 /** Encrypt buf[at, at+len) in place, PIECE bytes per cipher call (the cipher's state carries on). */
 export function cryptInPlace(cipher: Cipher, buf: Buffer, at: number, len: number): void {
   if (len <= SHORT) {
-    cipher.update(buf.subarray(at, at + len)).copy(buf, at);
+    buf.set(cipher.update(buf.subarray(at, at + len)), at);
     return;
   }
   const end = at + len;
@@ -36,6 +36,6 @@ export function cryptInPlace(cipher: Cipher, buf: Buffer, at: number, len: numbe
     const n = Math.min(PIECE, end - p);
     const input = buf.subarray(p, p + n);
     if (++pieces % STRING_EVERY === 0) buf.write(cipher.update(input, undefined, 'latin1'), p, n, 'latin1');
-    else cipher.update(input).copy(buf, p);
+    else buf.set(cipher.update(input), p);
   }
 }
