@@ -28,7 +28,7 @@ export class CbcsChains {
       // One contiguous run: encrypted where it lies.
       startChain(buf, start, state.last, iv16);
       cryptInPlace(state.cipher, buf, start, total);
-      buf.copy(state.last, 0, start + total - BLOCK, start + total);
+      keepLastBlock(buf, start + total, state.last);
       return;
     }
     if (this.scratch.length < total) this.scratch = Buffer.allocUnsafe(Math.max(total, this.scratch.length * 2));
@@ -36,7 +36,7 @@ export class CbcsChains {
     moveRuns(buf, start, length, cryptBytes, stride, scratch, true);
     startChain(scratch, 0, state.last, iv16);
     cryptInPlace(state.cipher, scratch, 0, total);
-    scratch.copy(state.last, 0, total - BLOCK, total);
+    keepLastBlock(scratch, total, state.last);
     moveRuns(buf, start, length, cryptBytes, stride, scratch, false);
   }
 
@@ -48,6 +48,11 @@ export class CbcsChains {
     }
     return s;
   }
+}
+
+/** The chain's last ciphertext block, b[end-16, end), into `last` (byte moves: a Buffer.copy per chain cost more in its argument checks). */
+function keepLastBlock(b: Buffer, end: number, last: Buffer): void {
+  for (let j = 0; j < BLOCK; j++) last[j] = b[end - BLOCK + j]!;
 }
 
 /** XOR the chain's first block with C ^ IV (see CbcsChains). */
