@@ -28,7 +28,10 @@ export function writeSampleIv(base: Buffer, counter: bigint, out: Buffer): void 
 
 /** The 16-byte cipher IV from an 8-byte per-sample IV (zero-padded, 9.5/9.6) or a 16-byte one. */
 export function cipherIv(iv: Buffer, out16: Buffer): Buffer {
-  iv.copy(out16, 0, 0, iv.length);
-  if (iv.length === 8) out16.fill(0, 8, 16);
+  // Byte moves, not Buffer.copy/fill: called per sample, where their argument checks cost more
+  // than the 16 bytes (and gave the optimizing compiler large graphs to build).
+  const n = iv.length;
+  for (let k = 0; k < n; k++) out16[k] = iv[k]!;
+  for (let k = n; k < 16; k++) out16[k] = 0;
   return out16;
 }

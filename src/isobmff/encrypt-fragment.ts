@@ -237,7 +237,7 @@ function writeSampleEncryption(out: Buffer, at: number, media: Buffer, p: TrafPl
     o = writeSaio(out, o, sencAt + 16); // first IV: after senc header, flags, sample_count
   }
   o = writeFullBoxHeader(out, o, p.sencSize, 'senc', 0, p.subs ? SENC_USE_SUBSAMPLES : 0);
-  out.writeUInt32BE(n, o); o += 4;
+  o = putUint32(out, o, n);
   const first = counters.get(t.trackId) ?? 0;
   counters.set(t.trackId, first + n);
   const ivWork = Buffer.alloc(t.ivSize === 0 ? 16 : t.ivSize);
@@ -245,7 +245,8 @@ function writeSampleEncryption(out: Buffer, at: number, media: Buffer, p: TrafPl
   else writeSampleIv(t.iv, sampleCounterStart(t.ordinal, sequence) + BigInt(first), ivWork);
   for (let i = 0; i < n; i++) {
     if (t.ivSize > 0) {
-      o += ivWork.copy(out, o);
+      for (let k = 0; k < ivWork.length; k++) out[o + k] = ivWork[k]!;
+      o += ivWork.length;
       cipherIv(ivWork, iv16);
       incrementHigh64(ivWork);
     }
@@ -254,17 +255,35 @@ function writeSampleEncryption(out: Buffer, at: number, media: Buffer, p: TrafPl
     if (p.subs) {
       subFrom = p.subFrom[i]!;
       subCount = p.subCount[i]!;
-      out.writeUInt16BE(subCount, o); o += 2;
+      o = putUint16(out, o, subCount);
       for (let j = 0; j < subCount; j++) {
-        out.writeUInt16BE(p.subs[subFrom + 2 * j]!, o);
-        out.writeUInt32BE(p.subs[subFrom + 2 * j + 1]!, o + 2);
-        o += 6;
+        o = putUint16(out, o, p.subs[subFrom + 2 * j]!);
+        o = putUint32(out, o, p.subs[subFrom + 2 * j + 1]!);
       }
     }
     const s = p.starts[i]!;
     enc.encrypt(media, s, s + p.sizes[i]!, p.subs, subFrom, subCount, t, iv16);
   }
   return o;
+}
+
+/**
+ * Big-endian stores for the per-sample senc fields (values checked by the plan: subsample sizes fit
+ * 16/32 bits); plain byte stores instead of Buffer.writeUInt*, whose argument checks cost more
+ * per call than the store.
+ */
+function putUint16(b: Buffer, at: number, v: number): number {
+  b[at] = v >>> 8;
+  b[at + 1] = v;
+  return at + 2;
+}
+
+function putUint32(b: Buffer, at: number, v: number): number {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
+  return at + 4;
 }
 
 /** Add 1 to the big-endian 64-bit number in the first 8 bytes (mod 2^64). */

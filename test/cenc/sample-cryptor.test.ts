@@ -143,3 +143,34 @@ t.test('cenc: a sample longer than one cipher call decrypts as one CTR stream', 
   t.same(decrypt('aes-128-ctr', buf.subarray(1)), clear.subarray(1));
   t.equal(buf[0], clear[0]);
 });
+
+t.test('cbcs: strided chains at every 4-byte alignment and with runs of several blocks decrypt from the IV', async (t) => {
+  // The gather/scatter takes 32-bit element moves on 4-byte aligned ranges and DataView moves
+  // otherwise, one unrolled block per stride for 1:9: each path against a fresh CBC decipher.
+  const area = Buffer.from(new ArrayBuffer(4096 + 8), 0, 4096 + 8); // byteOffset 0: `at` sets the alignment
+  const failures: string[] = [];
+  for (const [crypt, skip] of [[1, 9], [2, 3], [5, 5]] as const) {
+    const stride = (crypt + skip) * 16;
+    for (const at of [0, 1, 2, 3, 4]) {
+      const length = 5 * stride + 40; // five whole strides and a cut-short sixth
+      const clear = sample(length + at + 8);
+      clear.copy(area);
+      new SampleEncryptor().encrypt(area, 0, at + length + 8, [at, length, 8, 0], 0, 2, params('cbcs', crypt, skip), iv);
+      const runs = (b: Buffer) => Buffer.concat(Array.from({ length: 6 }, (_, i) => {
+        const o = at + i * stride;
+        const n = Math.min(crypt * 16, at + length - o);
+        return b.subarray(o, o + n - (n % 16));
+      }));
+      const name = `${crypt}:${skip} at +${at}`;
+      if (!decrypt('aes-128-cbc', runs(area)).equals(runs(clear))) failures.push(`${name}: crypt runs`);
+      for (let i = 0; i < 6; i++) {
+        const o = at + i * stride + crypt * 16;
+        const e = Math.min(at + (i + 1) * stride, at + length);
+        if (o < e && !area.subarray(o, e).equals(clear.subarray(o, e))) failures.push(`${name}: skip ${i} changed`);
+      }
+      if (runs(area).equals(runs(clear))) failures.push(`${name}: nothing encrypted`);
+      if (decrypt('aes-128-cbc', runs(area), key, Buffer.alloc(16)).equals(runs(clear))) failures.push(`${name}: a zero IV decrypts it (negative twin)`);
+    }
+  }
+  t.same(failures, []);
+});
