@@ -17,12 +17,16 @@ export function packetizePes(src: Buffer, packetOffsets: number[], pes: Buffer):
   return out;
 }
 
-/** The new packets, one after the other in one buffer (no packet copied out of its chunk first). */
-export function packetizePesFrom(src: SourcePackets, pes: Buffer): Buffer {
+/**
+ * The new packets, one after the other in one buffer (no packet copied out of its chunk first).
+ * From original packet `from` on, `pes` bytes from `pos` on (see unchangedPrefix): the packets
+ * before it would come out as they are.
+ */
+export function packetizePesFrom(src: SourcePackets, pes: Buffer, from = 0, pos0 = 0): Buffer {
   const n = src.n;
   // Count the packets first, to write them all into one buffer.
   let count = 0;
-  for (let pos = 0, i = 0; pos < pes.length || i < n; i++) {
+  for (let pos = pos0, i = from; pos < pes.length || i < n; i++) {
     const core = i < n ? adaptationFieldCoreLength(src.bufs[i]!, src.offs[i]!) : 0;
     if (pos >= pes.length) {
       if (core) count++;
@@ -33,8 +37,8 @@ export function packetizePesFrom(src: SourcePackets, pes: Buffer): Buffer {
   }
   const out = Buffer.allocUnsafe(count * PACKET_SIZE);
   let at = 0;
-  let pos = 0;
-  let i = 0;
+  let pos = pos0;
+  let i = from;
   while (pos < pes.length || i < n) {
     const b = i < n ? src.bufs[i]! : undefined;
     const original = i < n ? src.offs[i]! : -1;
@@ -84,6 +88,30 @@ export function packetizePesFrom(src: SourcePackets, pes: Buffer): Buffer {
     i++;
   }
   return out;
+}
+
+/**
+ * How many of the original packets packetizePesFrom would write again byte for byte (the
+ * continuity counter aside) when `old` (their payloads, in order) becomes `pes`: each while its
+ * payload fills the room the packetizer gives it (no stuffing beyond the kept adaptation field,
+ * no scrambling bits) and its bytes did not change. Escaping inserts bytes somewhere inside a
+ * PES; the packets before the first insert stay. Returns that count and the PES offset after them.
+ */
+export function unchangedPrefix(src: SourcePackets & { payloads: ArrayLike<number> }, old: Buffer, pes: Buffer): { packets: number; pos: number } {
+  const end = Math.min(old.length, pes.length);
+  let pos = 0;
+  let i = 0;
+  // The last packet always goes: it carries the packets added after it.
+  for (; i < src.n - 1; i++) {
+    const b = src.bufs[i]!;
+    const off = src.offs[i]!;
+    const core = adaptationFieldCoreLength(b, off);
+    const length = off + PACKET_SIZE - src.payloads[i]!;
+    if (length !== PACKET_SIZE - 4 - (core ? 1 + core : 0) || (b[off + 3]! & 0xc0) !== 0 || pos + length > end) break;
+    if (!old.subarray(pos, pos + length).equals(pes.subarray(pos, pos + length))) break;
+    pos += length;
+  }
+  return { packets: i, pos };
 }
 
 function adaptationOnlyPacket(src: Buffer, original: number, core: number, out: Buffer, at: number): void {

@@ -6,7 +6,7 @@
  * emulation prevention grew the PES.
  */
 import { PACKET_SIZE } from './packet.js';
-import { packetizePesFrom } from './pes-packetizer.js';
+import { packetizePesFrom, unchangedPrefix } from './pes-packetizer.js';
 import { type PesLayout, rebuildPes } from './pes.js';
 
 /**
@@ -194,12 +194,14 @@ export function repacketizePes(p: PesPackets, pes: Buffer, layout: PesLayout, ne
   replace: (g: number, buf: Buffer, off: number, len: number) => void, pool?: PesBufferPool): void {
   const n = p.n;
   const rebuilt = rebuildPes(pes, layout, newEs, where, pool ? (length) => pool.take(length) : undefined);
-  const all = packetizePesFrom(p, rebuilt);
+  // The packets before the first changed byte would come out as they are: they stay.
+  const from = unchangedPrefix(p, pes, rebuilt);
+  const all = packetizePesFrom(p, rebuilt, from.packets, from.pos);
   pool?.give(rebuilt); // the new packets hold copies of its bytes
   const count = all.length / PACKET_SIZE;
-  for (let k = 0; k < n; k++) {
-    const first = Math.min(k, count);
-    const last = k < n - 1 ? Math.min(k + 1, count) : count;
+  for (let k = from.packets; k < n; k++) {
+    const first = Math.min(k - from.packets, count);
+    const last = k < n - 1 ? Math.min(k - from.packets + 1, count) : count;
     replace(p.indices[k]!, all, first * PACKET_SIZE, (last - first) * PACKET_SIZE);
   }
 }
