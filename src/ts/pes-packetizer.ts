@@ -99,6 +99,7 @@ export function packetizePesFrom(src: SourcePackets, pes: Buffer, from = 0, pos0
  */
 export function unchangedPrefix(src: SourcePackets & { payloads: ArrayLike<number> }, old: Buffer, pes: Buffer): { packets: number; pos: number } {
   const end = Math.min(old.length, pes.length);
+  const same = equalPrefix(old, pes, end);
   let pos = 0;
   let i = 0;
   // The last packet always goes: it carries the packets added after it.
@@ -107,11 +108,25 @@ export function unchangedPrefix(src: SourcePackets & { payloads: ArrayLike<numbe
     const off = src.offs[i]!;
     const core = adaptationFieldCoreLength(b, off);
     const length = off + PACKET_SIZE - src.payloads[i]!;
-    if (length !== PACKET_SIZE - 4 - (core ? 1 + core : 0) || (b[off + 3]! & 0xc0) !== 0 || pos + length > end) break;
-    if (!old.subarray(pos, pos + length).equals(pes.subarray(pos, pos + length))) break;
+    if (length !== PACKET_SIZE - 4 - (core ? 1 + core : 0) || (b[off + 3]! & 0xc0) !== 0 || pos + length > same) break;
     pos += length;
   }
   return { packets: i, pos };
+}
+
+/** Length of the common prefix of a and b within [0, end): native compares over halving ranges, no byte loop over all of it. */
+function equalPrefix(a: Buffer, b: Buffer, end: number): number {
+  let lo = 0;
+  let hi = end;
+  if (a.compare(b, 0, end, 0, end) === 0) return end;
+  // [0, lo) is equal, a difference lies in [lo, hi).
+  while (hi - lo > 64) {
+    const mid = (lo + hi) >>> 1;
+    if (a.compare(b, lo, mid, lo, mid) === 0) lo = mid;
+    else hi = mid;
+  }
+  while (a[lo] === b[lo]) lo++;
+  return lo;
 }
 
 function adaptationOnlyPacket(src: Buffer, original: number, core: number, out: Buffer, at: number): void {
