@@ -106,9 +106,13 @@ export function unchangedPrefix(src: SourcePackets & { payloads: ArrayLike<numbe
   for (; i < src.n - 1; i++) {
     const b = src.bufs[i]!;
     const off = src.offs[i]!;
-    const core = adaptationFieldCoreLength(b, off);
     const length = off + PACKET_SIZE - src.payloads[i]!;
-    if (length !== PACKET_SIZE - 4 - (core ? 1 + core : 0) || (b[off + 3]! & 0xc0) !== 0 || pos + length > same) break;
+    if (pos + length > same || (b[off + 3]! & 0xc0) !== 0) break;
+    // Most packets have no adaptation field: the whole 184 bytes are payload.
+    if (length !== PACKET_SIZE - 4) {
+      const core = adaptationFieldCoreLength(b, off);
+      if (core === 0 || length !== PACKET_SIZE - 5 - core) break;
+    }
     pos += length;
   }
   return { packets: i, pos };

@@ -9,7 +9,7 @@
 import type { AudioCodec } from './audio-frames.js';
 import { audioSetupInformation } from './audio-setup-info.js';
 import { type AudioTrack, joinAudioTrack, scatterAudioTrack } from './audio-track.js';
-import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
+import type { BlockChain, CbcChainCipher } from './cbc-chains.js';
 import type { PesLayout } from './pes.js';
 import { gatherPes, type PesBufferPool, type PesPackets, type PesPacketsPool, repacketizePes, writeBackAll, writeBackRange } from './pes-packets.js';
 import type { EncryptedStreamType } from './stream-types.js';
@@ -43,9 +43,11 @@ export interface GroupSink {
   replace(g: number, buf: Buffer, off: number, len: number): void;
   /** Blocks of the H.264 PES left in their packets, and the bytes around them (reused from push to push). */
   scratch: VideoBlockScratch;
+  /** The stream's cipher, kept from push to push. */
+  cipher: CbcChainCipher;
 }
 
-export function encryptGroups(groups: ReadyGroup[], key: Buffer, iv: Buffer, sink: GroupSink): void {
+export function encryptGroups(groups: ReadyGroup[], sink: GroupSink): void {
   const chains: BlockChain[] = [];
   const inPackets: VideoPesInPackets[] = [];
   let blockCount = 0;
@@ -95,7 +97,7 @@ export function encryptGroups(groups: ReadyGroup[], key: Buffer, iv: Buffer, sin
     };
   });
   if (blockCount > 0) gatherVideoBlocks(inPackets, blockCount, sink.scratch, chains);
-  cbcEncryptChains(chains, key, iv);
+  sink.cipher.encrypt(chains);
   for (const finish of jobs) finish();
 }
 
