@@ -69,6 +69,11 @@ export function nalUnitsFromPairs(length: number, at: (i: number) => number | un
  * clear bytes, none of its three bytes in an encrypted block (`at` reads the clear payload).
  */
 export function clearPairsGrow(nals: NalUnit[], pairs: number[], at: (i: number) => number): boolean {
+  return firstClearInsert(nals, pairs, at) >= 0;
+}
+
+/** clearPairsGrow's first such pair (its offset: the 0x03 goes two bytes on), or -1. */
+export function firstClearInsert(nals: NalUnit[], pairs: number[], at: (i: number) => number): number {
   let idx = 0;
   for (const n of nals) {
     if (!n.protect) continue;
@@ -78,10 +83,10 @@ export function clearPairsGrow(nals: NalUnit[], pairs: number[], at: (i: number)
     while (idx < pairs.length && pairs[idx]! < n.start) idx++;
     for (; idx < pairs.length && pairs[idx]! <= n.end - 3; idx++) {
       const z = pairs[idx]!;
-      if (!inBlock(z) && !inBlock(z + 1) && !inBlock(z + 2) && at(z + 2) <= 3) return true;
+      if (!inBlock(z) && !inBlock(z + 1) && !inBlock(z + 2) && at(z + 2) <= 3) return z;
     }
   }
-  return false;
+  return -1;
 }
 
 /**
@@ -90,9 +95,14 @@ export function clearPairsGrow(nals: NalUnit[], pairs: number[], at: (i: number)
  * by a byte <= 3 starts at b-2 .. b+15 (and not past n.end - 3).
  */
 export function blockGrows(n: NalUnit, b: number, w: Uint8Array, o: number): boolean {
+  return blockInsert(n, b, w, o) >= 0;
+}
+
+/** blockGrows's first such pair: its offset in the payload, or -1. */
+export function blockInsert(n: NalUnit, b: number, w: Uint8Array, o: number): number {
   const hi = Math.min(b + BLOCK - 1, n.end - 3) - (b - 2);
   for (let i = 0; i <= hi; i++) {
-    if (w[o + i + 1] === 0 && w[o + i] === 0 && w[o + i + 2]! <= 3) return true;
+    if (w[o + i + 1] === 0 && w[o + i] === 0 && w[o + i + 2]! <= 3) return b - 2 + i;
   }
-  return false;
+  return -1;
 }

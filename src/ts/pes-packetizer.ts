@@ -98,16 +98,22 @@ export function packetizePesFrom(src: SourcePackets, pes: Buffer, from = 0, pos0
  * PES; the packets before the first insert stay. Returns that count and the PES offset after them.
  */
 export function unchangedPrefix(src: SourcePackets & { payloads: ArrayLike<number> }, old: Buffer, pes: Buffer): { packets: number; pos: number } {
-  const end = Math.min(old.length, pes.length);
-  const same = equalPrefix(old, pes, end);
+  return roomPrefix(src, equalPrefix(old, pes, Math.min(old.length, pes.length)));
+}
+
+/**
+ * The packets from the first that end at or before PES offset `limit` and whose payload fills
+ * the room packetizePesFrom gives it (no stuffing beyond the kept adaptation field, no scrambling
+ * bits), never the last one (it carries the packets added after it); and the offset after them.
+ */
+export function roomPrefix(src: SourcePackets & { payloads: ArrayLike<number> }, limit: number): { packets: number; pos: number } {
   let pos = 0;
   let i = 0;
-  // The last packet always goes: it carries the packets added after it.
   for (; i < src.n - 1; i++) {
     const b = src.bufs[i]!;
     const off = src.offs[i]!;
     const length = off + PACKET_SIZE - src.payloads[i]!;
-    if (pos + length > same || (b[off + 3]! & 0xc0) !== 0) break;
+    if (pos + length > limit || (b[off + 3]! & 0xc0) !== 0) break;
     // Most packets have no adaptation field: the whole 184 bytes are payload.
     if (length !== PACKET_SIZE - 4) {
       const core = adaptationFieldCoreLength(b, off);

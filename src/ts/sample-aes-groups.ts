@@ -15,8 +15,9 @@ import { gatherPes, type PesBufferPool, type PesPackets, type PesPacketsPool, re
 import type { EncryptedStreamType } from './stream-types.js';
 import { joinVideoTrack, splitVideoTrack } from './video-track.js';
 import { escapeProtectedNals } from './sample-aes-h264.js';
+import { repacketizeGrownTail, tailRepacketizable } from './grown-pes-tail.js';
 import {
-  gatherVideoBlocks, planVideoPes, scatterVideoBlocks, type VideoBlockScratch, videoPesGrows, type VideoPesInPackets,
+  firstInsert, gatherVideoBlocks, planVideoPes, scatterVideoBlocks, type VideoBlockScratch, type VideoPesInPackets,
 } from './video-pes-in-packets.js';
 
 /**
@@ -60,11 +61,18 @@ export function encryptGroups(groups: ReadyGroup[], sink: GroupSink): void {
       inPackets.push(v);
       return () => {
         scatterVideoBlocks(v, sink.scratch);
-        if (!videoPesGrows(v, sink.scratch)) {
+        const first = firstInsert(v, sink.scratch);
+        if (first < 0) {
           sink.lists.give(m.packets);
           return;
         }
-        // Escaping adds bytes: gathered (encrypted), escaped and re-packetized.
+        if (tailRepacketizable(m.packets, m.layout)) {
+          // Escaping adds bytes: the packets from the first 0x03 on are packetized again.
+          repacketizeGrownTail(m.packets, m.layout, v.nals, first, (g, buf, off, len) => sink.replace(g, buf, off, len), sink.pool);
+          sink.lists.give(m.packets);
+          return;
+        }
+        // Escaping adds bytes and the header changes: gathered (encrypted), escaped and re-packetized.
         materialisePes(m, sink.pool);
         const escaped = escapeProtectedNals(m.es!, v.nals, undefined, (length) => sink.pool.take(length));
         resolvePes(m, escaped, sink);
