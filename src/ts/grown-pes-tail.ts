@@ -8,7 +8,7 @@
  */
 import type { PesLayout } from './pes.js';
 import { gatherRange, type PesBufferPool, type PesPackets, replaceFrom } from './pes-packets.js';
-import { packetizePesFrom, roomPrefix } from './pes-packetizer.js';
+import { packetizePesFrom, packetizePesInPlace, roomPrefix } from './pes-packetizer.js';
 import { escapeInto, type NalUnit } from './sample-aes-h264.js';
 
 /** Applies when the header stays as it is (PES_packet_length 0, unbounded video) and nothing follows the payload. */
@@ -25,7 +25,10 @@ export function repacketizeGrownTail(p: PesPackets, layout: PesLayout, nals: Nal
   gatherRange(p, keep.pos, p.size, tail, 0);
   const escaped = escapeFrom(tail, esStart - keep.pos, first, nals, (length) => pool.take(length));
   pool.give(tail);
-  replaceFrom(p, keep.packets, packetizePesFrom(p, escaped, keep.packets, 0), replace);
+  // Usually one new packet per original one: written where the old ones were, only the last replaced.
+  const rest = packetizePesInPlace(p, escaped, keep.packets);
+  if (rest) replace(p.indices[p.n - 1]!, rest, 0, rest.length);
+  else replaceFrom(p, keep.packets, packetizePesFrom(p, escaped, keep.packets, 0), replace);
   pool.give(escaped);
 }
 

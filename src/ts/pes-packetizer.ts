@@ -23,19 +23,48 @@ export function packetizePes(src: Buffer, packetOffsets: number[], pes: Buffer):
  * before it would come out as they are.
  */
 export function packetizePesFrom(src: SourcePackets, pes: Buffer, from = 0, pos0 = 0): Buffer {
+  const { count } = countPackets(src, pes, from, pos0);
+  const out = Buffer.allocUnsafe(count * PACKET_SIZE);
+  writePackets(src, pes, from, pos0, out, false);
+  return out;
+}
+
+/**
+ * The same where each original packet from `from` up to the last but one gets exactly one new
+ * packet (the usual case when a PES grew): those are written over the original packets in their
+ * buffers (their bytes are no longer needed: `pes` holds the payload), and the returned buffer
+ * holds what replaces the last one (it and the packets added). Undefined when the payload would
+ * run out before the last original packet (then use packetizePesFrom).
+ */
+export function packetizePesInPlace(src: SourcePackets, pes: Buffer, from: number): Buffer | undefined {
+  const { count, ranOut } = countPackets(src, pes, from, 0);
+  if (ranOut < src.n - 1) return undefined;
+  const out = Buffer.allocUnsafe((count - (src.n - 1 - from)) * PACKET_SIZE);
+  writePackets(src, pes, from, 0, out, true);
+  return out;
+}
+
+/** Packets packetizePesFrom writes, and the first original packet reached with no payload left (n if none). */
+function countPackets(src: SourcePackets, pes: Buffer, from: number, pos0: number): { count: number; ranOut: number } {
   const n = src.n;
-  // Count the packets first, to write them all into one buffer.
   let count = 0;
+  let ranOut = n;
   for (let pos = pos0, i = from; pos < pes.length || i < n; i++) {
     const core = i < n ? adaptationFieldCoreLength(src.bufs[i]!, src.offs[i]!) : 0;
     if (pos >= pes.length) {
+      if (i < ranOut) ranOut = i;
       if (core) count++;
       continue;
     }
     pos += Math.min(PACKET_SIZE - 4 - (core ? 1 + core : 0), pes.length - pos);
     count++;
   }
-  const out = Buffer.allocUnsafe(count * PACKET_SIZE);
+  return { count, ranOut };
+}
+
+/** With `slots`, original packets before the last are rewritten where they are (see packetizePesInPlace). */
+function writePackets(src: SourcePackets, pes: Buffer, from: number, pos0: number, out: Buffer, slots: boolean): void {
+  const n = src.n;
   let at = 0;
   let pos = pos0;
   let i = from;
@@ -52,42 +81,43 @@ export function packetizePesFrom(src: SourcePackets, pes: Buffer, from = 0, pos0
       i++;
       continue;
     }
+    const inSlot = slots && i < n - 1;
+    const dst = inSlot ? b! : out;
+    const pkt = inSlot ? original : at;
     const hb = b ?? src.bufs[n - 1]!;
     const headerFrom = b ? original : src.offs[n - 1]!;
-    const pkt = at;
-    for (let j = 0; j < 4; j++) out[pkt + j] = hb[headerFrom + j]!;
-    if (i > 0) out[pkt + 1] &= ~0x40; // payload_unit_start only on the first
+    for (let j = 0; j < 4; j++) dst[pkt + j] = hb[headerFrom + j]!;
+    if (i > 0) dst[pkt + 1] &= ~0x40; // payload_unit_start only on the first
     const afBase = core ? 1 + core : 0;
     const capacity = PACKET_SIZE - 4 - afBase;
     const take = Math.min(capacity, pes.length - pos);
     const stuffing = capacity - take;
     let p = pkt + 4;
     if (core || stuffing > 0) {
-      out[pkt + 3] = (out[pkt + 3]! & 0x0f) | 0x30;
+      dst[pkt + 3] = (dst[pkt + 3]! & 0x0f) | 0x30;
       if (core) {
-        out[pkt + 4] = core + stuffing;
-        for (let j = 0; j < core; j++) out[pkt + 5 + j] = b![original + 5 + j]!;
+        dst[pkt + 4] = core + stuffing;
+        for (let j = 0; j < core; j++) dst[pkt + 5 + j] = b![original + 5 + j]!;
         p = pkt + 5 + core;
-        out.fill(0xff, p, p + stuffing);
+        dst.fill(0xff, p, p + stuffing);
         p += stuffing;
       } else {
-        out[pkt + 4] = stuffing - 1;
+        dst[pkt + 4] = stuffing - 1;
         p = pkt + 5;
         if (stuffing > 1) {
-          out[pkt + 5] = 0x00; // no flags
-          out.fill(0xff, pkt + 6, pkt + 4 + stuffing);
+          dst[pkt + 5] = 0x00; // no flags
+          dst.fill(0xff, pkt + 6, pkt + 4 + stuffing);
           p = pkt + 4 + stuffing;
         }
       }
     } else {
-      out[pkt + 3] = (out[pkt + 3]! & 0x0f) | 0x10;
+      dst[pkt + 3] = (dst[pkt + 3]! & 0x0f) | 0x10;
     }
-    pes.copy(out, p, pos, pos + take);
+    pes.copy(dst, p, pos, pos + take);
     pos += take;
-    at += PACKET_SIZE;
+    if (!inSlot) at += PACKET_SIZE;
     i++;
   }
-  return out;
 }
 
 /**

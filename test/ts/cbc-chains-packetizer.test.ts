@@ -1,7 +1,7 @@
 import t from 'tap';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { cbcEncryptChains, type BlockChain } from '../../src/ts/cbc-chains.js';
-import { packetizePes, packetizePesFrom, unchangedPrefix } from '../../src/ts/pes-packetizer.js';
+import { packetizePes, packetizePesFrom, packetizePesInPlace, unchangedPrefix } from '../../src/ts/pes-packetizer.js';
 
 const key = randomBytes(16);
 const iv = randomBytes(16);
@@ -76,7 +76,14 @@ t.test('re-packetizing a grown PES from its first changed packet gives the bytes
     const from = unchangedPrefix(packets, old, pes);
     const kept = Buffer.concat(offs.slice(0, from.packets).map((o) => src.subarray(o, o + 188)));
     t.same(Buffer.concat([kept, packetizePesFrom(packets, pes, from.packets, from.pos)]), full, `insert at ${at}: ${from.packets} packets kept`);
+    // Written over the original packets instead, the last one replaced by what comes back: same bytes.
+    const copy = Buffer.from(src);
+    const inPlace = { bufs: offs.map(() => copy), offs, payloads, n: 6 };
+    const rest = packetizePesInPlace(inPlace, pes.subarray(from.pos), from.packets);
+    t.ok(rest, 'one new packet per original one up to the last');
+    t.same(Buffer.concat([copy.subarray(0, 188 * 5), rest!]), full, `insert at ${at}: packets ${from.packets}-4 rewritten where they are`);
   }
+  t.equal(packetizePesInPlace(packets, old.subarray(0, 400), 0), undefined, 'a payload that runs out before the last packet is not written in place');
   t.equal(unchangedPrefix(packets, old, grow(600)).packets, 2, 'the prefix stops at the packet whose payload is short of its room');
   t.equal(unchangedPrefix(packets, old, grow(100)).packets, 0, 'and at the packet holding the first changed byte');
   const mutated = Buffer.from(old);
