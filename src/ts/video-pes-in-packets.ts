@@ -3,9 +3,10 @@
  * NAL units are found from the zero pairs the packet walk recorded (pes-packets.ts addZeroPairs)
  * and the few bytes around them, the blocks to encrypt are copied out of the packets into one run
  * shared by every PES of a push (packet-blocks.ts), encrypted there with the other chains, and
- * copied back. Whether escaping the ciphertext would add emulation prevention bytes is answered
- * from the clear zero pairs and the bytes around each block; only then is the PES gathered and
- * re-packetized (sample-aes-groups.ts). Same output as the gathered path (avc-zero-pairs.ts).
+ * copied back. Whether escaping the ciphertext would add emulation prevention bytes, and where
+ * the first goes, is answered from the clear zero pairs and the bytes around each block; only
+ * then is the PES gathered from there and re-packetized (grown-pes-tail.ts). Same output as the
+ * gathered path (avc-zero-pairs.ts).
  */
 import type { BlockChain } from './cbc-chains.js';
 import { blockInsert, firstClearInsert, nalUnitsFromPairs } from './avc-zero-pairs.js';
@@ -24,9 +25,7 @@ export interface VideoPesInPackets {
   /** Its blocks in the scratch run: [from, from + blocks). */
   from: number;
   blocks: number;
-  /** A clear 00 00 0x in a protected NAL unit: escaping grows whatever the ciphertext. */
-  clearGrows: boolean;
-  /** The first such pair's payload offset, -1 without. */
+  /** The first clear 00 00 0x in a protected NAL unit (escaping grows whatever the ciphertext): its payload offset, -1 without. */
   clearInsert: number;
 }
 
@@ -66,7 +65,7 @@ export function planVideoPes(m: { packets: PesPackets; layout: PesLayout; where:
   let blocks = 0;
   for (const n of nals) if (n.protect) blocks += nalBlockCount(n.end - n.start);
   const clearInsert = firstClearInsert(nals, pairs, (i) => at(i) ?? 0xff);
-  return { packets: p, layout: m.layout, nals, from, blocks, clearGrows: clearInsert >= 0, clearInsert };
+  return { packets: p, layout: m.layout, nals, from, blocks, clearInsert };
 }
 
 /** Copy the blocks of every PES into the scratch run and register one CBC chain per protected NAL unit. */
@@ -82,11 +81,6 @@ export function gatherVideoBlocks(list: VideoPesInPackets[], count: number, scra
       j += c;
     }
   }
-}
-
-/** After the chains ran: whether escaping the encrypted NAL units would add any byte. */
-export function videoPesGrows(v: VideoPesInPackets, scratch: VideoBlockScratch): boolean {
-  return v.clearGrows || firstInsert(v, scratch) >= 0;
 }
 
 /**
