@@ -4,7 +4,7 @@
  * files under /pkg/<name>/ (manifests through `rewrite`). GET and HEAD only; paths cannot leave
  * the folder; a Host that is not loopback is refused (DNS rebinding).
  */
-import http from 'node:http';
+import type * as http from 'node:http';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -74,7 +74,8 @@ export async function startPageServer(o: PageServerOptions): Promise<PageServer>
     createReadStream(file, { start, end }).on('error', () => res.destroy()).pipe(res);
   }
 
-  const server = http.createServer((req, res) => {
+  const { createServer } = await import('node:http'); // not at CLI start (see key-server/http-server.ts)
+  const server = createServer((req, res) => {
     handle(req, res).catch(() => { if (!res.headersSent) plain(res, 500, 'Internal error'); else res.destroy(); });
   });
   await new Promise<void>((resolve, reject) => {

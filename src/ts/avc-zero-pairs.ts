@@ -64,11 +64,12 @@ export function nalUnitsFromPairs(length: number, at: (i: number) => number | un
 }
 
 /**
- * Whether escaping the encrypted NAL units would insert any byte (a 00 00 followed by a byte <= 3
- * inside a protected NAL unit), in two halves. This one needs no ciphertext: such a pair in the
- * clear bytes, none of its three bytes in an encrypted block (`at` reads the clear payload).
+ * Where escaping the encrypted NAL units inserts its first byte (a 00 00 followed by a byte <= 3
+ * inside a protected NAL unit), in two halves. This one needs no ciphertext: the first such pair
+ * in the clear bytes, none of its three bytes in an encrypted block (`at` reads the clear
+ * payload). Returns its offset (the 0x03 goes two bytes on), or -1.
  */
-export function clearPairsGrow(nals: NalUnit[], pairs: number[], at: (i: number) => number): boolean {
+export function firstClearInsert(nals: NalUnit[], pairs: number[], at: (i: number) => number): number {
   let idx = 0;
   for (const n of nals) {
     if (!n.protect) continue;
@@ -78,21 +79,22 @@ export function clearPairsGrow(nals: NalUnit[], pairs: number[], at: (i: number)
     while (idx < pairs.length && pairs[idx]! < n.start) idx++;
     for (; idx < pairs.length && pairs[idx]! <= n.end - 3; idx++) {
       const z = pairs[idx]!;
-      if (!inBlock(z) && !inBlock(z + 1) && !inBlock(z + 2) && at(z + 2) <= 3) return true;
+      if (!inBlock(z) && !inBlock(z + 1) && !inBlock(z + 2) && at(z + 2) <= 3) return z;
     }
   }
-  return false;
+  return -1;
 }
 
 /**
- * The other half (the bytes outside the blocks are the clear ones already looked at), for one encrypted block at payload offset `b` of NAL unit `n`: `w` holds the
- * bytes b-2 .. b+17 from `o` (two clear, sixteen encrypted, two clear). Whether a 00 00 followed
- * by a byte <= 3 starts at b-2 .. b+15 (and not past n.end - 3).
+ * The other half (the bytes outside the blocks are the clear ones already looked at), for one
+ * encrypted block at payload offset `b` of NAL unit `n`: `w` holds the bytes b-2 .. b+17 from `o`
+ * (two clear, sixteen encrypted, two clear). The first 00 00 followed by a byte <= 3 starting at
+ * b-2 .. b+15 (and not past n.end - 3): its payload offset, or -1.
  */
-export function blockGrows(n: NalUnit, b: number, w: Uint8Array, o: number): boolean {
+export function blockInsert(n: NalUnit, b: number, w: Uint8Array, o: number): number {
   const hi = Math.min(b + BLOCK - 1, n.end - 3) - (b - 2);
   for (let i = 0; i <= hi; i++) {
-    if (w[o + i + 1] === 0 && w[o + i] === 0 && w[o + i + 2]! <= 3) return true;
+    if (w[o + i + 1] === 0 && w[o + i] === 0 && w[o + i + 2]! <= 3) return b - 2 + i;
   }
-  return false;
+  return -1;
 }

@@ -8,7 +8,7 @@
  * r of every chain per ECB call: with one long NAL per frame that is a cipher call per block;
  * measured 290 ms of cipher calls on the bench TS, against one call per chain now.)
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { type Cipher, createCipheriv, createDecipheriv } from 'node:crypto';
 
 /** Blocks of one chain: `count` 16-byte blocks in `buf` at start, start + stride, ... */
 export interface BlockChain {
@@ -19,36 +19,56 @@ export interface BlockChain {
 }
 
 export function cbcEncryptChains(chains: BlockChain[], key: Buffer, iv: Buffer): void {
-  const resetToIv = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false).update(iv);
-  const cbc = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
-  const x = Buffer.allocUnsafe(16);
-  let scratch = Buffer.allocUnsafe(0);
-  let last: Buffer | undefined;
-  for (const c of chains) {
-    if (c.count <= 0) continue;
-    if (last) {
-      for (let j = 0; j < 16; j++) x[j] = resetToIv[j]! ^ last[j]!;
-      cbc.update(x);
-    }
-    let out: Buffer;
-    if (c.stride === 16 || c.count === 1) {
-      out = cbc.update(c.buf.subarray(c.start, c.start + c.count * 16));
-      out.copy(c.buf, c.start);
-    } else {
-      const n = c.count * 16;
-      if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, scratch.length * 2));
-      const mem = new DataView(c.buf.buffer, c.buf.byteOffset, c.buf.byteLength);
-      const gathered = new DataView(scratch.buffer, scratch.byteOffset, n);
-      for (let k = 0, at = c.start; k < n; k += 16, at += c.stride) {
-        for (let j = 0; j < 16; j += 4) gathered.setInt32(k + j, mem.getInt32(at + j));
-      }
-      out = cbc.update(scratch.subarray(0, n));
-      const enc = new DataView(out.buffer, out.byteOffset, out.byteLength);
-      for (let k = 0, at = c.start; k < n; k += 16, at += c.stride) {
-        for (let j = 0; j < 16; j += 4) mem.setInt32(at + j, enc.getInt32(k + j));
-      }
-    }
-    last = out.subarray(out.length - 16);
+  new CbcChainCipher(key, iv).encrypt(chains);
+}
+
+/**
+ * The same, kept from call to call (a stream encrypts what became ready at each push): one
+ * cipher and one D(IV) for the whole stream instead of two cipher objects per call. Never
+ * finalised (no padding to flush); the next call's first chain is reset to the IV like any other.
+ */
+export class CbcChainCipher {
+  private readonly resetToIv: Buffer;
+  private readonly cbc: Cipher;
+  private readonly x = Buffer.allocUnsafe(16);
+  private scratch = Buffer.allocUnsafe(0);
+  /** The last ciphertext block so far (the chaining value), none before the first chain. */
+  private last: Buffer | undefined;
+
+  constructor(key: Buffer, iv: Buffer) {
+    this.resetToIv = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false).update(iv);
+    this.cbc = createCipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
   }
-  cbc.final();
+
+  encrypt(chains: BlockChain[]): void {
+    const { cbc, x, resetToIv } = this;
+    let last = this.last;
+    for (const c of chains) {
+      if (c.count <= 0) continue;
+      if (last) {
+        for (let j = 0; j < 16; j++) x[j] = resetToIv[j]! ^ last[j]!;
+        cbc.update(x);
+      }
+      let out: Buffer;
+      if (c.stride === 16 || c.count === 1) {
+        out = cbc.update(c.buf.subarray(c.start, c.start + c.count * 16));
+        out.copy(c.buf, c.start);
+      } else {
+        const n = c.count * 16;
+        if (this.scratch.length < n) this.scratch = Buffer.allocUnsafe(Math.max(n, this.scratch.length * 2));
+        const mem = new DataView(c.buf.buffer, c.buf.byteOffset, c.buf.byteLength);
+        const gathered = new DataView(this.scratch.buffer, this.scratch.byteOffset, n);
+        for (let k = 0, at = c.start; k < n; k += 16, at += c.stride) {
+          for (let j = 0; j < 16; j += 4) gathered.setInt32(k + j, mem.getInt32(at + j));
+        }
+        out = cbc.update(this.scratch.subarray(0, n));
+        const enc = new DataView(out.buffer, out.byteOffset, out.byteLength);
+        for (let k = 0, at = c.start; k < n; k += 16, at += c.stride) {
+          for (let j = 0; j < 16; j += 4) mem.setInt32(at + j, enc.getInt32(k + j));
+        }
+      }
+      last = out.subarray(out.length - 16);
+    }
+    this.last = last;
+  }
 }

@@ -2,7 +2,7 @@
  * The 16-byte blocks Listing 2-1 encrypts in an H.264 PES, moved straight between its transport
  * packets and one run of blocks for the cipher: no PES gathered, one pass over the packets per PES
  * each way. Gathering also takes the two clear bytes on either side of each block, for the
- * "does escaping grow?" check after encryption (avc-zero-pairs.ts blockGrows).
+ * "does escaping grow?" check after encryption (avc-zero-pairs.ts blockInsert).
  */
 import { PACKET_SIZE } from './packet.js';
 import type { PesPackets } from './pes-packets.js';

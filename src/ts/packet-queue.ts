@@ -15,6 +15,8 @@ interface Replacement { buf: Buffer; off: number; len: number }
 export class PacketQueue {
   private readonly chunks: Chunk[] = [];
   private readonly replacements = new Map<number, Replacement>();
+  /** Replacements pending per global index modulo 65536: most packets have none, found without a Map lookup. */
+  private readonly marks = new Uint16Array(1 << 16);
   /** Last continuity counter written per PID, -1 before the first packet. */
   private readonly cc = new Int8Array(8192).fill(-1);
   /** Packets before this global index have been emitted. */
@@ -37,6 +39,7 @@ export class PacketQueue {
   }
 
   replace(g: number, buf: Buffer, off: number, len: number): void {
+    if (!this.replacements.has(g)) this.marks[g & 0xffff]++;
     this.replacements.set(g, { buf, off, len });
   }
 
@@ -51,7 +54,7 @@ export class PacketQueue {
     let runStart = 0;
     let runEnd = 0;
     const cc = this.cc;
-    const checkReplaced = this.replacements.size > 0;
+    const marks = this.marks;
     while (this.chunks.length > 0 && this.emitted < upTo) {
       const c = this.chunks[0]!;
       const buf = c.buf;
@@ -61,10 +64,11 @@ export class PacketQueue {
         let start = c.base + (g - c.first) * PACKET_SIZE;
         let len = PACKET_SIZE;
         const pid = ((b[start + 1]! & 0x1f) << 8) | b[start + 2]!;
-        if (checkReplaced) {
+        if (marks[g & 0xffff] !== 0) {
           const r = this.replacements.get(g);
           if (r) {
             this.replacements.delete(g);
+            marks[g & 0xffff]--;
             b = r.buf;
             start = r.off;
             len = r.len;

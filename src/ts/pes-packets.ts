@@ -6,7 +6,7 @@
  * emulation prevention grew the PES.
  */
 import { PACKET_SIZE } from './packet.js';
-import { packetizePesFrom } from './pes-packetizer.js';
+import { packetizePesFrom, unchangedPrefix } from './pes-packetizer.js';
 import { type PesLayout, rebuildPes } from './pes.js';
 
 /**
@@ -192,14 +192,21 @@ export function writeBackAll(p: PesPackets, pes: Buffer): void {
  */
 export function repacketizePes(p: PesPackets, pes: Buffer, layout: PesLayout, newEs: Buffer, where: string,
   replace: (g: number, buf: Buffer, off: number, len: number) => void, pool?: PesBufferPool): void {
-  const n = p.n;
   const rebuilt = rebuildPes(pes, layout, newEs, where, pool ? (length) => pool.take(length) : undefined);
-  const all = packetizePesFrom(p, rebuilt);
+  // The packets before the first changed byte would come out as they are: they stay.
+  const from = unchangedPrefix(p, pes, rebuilt);
+  const all = packetizePesFrom(p, rebuilt, from.packets, from.pos);
   pool?.give(rebuilt); // the new packets hold copies of its bytes
+  replaceFrom(p, from.packets, all, replace);
+}
+
+/** Packets `from` .. n-1 of the PES replaced by the new packets `all`, one each, the last one by the rest. */
+export function replaceFrom(p: PesPackets, from: number, all: Buffer, replace: (g: number, buf: Buffer, off: number, len: number) => void): void {
+  const n = p.n;
   const count = all.length / PACKET_SIZE;
-  for (let k = 0; k < n; k++) {
-    const first = Math.min(k, count);
-    const last = k < n - 1 ? Math.min(k + 1, count) : count;
+  for (let k = from; k < n; k++) {
+    const first = Math.min(k - from, count);
+    const last = k < n - 1 ? Math.min(k - from + 1, count) : count;
     replace(p.indices[k]!, all, first * PACKET_SIZE, (last - first) * PACKET_SIZE);
   }
 }

@@ -9,14 +9,15 @@
 import type { AudioCodec } from './audio-frames.js';
 import { audioSetupInformation } from './audio-setup-info.js';
 import { type AudioTrack, joinAudioTrack, scatterAudioTrack } from './audio-track.js';
-import { type BlockChain, cbcEncryptChains } from './cbc-chains.js';
+import type { BlockChain, CbcChainCipher } from './cbc-chains.js';
 import type { PesLayout } from './pes.js';
 import { gatherPes, type PesBufferPool, type PesPackets, type PesPacketsPool, repacketizePes, writeBackAll, writeBackRange } from './pes-packets.js';
 import type { EncryptedStreamType } from './stream-types.js';
 import { joinVideoTrack, splitVideoTrack } from './video-track.js';
 import { escapeProtectedNals } from './sample-aes-h264.js';
+import { repacketizeGrownTail, tailRepacketizable } from './grown-pes-tail.js';
 import {
-  gatherVideoBlocks, planVideoPes, scatterVideoBlocks, type VideoBlockScratch, videoPesGrows, type VideoPesInPackets,
+  firstInsert, gatherVideoBlocks, planVideoPes, scatterVideoBlocks, type VideoBlockScratch, type VideoPesInPackets,
 } from './video-pes-in-packets.js';
 
 /**
@@ -43,9 +44,11 @@ export interface GroupSink {
   replace(g: number, buf: Buffer, off: number, len: number): void;
   /** Blocks of the H.264 PES left in their packets, and the bytes around them (reused from push to push). */
   scratch: VideoBlockScratch;
+  /** The stream's cipher, kept from push to push. */
+  cipher: CbcChainCipher;
 }
 
-export function encryptGroups(groups: ReadyGroup[], key: Buffer, iv: Buffer, sink: GroupSink): void {
+export function encryptGroups(groups: ReadyGroup[], sink: GroupSink): void {
   const chains: BlockChain[] = [];
   const inPackets: VideoPesInPackets[] = [];
   let blockCount = 0;
@@ -58,11 +61,18 @@ export function encryptGroups(groups: ReadyGroup[], key: Buffer, iv: Buffer, sin
       inPackets.push(v);
       return () => {
         scatterVideoBlocks(v, sink.scratch);
-        if (!videoPesGrows(v, sink.scratch)) {
+        const first = firstInsert(v, sink.scratch);
+        if (first < 0) {
           sink.lists.give(m.packets);
           return;
         }
-        // Escaping adds bytes: gathered (encrypted), escaped and re-packetized.
+        if (tailRepacketizable(m.packets, m.layout)) {
+          // Escaping adds bytes: the packets from the first 0x03 on are packetized again.
+          repacketizeGrownTail(m.packets, m.layout, v.nals, first, (g, buf, off, len) => sink.replace(g, buf, off, len), sink.pool);
+          sink.lists.give(m.packets);
+          return;
+        }
+        // Escaping adds bytes and the header changes: gathered (encrypted), escaped and re-packetized.
         materialisePes(m, sink.pool);
         const escaped = escapeProtectedNals(m.es!, v.nals, undefined, (length) => sink.pool.take(length));
         resolvePes(m, escaped, sink);
@@ -95,7 +105,7 @@ export function encryptGroups(groups: ReadyGroup[], key: Buffer, iv: Buffer, sin
     };
   });
   if (blockCount > 0) gatherVideoBlocks(inPackets, blockCount, sink.scratch, chains);
-  cbcEncryptChains(chains, key, iv);
+  sink.cipher.encrypt(chains);
   for (const finish of jobs) finish();
 }
 

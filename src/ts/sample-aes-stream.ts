@@ -16,6 +16,7 @@
  */
 import { MediaError } from '../errors.js';
 import { checkAesParams } from './aes128.js';
+import { CbcChainCipher } from './cbc-chains.js';
 import { type AudioCodec, audioFrameLength } from './audio-frames.js';
 import { PACKET_SIZE, PID_PAT, SYNC_BYTE } from './packet.js';
 import { PacketQueue } from './packet-queue.js';
@@ -83,10 +84,7 @@ export class SampleAesEncryptor {
   private readonly queue = new PacketQueue();
   private readonly pool = new PesBufferPool();
   private readonly lists = new PesPacketsPool();
-  private readonly sink: GroupSink = {
-    pool: this.pool, lists: this.lists, audioSetup: this.audioSetup,
-    replace: (g, buf, off, len) => this.queue.replace(g, buf, off, len), scratch: new VideoBlockScratch(),
-  };
+  private readonly sink: GroupSink;
   /** The chunk being walked and the offsets of its zero pairs (for the H.264 PES, see addZeroPairs). */
   private walking: Buffer | undefined;
   private walkingView: DataView | undefined;
@@ -103,8 +101,13 @@ export class SampleAesEncryptor {
    * inside them and emitted as views, which saves a copy of every packet. Without it the input is
    * never modified (each chunk is copied first).
    */
-  constructor(private readonly key: Buffer, private readonly iv: Buffer, private readonly options: { inPlace?: boolean } = {}) {
+  constructor(key: Buffer, iv: Buffer, private readonly options: { inPlace?: boolean } = {}) {
     checkAesParams(key, iv);
+    this.sink = {
+      pool: this.pool, lists: this.lists, audioSetup: this.audioSetup,
+      replace: (g, buf, off, len) => this.queue.replace(g, buf, off, len), scratch: new VideoBlockScratch(),
+      cipher: new CbcChainCipher(key, iv),
+    };
   }
 
   /** Feed the next bytes (any length); returns the encrypted packets that are final so far. */
@@ -334,7 +337,7 @@ export class SampleAesEncryptor {
     const groups = this.ready.map((group, g) => ({ group, pid: this.readyTracks[g]!.pid, codec: this.readyTracks[g]!.type.codec }));
     this.ready = [];
     this.readyTracks = [];
-    encryptGroups(groups, this.key, this.iv, this.sink);
+    encryptGroups(groups, this.sink);
   }
 
   /** A PMT is rewritten once every audio stream in it has its setup information (or input ended). */

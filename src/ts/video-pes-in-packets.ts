@@ -3,12 +3,13 @@
  * NAL units are found from the zero pairs the packet walk recorded (pes-packets.ts addZeroPairs)
  * and the few bytes around them, the blocks to encrypt are copied out of the packets into one run
  * shared by every PES of a push (packet-blocks.ts), encrypted there with the other chains, and
- * copied back. Whether escaping the ciphertext would add emulation prevention bytes is answered
- * from the clear zero pairs and the bytes around each block; only then is the PES gathered and
- * re-packetized (sample-aes-groups.ts). Same output as the gathered path (avc-zero-pairs.ts).
+ * copied back. Whether escaping the ciphertext would add emulation prevention bytes, and where
+ * the first goes, is answered from the clear zero pairs and the bytes around each block; only
+ * then is the PES gathered from there and re-packetized (grown-pes-tail.ts). Same output as the
+ * gathered path (avc-zero-pairs.ts).
  */
 import type { BlockChain } from './cbc-chains.js';
-import { blockGrows, clearPairsGrow, nalUnitsFromPairs } from './avc-zero-pairs.js';
+import { blockInsert, firstClearInsert, nalUnitsFromPairs } from './avc-zero-pairs.js';
 import { BLOCK_CONTEXT, gatherNalBlocks, scatterNalBlocks } from './packet-blocks.js';
 import type { PesLayout } from './pes.js';
 import { type PesPackets, pesByteAt } from './pes-packets.js';
@@ -24,8 +25,8 @@ export interface VideoPesInPackets {
   /** Its blocks in the scratch run: [from, from + blocks). */
   from: number;
   blocks: number;
-  /** A clear 00 00 0x in a protected NAL unit: escaping grows whatever the ciphertext. */
-  clearGrows: boolean;
+  /** The first clear 00 00 0x in a protected NAL unit (escaping grows whatever the ciphertext): its payload offset, -1 without. */
+  clearInsert: number;
 }
 
 /** The run of blocks of one push and the bytes around them, kept from push to push. */
@@ -63,8 +64,8 @@ export function planVideoPes(m: { packets: PesPackets; layout: PesLayout; where:
   const nals = nalUnitsFromPairs(length, at, pairs, m.where);
   let blocks = 0;
   for (const n of nals) if (n.protect) blocks += nalBlockCount(n.end - n.start);
-  const clearGrows = clearPairsGrow(nals, pairs, (i) => at(i) ?? 0xff);
-  return { packets: p, layout: m.layout, nals, from, blocks, clearGrows };
+  const clearInsert = firstClearInsert(nals, pairs, (i) => at(i) ?? 0xff);
+  return { packets: p, layout: m.layout, nals, from, blocks, clearInsert };
 }
 
 /** Copy the blocks of every PES into the scratch run and register one CBC chain per protected NAL unit. */
@@ -82,10 +83,13 @@ export function gatherVideoBlocks(list: VideoPesInPackets[], count: number, scra
   }
 }
 
-/** After the chains ran: whether escaping the encrypted NAL units would add any byte. */
-export function videoPesGrows(v: VideoPesInPackets, scratch: VideoBlockScratch): boolean {
-  if (v.clearGrows) return true;
-  if (v.blocks === 0) return false;
+/**
+ * After the chains ran: the payload offset of the first 00 00 that escaping follows with 0x03
+ * (bytes before its 0x03 stay as they are), -1 when escaping adds nothing.
+ */
+export function firstInsert(v: VideoPesInPackets, scratch: VideoBlockScratch): number {
+  const clear = v.clearInsert;
+  if (v.blocks === 0) return clear;
   // Only blocks with a zero byte among the twenty can grow: find those natively.
   const end = v.from + v.blocks;
   const candidates: number[] = [];
@@ -95,7 +99,7 @@ export function videoPesGrows(v: VideoPesInPackets, scratch: VideoBlockScratch):
   for (let z = scratch.context.indexOf(0, v.from * BLOCK_CONTEXT); z >= 0 && z < end * BLOCK_CONTEXT; z = scratch.context.indexOf(0, (Math.floor(z / BLOCK_CONTEXT) + 1) * BLOCK_CONTEXT)) {
     candidates.push(Math.floor(z / BLOCK_CONTEXT));
   }
-  if (candidates.length === 0) return false;
+  if (candidates.length === 0) return clear;
   candidates.sort((a, b) => a - b);
   let c = 0;
   let j = v.from;
@@ -103,12 +107,16 @@ export function videoPesGrows(v: VideoPesInPackets, scratch: VideoBlockScratch):
     if (!n.protect) continue;
     const count = nalBlockCount(n.end - n.start);
     for (let i = 0, b = n.start + AVC_CLEAR_LEADER; i < count; i++, b += PERIOD, j++) {
+      // Blocks in payload order: one past the clear pair cannot come first.
+      if (clear >= 0 && b - 2 > clear) return clear;
       while (c < candidates.length && candidates[c]! < j) c++;
-      if (c === candidates.length) return false;
-      if (candidates[c] === j && blockGrows(n, b, scratch.windowOf(j), 0)) return true;
+      if (c === candidates.length) return clear;
+      if (candidates[c] !== j) continue;
+      const z = blockInsert(n, b, scratch.windowOf(j), 0);
+      if (z >= 0) return clear >= 0 && clear < z ? clear : z;
     }
   }
-  return false;
+  return clear;
 }
 
 /** The encrypted blocks back into the packets (size unchanged). */

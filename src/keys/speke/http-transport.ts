@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isIP } from 'node:net';
 import { KeyError, UsageError } from '../../errors.js';
@@ -29,7 +28,7 @@ export const DEFAULT_TRANSPORT: TransportOptions = {
 
 export interface HttpResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  headers: IncomingHttpHeaders;
   body: Buffer;
   attempts: number;
 }
@@ -94,13 +93,15 @@ export async function postWithRetry(url: URL, body: string, baseHeaders: Record<
   throw new KeyError('ERR_SPEKE_HTTP', `key server ${url.host} answered HTTP ${res.status} after ${attempts} attempts: ${serverMessage(res.body)}`, { where: url.origin, status: res.status });
 }
 
-function attemptOnce(url: URL, body: string, headers: Record<string, string>, o: TransportOptions): Promise<HttpResponse> {
+async function attemptOnce(url: URL, body: string, headers: Record<string, string>, o: TransportOptions): Promise<HttpResponse> {
+  // Loaded on the first request, not when the CLI starts (~12 ms of every run, most never ask a key server).
+  const secure = url.protocol === 'https:';
+  const lib = secure ? await import('node:https') : url.protocol === 'http:' ? await import('node:http') : undefined;
   return new Promise((resolve, reject) => {
-    const lib = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
     if (!lib) { reject(new KeyError('ERR_SPEKE_URL', `unsupported key server URL scheme ${url.protocol}`, { where: 'speke url' })); return; }
     let settled = false;
     const finish = (fn: () => void): void => { if (!settled) { settled = true; clearTimeout(timer); fn(); } };
-    const req = lib.request(url, { method: 'POST', headers, agent: false, ...(o.ca && lib === https ? { ca: o.ca } : {}) }, (res) => {
+    const req = lib.request(url, { method: 'POST', headers, agent: false, ...(o.ca && secure ? { ca: o.ca } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const declared = Number(res.headers['content-length']);
