@@ -6,12 +6,15 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../oracles/run-tool.js';
 import { checkFmp4Decrypts, checkTsAes128, checkTsSampleAes } from '../../bench/correctness-checks.js';
 import { prepareInputs, QUICK } from '../../bench/inputs.js';
 import { BENCH_IV, BENCH_KEY, BENCH_KID, shakaBinary } from '../../bench/jobs.js';
 
-const repo = resolve(import.meta.dirname, '..', '..');
+// The checkout (also from the compiled mirror .test-build/, where bench/.cache may not exist yet): bench
+// inputs and results live in its bench/.cache.
+const repo = REPO_ROOT;
 const inputs = prepareInputs(join(repo, 'bench', '.cache'), QUICK, () => {});
 const dir = mkdtempSync(join(tmpdir(), 'segcrypt-bench-checks-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
