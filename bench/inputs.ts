@@ -64,15 +64,25 @@ function ffmpeg(args: string[]): void {
   if (r.status !== 0) throw new Error(`ffmpeg failed (${r.status}): ${r.stderr?.trim().split('\n').slice(-3).join(' | ')}`);
 }
 
-/** Runs `make(tmpPath)` unless `path` exists, then renames into place: a crash leaves no half input. */
+/**
+ * Runs `make(tmpPath)` unless `path` exists, then renames into place: a crash leaves no half input.
+ * The temp name is this process's own: two processes making the same input at once (the bench tests
+ * of one `npm test` run on a fresh clone) each make a whole one, and the first rename wins.
+ */
 function cached(path: string, make: (tmp: string) => void, log: (m: string) => void): void {
   if (existsSync(path)) return;
-  const tmp = `${path}.partial`;
+  const tmp = `${path}.${process.pid}.partial`;
   rmSync(tmp, { recursive: true, force: true });
   const t0 = Date.now();
   log(`generating ${path}`);
   make(tmp);
-  renameSync(tmp, path);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    // A folder cannot be renamed over the one another process put there first: keep theirs.
+    if (!existsSync(path)) throw e;
+    rmSync(tmp, { recursive: true, force: true });
+  }
   log(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
