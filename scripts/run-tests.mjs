@@ -8,8 +8,8 @@
 // over 125 files, the largest fixed cost of the suite on a 2-core machine. The test files are
 // unchanged tap tests: `npx tap test/x.test.ts` in the checkout still runs one through tsx.
 //
-// A file passes when its process exits 0, its last line is tap's `# { total: ..., pass: ... }`
-// summary and that summary counts no failure. Its TAP output is printed when it ends (whole, for a
+// A file passes when its process exits 0 and prints tap's `# { total: ..., pass: ... }` summary, and
+// the last such summary counts no failure. Its TAP output is printed when it ends (whole, for a
 // failing file; its summary line, for a passing one) and kept in `.test-build/.logs/`.
 // Usage: node scripts/run-tests.mjs [--jobs N] [test files, .ts or .js, relative to the checkout]
 import { spawn } from 'node:child_process';
@@ -40,6 +40,8 @@ function testFiles(dir) {
 }
 const files = named.length ? named.map((f) => relative(root, resolve(root, f))) : testFiles('test');
 const logs = join(root, '.logs');
+/** Where a file's TAP output is kept, relative to the mirror. */
+const logOf = (file) => join('.logs', `${file.replace(/[/\\]/g, '_')}.tap`);
 mkdirSync(logs, { recursive: true });
 
 const SUMMARY = /^# (\{ total: \d+.*\})$/;
@@ -56,8 +58,7 @@ function runFile(file) {
     child.on('close', (code, signal) => {
       clearTimeout(killer);
       const text = Buffer.concat(out).toString('utf8');
-      const summaries = text.split('\n').map((l) => SUMMARY.exec(l)?.[1]).filter(Boolean);
-      const summary = summaries.at(-1) ?? '';
+      const summary = text.split('\n').map((l) => SUMMARY.exec(l)?.[1]).filter(Boolean).at(-1) ?? '';
       const counts = Object.fromEntries([...summary.matchAll(/(\w+): (\d+)/g)].map((m) => [m[1], Number(m[2])]));
       const ok = code === 0 && summary !== '' && !counts.fail;
       done({ file, ok, code, signal, text, counts, ms: Date.now() - started });
@@ -75,7 +76,7 @@ async function lane() {
   while (next < files.length) {
     const r = await runFile(files[next++]);
     n++;
-    writeFileSync(join(logs, `${r.file.replace(/[/\\]/g, '_')}.tap`), r.text);
+    writeFileSync(join(root, logOf(r.file)), r.text);
     for (const [k, v] of Object.entries(r.counts)) totals[k] = (totals[k] ?? 0) + v;
     if (!r.ok) {
       failed.push(r.file);
@@ -88,5 +89,5 @@ async function lane() {
 }
 await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, lane));
 console.log(`# files: ${files.length}, failed: ${failed.length}; assertions ${JSON.stringify(totals).replace(/"/g, '')}; time=${Date.now() - started}ms`);
-for (const f of failed) console.log(`# failed: ${f} (log: .test-build/.logs/${f.replace(/[/\\]/g, '_')}.tap)`);
+for (const f of failed) console.log(`# failed: ${f} (log: .test-build/${logOf(f)})`);
 process.exitCode = failed.length ? 1 : 0;
