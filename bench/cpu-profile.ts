@@ -57,6 +57,27 @@ export function idleShare(p: CpuProfile): number {
   return total ? waiting / total : 0;
 }
 
+export interface ThreadProfile { file: string; mainThread: boolean; totalMs: number; idle: number; frames: Frame[] }
+
+/**
+ * One run of `node <args>` under --cpu-prof into an emptied `profDir`: the wall time and each
+ * thread's profile (the main thread's file has thread id 0: CPU.<date>.<time>.<pid>.0.<seq>).
+ */
+export function profileRun(args: string[], profDir: string, top: number, env: NodeJS.ProcessEnv = process.env): { wallMs: number; profiles: ThreadProfile[] } {
+  rmSync(profDir, { recursive: true, force: true });
+  mkdirSync(profDir, { recursive: true });
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, ...args], { cwd: repo, encoding: 'utf8', env });
+  const wallMs = Date.now() - t0;
+  if (r.status !== 0) throw new Error(`exited ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+  const profiles = readdirSync(profDir).filter((x) => x.endsWith('.cpuprofile')).sort().map((file) => {
+    const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile;
+    const { totalMs, frames } = topFrames(profile, top);
+    return { file, mainThread: /^CPU\.\d+\.\d+\.\d+\.0\./.test(file), totalMs, idle: idleShare(profile), frames };
+  });
+  return { wallMs, profiles };
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   const topAt = argv.indexOf('--top');
@@ -66,24 +87,17 @@ function main(): void {
   const outDir = join(repo, 'bench', '.cache', 'out-profile');
   const profDir = join(repo, 'bench', '.cache', 'cpu-profiles');
   rmSync(outDir, { recursive: true, force: true });
-  rmSync(profDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  mkdirSync(profDir, { recursive: true });
   const jobs = buildJobs(inputs, { repo, shaka: shakaBinary(repo), segcryptCommands: new Set(['encrypt', 'package']), hasOpenssl: true, hasFfmpeg: true }, outDir);
   const job = jobs.find((j) => j.id === id);
   if (!job || job.kind !== 'command' || job.cmd !== process.execPath) {
     throw new Error(`no segcrypt job '${id}'; one of: ${jobs.filter((j) => j.tool === 'segcrypt').map((j) => j.id).join(', ')}`);
   }
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, ...job.args], { cwd: repo, encoding: 'utf8' });
-  const wall = Date.now() - t0;
-  if (r.status !== 0) throw new Error(`${id} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  process.stdout.write(`${id}: ${wall} ms wall under --cpu-prof (profiling adds overhead)\n`);
-  for (const f of readdirSync(profDir).filter((x) => x.endsWith('.cpuprofile')).sort()) {
-    const profile = JSON.parse(readFileSync(join(profDir, f), 'utf8')) as CpuProfile;
-    const { totalMs, frames } = topFrames(profile, top);
-    process.stdout.write(`\n${f} (${totalMs} ms sampled, ${(idleShare(profile) * 100).toFixed(1)}% idle)\n`);
-    for (const fr of frames) process.stdout.write(`  ${fr.selfMs.toFixed(1).padStart(8)} ms ${(fr.share * 100).toFixed(1).padStart(5)}%  ${fr.name}\n`);
+  const { wallMs, profiles } = profileRun(job.args, profDir, top);
+  process.stdout.write(`${id}: ${wallMs} ms wall under --cpu-prof (profiling adds overhead)\n`);
+  for (const p of profiles) {
+    process.stdout.write(`\n${p.file}${p.mainThread ? ' (main thread)' : ''} (${p.totalMs} ms sampled, ${(p.idle * 100).toFixed(1)}% idle)\n`);
+    for (const fr of p.frames) process.stdout.write(`  ${fr.selfMs.toFixed(1).padStart(8)} ms ${(fr.share * 100).toFixed(1).padStart(5)}%  ${fr.name}\n`);
   }
   process.stdout.write(`\nprofiles: ${relative(repo, profDir)}/ (open in Chrome DevTools > Performance)\n`);
 }

@@ -75,6 +75,13 @@ export function buildJobs(inputs: BenchInputs, tools: ToolPaths, outDir: string)
     jobs.push({ kind: 'speed', id: `openssl-speed-${cipher}`, group: 'ceiling', tool: 'openssl speed',
       job: `${cipher.toUpperCase()} (1 core, 16 KiB)`, cipher, unavailable: opensslMissing });
   }
+  // Node's own floor (bench/node-floor.mjs): one node:crypto cipher over the whole file, read and
+  // written in 1 MiB chunks, no parsing. No segcrypt row can beat it; its output is openssl enc's.
+  const floor = resolve(tools.repo, 'bench', 'node-floor.mjs');
+  cmdJob({ id: 'node-floor-ctr-fmp4', group: 'ceiling', tool: 'Node floor', job: 'fMP4 file AES-128-CTR', inputBytes: fmp4.bytes,
+    cmd: process.execPath, outputs: [o('node-floor-ctr.mp4')], args: [floor, 'aes-128-ctr', BENCH_KEY, BENCH_IV, fmp4.path, o('node-floor-ctr.mp4')] });
+  cmdJob({ id: 'node-floor-cbc-ts', group: 'ceiling', tool: 'Node floor', job: 'TS AES-128-CBC', inputBytes: ts.bytes,
+    cmd: process.execPath, outputs: [o('node-floor-cbc.ts')], args: [floor, 'aes-128-cbc', BENCH_KEY, BENCH_IV, ts.path, o('node-floor-cbc.ts')] });
 
   for (const scheme of ['cenc', 'cbcs']) {
     const outs = [o(`shaka-${scheme}-v.mp4`), o(`shaka-${scheme}-a.mp4`)];

@@ -2,9 +2,10 @@
  * --quick's assertions, chosen per row that ran: every command's outputs exist; segcrypt's fMP4
  * cenc/cbcs, TS AES-128 and SAMPLE-AES outputs and the per-segment API's output decrypt through
  * an independent oracle to the clear content (and not with a wrong key); packages carry their
- * signaling; the measurement itself produced a wall time and a peak RSS.
+ * signaling; the Node floor's outputs are openssl enc's byte for byte; the measurement itself
+ * produced a wall time and a peak RSS.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -45,6 +46,12 @@ export function runQuickChecks(inputs: BenchInputs, jobs: Job[], rows: RowResult
   }
   if (ran('ffmpeg-cenc-fmp4')) checks.push(...checkFmp4Decrypts('ffmpeg cenc (peer command line)', o('ffmpeg-cenc.mp4'), inputs.fmp4.path, BENCH_KEY, false).slice(0, 1));
   if (ran('openssl-enc-ts')) checks.push(...checkTsAes128('openssl enc (peer command line)', o('openssl.ts'), inputs.ts.path, BENCH_KEY, BENCH_IV).slice(0, 1));
+  // The Node floor is the same job as openssl enc: the same bytes out, or it is no floor.
+  for (const [floor, peer, a, b] of [['node-floor-ctr-fmp4', 'openssl-enc-ctr-fmp4', 'node-floor-ctr.mp4', 'openssl-ctr.mp4'], ['node-floor-cbc-ts', 'openssl-enc-ts', 'node-floor-cbc.ts', 'openssl.ts']] as const) {
+    if (!ran(floor) || !ran(peer)) continue;
+    const same = readFileSync(o(a)).equals(readFileSync(o(b)));
+    checks.push({ name: `Node floor ${a}: the bytes openssl enc wrote`, ok: same, detail: same ? `${b} byte for byte` : `differs from ${b}` });
+  }
   if (api) {
     const dir = mkdtempSync(join(tmpdir(), 'segcrypt-bench-api-'));
     try {

@@ -1,4 +1,5 @@
 /** The bench result as markdown (bench/results/latest.md) and as the table printed to the terminal. */
+import { profilesText } from './profiles.js';
 import { queueScalingText } from './queue-scaling.js';
 import type { BenchResult, RowResult } from './results-model.js';
 
@@ -51,6 +52,10 @@ export function toMarkdown(res: BenchResult, chartFile: string | null): string {
   out.push('## Targets (issue 15)', '', 'Met or missed on the medians; "fastest runs" is the same ratio over each side\'s fastest run.', '',
     ...table(['target', 'threshold', 'measured (median)', 'fastest runs', 'result', 'how'], res.targets.map((t) => [
       t.target, t.threshold, t.shown, t.fastest ?? '', t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**', t.how])), '');
+  if (res.profiles?.length) {
+    out.push('## Where the main thread\'s time goes', '', 'Each row once more under `node --cpu-prof` (untimed; the profiler adds overhead). Reproduce one with `node --import tsx bench/cpu-profile.ts <row id>`.', '',
+      ...profilesText(res.profiles));
+  }
   out.push('## Ratios', '', ...table(['ratio', 'value', 'how'], res.ratios.map((r) => [
     r.label, r.value === null ? 'not measured' : r.unit === '%' ? `${(r.value * 100).toFixed(1)} %` : `${r.value.toFixed(2)}x`, r.how])), '');
   if (res.checks.length) {
@@ -60,6 +65,7 @@ export function toMarkdown(res: BenchResult, chartFile: string | null): string {
     '- Shaka Packager writes one output per stream (it does not mux), so its fMP4 and TS jobs write a video and an audio file.',
     '- ffmpeg writes a non-fragmented MP4: its fragmented cenc output (5.1, `empty_moov+frag_keyframe`) has a `saio` without `saiz` that neither ffmpeg nor Shaka Packager can read back.',
     '- `openssl enc` encrypts the whole TS as one AES-128-CBC stream, the same job as HLS AES-128 with one segment.',
+    '- The Node floor (`bench/node-floor.mjs`) is the least a Node program does for the same whole-file job: one node:crypto cipher over every byte, 1 MiB reads and writes overlapping the cipher, no parsing; its output is openssl enc\'s byte for byte (checked by `--quick`). No segcrypt row can be faster than it on the same machine: a target it misses too is beyond Node\'s crypto here.',
     '- segcrypt runs with its defaults (in thread on a 2-core machine); `package` rows set `--pool`. Between runs, `sync` (untimed) flushes the previous job\'s writes.',
     '- Every job runs without `NODE_EXTRA_CA_CERTS` (set on the dev machine for its proxy): Node parses that file\'s certificates before any JavaScript, ~0.1 s of CPU per segcrypt start that a user without it never pays; the other tools do not read it.',
     '- The per-segment API rows run in the bench process (dist/index.js), 2 MB segments cut from a 1080p30 8 Mbit/s fMP4, after a warm-up.', '');

@@ -2,6 +2,7 @@
 import type { JobGroup } from './jobs.js';
 import type { LatencyRow } from './segment-latency.js';
 import type { MachineInfo, Versions } from './machine.js';
+import type { ProfileResult } from './profiles.js';
 import type { QueueScaling } from './queue-scaling.js';
 
 export type RowStatus = 'ok' | 'not available' | 'failed';
@@ -66,4 +67,6 @@ export interface BenchResult {
   checks: CheckResult[];
   /** The queue's 1-vs-2-worker rounds: CPU per job and the ratio per round. */
   queue?: QueueScaling;
+  /** Main-thread CPU profiles of the rows with hard targets (bench/profiles.ts). */
+  profiles?: ProfileResult[];
 }

@@ -25,6 +25,7 @@ import { updateReadme } from './readme-section.js';
 import type { BenchResult, RowResult } from './results-model.js';
 import { loadSegmentApi, measureSegmentLatency, type LatencyRow } from './segment-latency.js';
 import { measureQueueScaling, QUEUE_ROW_IDS, type QueueScaling } from './queue-scaling.js';
+import { measureProfiles, type ProfileResult } from './profiles.js';
 import { comparisonRatios, evaluateTargets } from './targets.js';
 
 /**
@@ -167,6 +168,15 @@ async function main(): Promise<number> {
       }
     }
   }
+  // Untimed: the rows with hard targets once more under --cpu-prof (cbcs as many times as the rows ran).
+  let profiles: ProfileResult[] = [];
+  let profileError: string | undefined;
+  try {
+    profiles = measureProfiles(jobs.filter(live), args.runs, outDir, JOB_ENV, log);
+  } catch (err) {
+    profileError = (err as Error).message;
+    log(`profiles failed: ${profileError}`);
+  }
   machine.loadAverage.after = loadavg().map((x) => Math.round(x * 100) / 100);
 
   const rowList = [...rows.values()];
@@ -179,8 +189,8 @@ async function main(): Promise<number> {
       ['hls', { path: inputs.hls.dir, bytes: inputs.hls.bytes }], ['segmentSource', inputs.segmentSource],
       ...inputs.ladder.map((l, i) => [`ladder${i}`, l]),
     ] as [string, { path: string; bytes: number }][]).map(([k, v]) => [k, { path: rel(v.path), bytes: v.bytes }])),
-    rows: rowList, latency, ratios: comparisonRatios(rowList), targets: evaluateTargets(rowList, latency.rows, queue?.pairs), checks,
-    ...(queue ? { queue } : {}),
+    rows: rowList, latency, ratios: comparisonRatios(rowList), targets: evaluateTargets(rowList, latency.rows, queue?.pairs, profiles), checks,
+    ...(queue ? { queue } : {}), ...(profiles.length ? { profiles } : {}),
   };
 
   // A partial run (--only) never replaces the full run's results.
@@ -196,8 +206,8 @@ async function main(): Promise<number> {
 
   const failed = rowList.filter((r) => r.status === 'failed');
   const badChecks = checks.filter((c) => !c.ok);
-  if (failed.length || badChecks.length || latency.note?.startsWith('failed')) {
-    log(`bench: ${failed.length} job(s) failed, ${badChecks.length} check(s) failed${latency.note?.startsWith('failed') ? ', per-segment API failed' : ''}`);
+  if (failed.length || badChecks.length || latency.note?.startsWith('failed') || profileError) {
+    log(`bench: ${failed.length} job(s) failed, ${badChecks.length} check(s) failed${latency.note?.startsWith('failed') ? ', per-segment API failed' : ''}${profileError ? ', profiles failed' : ''}`);
     return 1;
   }
   return 0;

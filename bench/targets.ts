@@ -4,6 +4,7 @@
  * measured in the same run, and the comparison ratios the report quotes. A target whose rows did not run is "not measured" (met: null), never "met".
  */
 import { median } from './measure.js';
+import type { ProfileResult } from './profiles.js';
 import type { LatencyRow } from './segment-latency.js';
 import type { RatioResult, RowResult, TargetResult } from './results-model.js';
 
@@ -33,19 +34,22 @@ function atLeast(target: string, how: string, value: number | null, min: number,
     met: value === null ? null : value >= min, how, ...(fastest ? { fastest } : {}) };
 }
 
-function atMost(target: string, how: string, value: number | null, max: number, unit: 'x' | 'MB' | 'ms', fastest?: string): TargetResult {
+function atMost(target: string, how: string, value: number | null, max: number, unit: 'x' | 'MB' | 'ms' | '%', fastest?: string): TargetResult {
   const shown = value === null ? 'not measured' : unit === 'x' ? `${value.toFixed(2)}x` : `${value.toFixed(1)} ${unit}`;
   return { target, threshold: `<= ${max}${unit === 'x' ? 'x' : ` ${unit}`}`, measured: value, shown,
     met: value === null ? null : value <= max, how, ...(fastest ? { fastest } : {}) };
 }
 
 /** `queuePairs`: the queue rows' 1-over-2 ratio per interleaved round (both phases of a round share the machine's load). */
-export function evaluateTargets(rows: RowResult[], latency: LatencyRow[], queuePairs: number[] = []): TargetResult[] {
+export function evaluateTargets(rows: RowResult[], latency: LatencyRow[], queuePairs: number[] = [], profiles: ProfileResult[] = []): TargetResult[] {
   const t: TargetResult[] = [];
   for (const s of ['cenc', 'cbcs']) {
     t.push(atMost(`fMP4 ${s}: wall time against openssl enc -aes-128-ctr`, `segcrypt ${s} wall / openssl enc -aes-128-ctr wall (same file)`,
       wallRatio(rows, `segcrypt-${s}-fmp4`, 'openssl-enc-ctr-fmp4'), 1.2, 'x', fastestRatio(rows, `segcrypt-${s}-fmp4`, 'openssl-enc-ctr-fmp4')));
   }
+  const cbcs = profiles.find((p) => p.id === 'segcrypt-cbcs-fmp4');
+  t.push(atMost('fMP4 cbcs: main thread idle under --cpu-prof', `(idle) share of the main thread's samples${cbcs ? `, median of ${cbcs.idle.length} run(s) under --cpu-prof` : ''}`,
+    cbcs ? median(cbcs.idle) * 100 : null, 30, '%'));
   t.push(atLeast('TS AES-128: faster than openssl enc', 'openssl enc -aes-128-cbc wall / segcrypt aes-128 wall',
     wallRatio(rows, 'openssl-enc-ts', 'segcrypt-aes-128-ts'), 1.5, fastestRatio(rows, 'openssl-enc-ts', 'segcrypt-aes-128-ts')));
   t.push(atLeast('TS SAMPLE-AES: faster than Shaka Packager', 'Shaka SAMPLE-AES wall / segcrypt sample-aes wall',
@@ -95,6 +99,11 @@ export function comparisonRatios(rows: RowResult[]): RatioResult[] {
     { label: 'segcrypt cenc wall vs cp', value: wallRatio(rows, 'segcrypt-cenc-fmp4', 'cp-fmp4'), how: 'segcrypt wall / cp wall', unit: 'x' },
     { label: 'segcrypt TS AES-128 vs openssl enc', value: wallRatio(rows, 'openssl-enc-ts', 'segcrypt-aes-128-ts'), how: 'openssl wall / segcrypt wall', unit: 'x' },
     { label: 'segcrypt TS AES-128 wall vs cp', value: wallRatio(rows, 'segcrypt-aes-128-ts', 'cp-ts'), how: 'segcrypt wall / cp wall', unit: 'x' },
+    { label: 'Node floor vs openssl enc -aes-128-cbc (TS): what any Node program reached', value: wallRatio(rows, 'openssl-enc-ts', 'node-floor-cbc-ts'), how: 'openssl wall / Node floor wall', unit: 'x' },
+    { label: 'segcrypt TS AES-128 wall vs Node floor (TS, AES-128-CBC)', value: wallRatio(rows, 'segcrypt-aes-128-ts', 'node-floor-cbc-ts'), how: 'segcrypt wall / Node floor wall', unit: 'x' },
+    { label: 'Node floor AES-128-CTR wall vs openssl enc -aes-128-ctr (fMP4 file)', value: wallRatio(rows, 'node-floor-ctr-fmp4', 'openssl-enc-ctr-fmp4'), how: 'Node floor wall / openssl wall', unit: 'x' },
+    { label: 'segcrypt cenc wall vs Node floor (fMP4 file, AES-128-CTR over every byte)', value: wallRatio(rows, 'segcrypt-cenc-fmp4', 'node-floor-ctr-fmp4'), how: 'segcrypt wall / Node floor wall', unit: 'x' },
+    { label: 'segcrypt cbcs wall vs Node floor (fMP4 file, AES-128-CTR over every byte)', value: wallRatio(rows, 'segcrypt-cbcs-fmp4', 'node-floor-ctr-fmp4'), how: 'segcrypt wall / Node floor wall', unit: 'x' },
     { label: 'segcrypt SAMPLE-AES vs Shaka SAMPLE-AES (TS)', value: wallRatio(rows, 'shaka-sample-aes-ts', 'segcrypt-sample-aes-ts'), how: 'Shaka wall / segcrypt wall', unit: 'x' },
     { label: 'segcrypt cenc, share of the AES-128-CTR ceiling', value: speed('openssl-speed-aes-128-ctr', 'segcrypt-cenc-fmp4'), how: 'segcrypt MB/s / openssl speed MB/s (one core)', unit: '%' },
     { label: 'segcrypt TS AES-128, share of the AES-128-CBC ceiling', value: speed('openssl-speed-aes-128-cbc', 'segcrypt-aes-128-ts'), how: 'segcrypt MB/s / openssl speed MB/s (one core)', unit: '%' },

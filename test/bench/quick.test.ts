@@ -35,6 +35,14 @@ t.test('bench --quick runs every available row and its outputs decrypt', async (
   for (const id of ['cenc-fmp4', 'cbcs-fmp4', 'cens-fmp4', 'cbc1-fmp4', 'aes-128-ts', 'sample-aes-ts']) {
     t.equal(res.rows.find((x) => x.id === `segcrypt-${id}`)?.status, 'ok', `segcrypt ${id} ran`);
   }
+  // The Node floor ran and wrote openssl enc's bytes (an independent check of the floor itself).
+  for (const id of ['node-floor-ctr-fmp4', 'node-floor-cbc-ts']) t.equal(res.rows.find((x) => x.id === id)?.status, 'ok', `${id} ran`);
+  const sameBytes = res.checks.filter((c) => c.name.startsWith('Node floor') && c.name.endsWith('the bytes openssl enc wrote'));
+  t.same(sameBytes.map((c) => c.ok), [true, true], 'both Node floor outputs were compared with openssl enc\'s, and are its bytes');
+  // The profiled rows: a main-thread profile each, the cbcs idle share evaluated as a target.
+  t.same(res.profiles?.map((p) => p.id), ['segcrypt-cbcs-fmp4', 'segcrypt-cenc-fmp4', 'segcrypt-aes-128-ts'], 'profiles of the hard rows');
+  t.ok(res.profiles?.every((p) => p.top.length > 0 && p.idle.every((x) => x >= 0 && x <= 1)), 'each profile has frames and an idle share');
+  t.notOk(res.targets.find((x) => x.target.startsWith('fMP4 cbcs: main thread idle'))?.met === null, 'the idle target was measured');
   t.ok(res.latency.rows.length >= 4, `per-segment API rows ran (${res.latency.note ?? 'ok'})`);
   t.ok(res.checks.some((c) => c.name.startsWith('segcrypt fMP4 cenc')), 'segcrypt cenc output went through the ffmpeg check');
   t.ok(readFileSync(join(repo, 'bench', '.cache', 'quick-results', 'latest.svg'), 'utf8').startsWith('<svg'), 'writes the chart');
