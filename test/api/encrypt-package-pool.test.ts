@@ -1,8 +1,10 @@
 /**
  * The worker pool changes nothing but speed: with a fixed IV the package written with 2 workers
- * is byte-identical to the one written in the calling thread.
+ * is byte-identical to the one written in the calling thread. A package's streams share one pool:
+ * its worker threads boot once, not once per stream.
  */
 import t from 'tap';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SAMPLES } from '../oracles/run-tool.js';
@@ -30,3 +32,17 @@ for (const [sample, scheme] of [['dash-shaka', 'cbcs'], ['hls-fmp4', 'cenc'], ['
     t.same(differing, [], 'no file differs');
   });
 }
+
+t.test('a package\'s streams share one pool: poolSize 2 starts 2 worker threads for a 2-stream package, not 2 per stream', async (t) => {
+  const dir = scratchDir(t, 'segcrypt-pool-');
+  let started = 0;
+  const onWorker = () => { started++; };
+  subscribe('worker_threads', onWorker); // published by node:worker_threads for every Worker constructed
+  try {
+    const r = await encryptPackage(path.join(SAMPLES, 'dash-shaka'), path.join(dir, 'p'), { scheme: 'cenc', keys, iv, poolSize: 2 });
+    t.ok(r.renditions.length >= 2, `the package has more than one stream (${r.renditions.map((x) => x.path).join(', ')})`);
+  } finally {
+    unsubscribe('worker_threads', onWorker);
+  }
+  t.equal(started, 2, 'worker threads started');
+});
