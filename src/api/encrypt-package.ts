@@ -23,6 +23,7 @@ import {
 import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
 import { firstMoofOf, listFiles, refuseNonEmpty, writeOut } from './encrypt-package-files.js';
 import { planSegmentJobs, type JobPlan, type PlanInputs } from './package-job-plan.js';
+import { FragmentPool } from '../pool/index.js';
 import { namingFile, PackageJobRunner, type KeyReference, type SegmentJob, type SegmentJobResult } from './package-jobs.js';
 import { FileStorage, type PackageStorage } from './package-storage.js';
 import { openStaging, saveChoices, stagedFiles, stagingPath } from './package-staging.js';
@@ -105,6 +106,28 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     // An HLS clear lead would be METHOD=NONE segments before the key: not written yet.
     throw new UsageError('ERR_CLEAR_LEAD', 'clearLead is supported for fMP4 packages only, not for MPEG-TS HLS', { where: 'clearLead' });
   }
+  // A local run's worker threads boot now, while the keys are fetched and the jobs planned.
+  const pool = options.queue ? undefined : new FragmentPool(defaultPoolSize(await mediaBytesOf(src, jobs), options.poolSize));
+  try {
+    return await encryptJobs({ src, dst, files, fileSet, mpds, playlists, texts, dash, hls, format, jobs }, options, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** Bytes of the media the jobs read: the pool's size follows them (small packages stay in thread). */
+async function mediaBytesOf(src: string, jobs: PackageJob[]): Promise<number> {
+  return (await Promise.all(jobs.map((j) => stat(path.join(src, j.path))))).reduce((n, st) => n + st.size, 0);
+}
+
+interface PackageFiles {
+  src: string; dst: string; files: string[]; fileSet: Set<string>; mpds: string[]; playlists: string[]; texts: Map<string, string>;
+  dash: ReturnType<typeof planDash>[]; hls: ReturnType<typeof planHls> | undefined; format: PackageResult['format']; jobs: PackageJob[];
+}
+
+/** The package once its files are read and its jobs listed: keys, plan, jobs (on `pool`, or the queue), manifests. */
+async function encryptJobs(p: PackageFiles, options: PackageOptions, pool: FragmentPool | undefined): Promise<PackageResult> {
+  const { src, dst, files, fileSet, mpds, playlists, dash, hls, format, jobs } = p;
   const rotation = rotationOf(options, jobs, path.basename(src));
   const { keys, keyRef } = await resolveKeys(options, path.basename(src), jobs, rotation ? keyPeriodOf(undefined, 0) : undefined);
   if (options.scheme === 'aes-128' && options.keyUri === undefined && !keys.drm.some((d) => isHlsAes128SystemId(d.systemId) && (d.uriExtXKey || d.hlsSignalingDataMedia))) {
@@ -120,7 +143,7 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
     const total = files.length;
     let done = 0;
     const tick = () => options.onProgress?.(++done, total);
-    const work = new PackageWork(src, tmp, options, keys, texts);
+    const work = new PackageWork(src, tmp, options, keys, p.texts);
     if (choices?.sampleAesIv) work.sampleAesIv = Buffer.from(choices.sampleAesIv, 'hex');
     if (hls) work.described = hls.described;
     if (rotation) { work.rotation = rotation; await work.prepareRotation(jobs); }
@@ -136,9 +159,8 @@ export async function encryptPackage(inDir: string, outDir: string, options: Pac
         .catch(async (e: unknown) => { throw await resumable(e, tmp, new Set(jobs.map((j) => j.path))); });
       work.absorbResults(plan, results);
     } else {
-      const mediaBytes = (await Promise.all(jobs.map((j) => stat(path.join(src, j.path))))).reduce((n, st) => n + st.size, 0);
-      work.poolSize = defaultPoolSize(mediaBytes, options.poolSize);
-      await work.runLocal(plan, storage, tick);
+      work.poolSize = pool!.size;
+      await work.runLocal(plan, storage, tick, pool!);
     }
     const manifests = [...mpds, ...playlists];
     for (const d of dash) await writeOut(tmp, d.manifest, work.rewriteDash(d));
@@ -359,8 +381,8 @@ class PackageWork {
   private get window(): number { return Math.max(2, this.poolSize + 1); }
 
   /** The plan in this process: group by group, each group's first job (an init) before the rest. */
-  async runLocal(plan: JobPlan, storage: PackageStorage, tick: () => void): Promise<void> {
-    const runner = new PackageJobRunner(storage, this.keys, this.poolSize);
+  async runLocal(plan: JobPlan, storage: PackageStorage, tick: () => void, pool: FragmentPool): Promise<void> {
+    const runner = new PackageJobRunner(storage, this.keys, pool);
     const place = { src: this.src, out: this.tmp };
     const results: SegmentJobResult[] = [];
     const one = async (j: SegmentJob) => { results.push(await runner.run(j, place)); tick(); };

@@ -87,11 +87,15 @@ interface CachedEncryptor { enc: Promise<SegmentEncryptor>; users: number; lastU
 export class PackageJobRunner {
   private readonly encryptors = new Map<string, CachedEncryptor>();
   /**
-   * One pool for every stream and TS segment of the runner, its workers booting from now on: a
-   * pool per stream made each stream wait ~0.1 s for its threads (the DASH bench package: the
-   * audio stream's first segment 94 ms, of which 85 ms waiting for its new worker).
+   * One pool for every stream and TS segment of the runner: a pool per stream made each stream
+   * wait ~0.1 s for its threads (the DASH bench package: the audio stream's first segment 94 ms,
+   * of which 85 ms waiting for its new worker). The caller's when given (booted before the jobs
+   * were planned; a queue worker's one for its life), else the runner's own.
    */
   private readonly pool: FragmentPool;
+  private readonly ownPool: boolean;
+  /** Worker threads of each encryptor (0 = in this thread). */
+  readonly poolSize: number;
   private uses = 0;
   /** Bumped by addKeys: encryptors made before it get the new keys when next used. */
   private keysVersion = 0;
@@ -99,8 +103,8 @@ export class PackageJobRunner {
   constructor(
     readonly storage: PackageStorage,
     public keys: KeySet,
-    /** Worker threads of each encryptor (0 = in this thread). */
-    readonly poolSize: number,
+    /** Worker threads (0 = in this thread), or a pool the caller owns and closes. */
+    pool: number | FragmentPool,
     /** Encryptors kept idle at most (a worker serving many packages). */
     private readonly keepIdle = 8,
     /** One free segment buffer kept: with the budget's one large segment in flight, a second was measured at +10-20 MB peak RSS. */
@@ -108,7 +112,9 @@ export class PackageJobRunner {
     /** Segment bytes held in memory at once across all lanes (each fMP4 segment is read whole). */
     readonly budget = new ByteBudget(SEGMENT_BYTES_IN_FLIGHT),
   ) {
-    this.pool = new FragmentPool(poolSize);
+    this.ownPool = typeof pool === 'number';
+    this.pool = typeof pool === 'number' ? new FragmentPool(pool) : pool;
+    this.poolSize = this.pool.size;
   }
 
   /** Key rotation: another key period's keys (a queue worker gets them as jobs ask for them). */
@@ -248,7 +254,7 @@ export class PackageJobRunner {
     const all = [...this.encryptors.values()];
     this.encryptors.clear();
     await Promise.all(all.map((c) => c.enc.then((e) => e.close(), () => undefined)));
-    await this.pool.close();
+    if (this.ownPool) await this.pool.close();
   }
 }
 

@@ -9,6 +9,7 @@ import { SegcryptError } from '../errors.js';
 import { ByteBudget } from '../api/byte-budget.js';
 import type { KeyProvider, KeySet } from '../keys/content-key.js';
 import { PackageJobRunner, type KeyReference, type SegmentJobResult } from '../api/package-jobs.js';
+import { FragmentPool } from '../pool/index.js';
 import { FileStorage, type PackageStorage } from '../api/package-storage.js';
 import { loadBullmq } from './bullmq-loader.js';
 import { checkKids, PeriodKeys } from './period-keys.js';
@@ -54,12 +55,14 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const bull = await loadBullmq();
   const storage = o.storage ?? new FileStorage();
   const runners = new Map<string, Promise<PackageJobRunner>>();
+  // One pool for the worker's life, made with its first runner: runners come and go with packages, the threads stay booted.
+  let pool: FragmentPool | undefined;
   const runnerFor = (ref: KeyReference): Promise<PackageJobRunner> => {
     // Rotation: one runner per package request, each key period's keys added as jobs need them.
     const id = JSON.stringify(ref.periods ? { ...ref, kids: undefined, periods: undefined } : ref);
     let r = runners.get(id);
     if (!r) {
-      r = (ref.periods ? Promise.resolve({ keys: [], drm: [] }) : resolveKeys(o.keys, ref)).then((keys) => new PackageJobRunner(storage, keys, o.poolSize ?? 0));
+      r = (ref.periods ? Promise.resolve({ keys: [], drm: [] }) : resolveKeys(o.keys, ref)).then((keys) => new PackageJobRunner(storage, keys, pool ??= new FragmentPool(o.poolSize ?? 0)));
       r.catch(() => runners.delete(id));
       runners.set(id, r);
       for (const [old, runner] of [...runners].slice(0, Math.max(0, runners.size - KEEP_PACKAGES))) {
@@ -121,6 +124,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       const all = [...runners.values()];
       runners.clear();
       await Promise.all(all.map((r) => r.then((x) => x.close(), () => undefined)));
+      await pool?.close();
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import t from 'tap';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Worker } from 'node:worker_threads';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SAMPLES } from '../oracles/run-tool.js';
@@ -45,4 +46,22 @@ t.test('a package\'s streams share one pool: poolSize 2 starts 2 worker threads 
     unsubscribe('worker_threads', onWorker);
   }
   t.equal(started, 2, 'worker threads started');
+});
+
+t.test('the pool boots before the keys are fetched, and a key failure still stops its threads', async (t) => {
+  const dir = scratchDir(t, 'segcrypt-pool-');
+  const exits: Promise<number>[] = [];
+  const onWorker = (m: unknown) => { const w = (m as { worker: Worker }).worker; exits.push(new Promise((done) => w.once('exit', done))); };
+  subscribe('worker_threads', onWorker);
+  const failing = { getKeys: async () => { throw new Error('the key server is down'); } };
+  try {
+    await t.rejects(encryptPackage(path.join(SAMPLES, 'dash-shaka'), path.join(dir, 'p'), { scheme: 'cenc', keys: failing, poolSize: 2 }), /the key server is down/);
+  } finally {
+    unsubscribe('worker_threads', onWorker);
+  }
+  t.equal(exits.length, 2, 'its 2 worker threads had started');
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([Promise.all(exits).then(() => true), new Promise<boolean>((done) => { timer = setTimeout(() => done(false), 10_000); })]);
+  clearTimeout(timer);
+  t.ok(stopped, 'and every one of them exited');
 });
