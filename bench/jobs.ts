@@ -76,7 +76,7 @@ export function buildJobs(inputs: BenchInputs, tools: ToolPaths, outDir: string)
       job: `${cipher.toUpperCase()} (1 core, 16 KiB)`, cipher, unavailable: opensslMissing });
   }
   // Node's own floor (bench/node-floor.mjs): one node:crypto cipher over the whole file, read and
-  // written in 1 MiB chunks, no parsing. No segcrypt row can beat it; its output is openssl enc's.
+  // written in 1 MiB chunks, no parsing: what every segcrypt whole-file row does at the least. Its output is openssl enc's.
   const floor = resolve(tools.repo, 'bench', 'node-floor.mjs');
   cmdJob({ id: 'node-floor-ctr-fmp4', group: 'ceiling', tool: 'Node floor', job: 'fMP4 file AES-128-CTR', inputBytes: fmp4.bytes,
     cmd: process.execPath, outputs: [o('node-floor-ctr.mp4')], args: [floor, 'aes-128-ctr', BENCH_KEY, BENCH_IV, fmp4.path, o('node-floor-ctr.mp4')] });

@@ -49,12 +49,14 @@ export function readmeSection(res: BenchResult): string {
     '|---|---|---|---|',
     line(res, 'cp-fmp4', '`cp` of the fMP4 (I/O ceiling)'),
     line(res, 'openssl-enc-ctr-fmp4', '`openssl enc -aes-128-ctr` of the fMP4 (cipher floor)'),
+    line(res, 'node-floor-ctr-fmp4', 'Node floor: one node:crypto AES-128-CTR over the fMP4 file'),
     line(res, 'shaka-cenc-fmp4', 'Shaka Packager, fMP4 cenc'),
     line(res, 'ffmpeg-cenc-fmp4', 'ffmpeg, fMP4 cenc'),
     line(res, 'segcrypt-cenc-fmp4', '**segcrypt, fMP4 cenc**'),
     line(res, 'shaka-cbcs-fmp4', 'Shaka Packager, fMP4 cbcs'),
     line(res, 'segcrypt-cbcs-fmp4', '**segcrypt, fMP4 cbcs**'),
     line(res, 'openssl-enc-ts', '`openssl enc -aes-128-cbc`, TS'),
+    line(res, 'node-floor-cbc-ts', 'Node floor: one node:crypto AES-128-CBC over the TS'),
     line(res, 'segcrypt-aes-128-ts', '**segcrypt, TS AES-128**'),
     line(res, 'shaka-sample-aes-ts', 'Shaka Packager, TS SAMPLE-AES'),
     line(res, 'segcrypt-sample-aes-ts', '**segcrypt, TS SAMPLE-AES**'),
@@ -69,6 +71,13 @@ export function readmeSection(res: BenchResult): string {
     out.push(`Per-segment API (${(lat[0].segmentBytes / MB).toFixed(1)} MB segment, cenc): ` +
       lat.map((l) => `${l.pool ? `pool ${l.pool}` : 'in thread'} x${l.concurrency} p50 ${l.p50Ms.toFixed(1)} ms / p99 ${l.p99Ms.toFixed(1)} ms`).join('; ') + '.', '');
   }
+  const floor = (id: string, label: string) => {
+    const r = res.ratios.find((x) => x.label.startsWith(id));
+    return r?.value != null ? `${label} ${r.value.toFixed(2)}x` : '';
+  };
+  const floors = [floor('Node floor vs openssl enc -aes-128-cbc', 'TS: openssl enc / Node floor'), floor('segcrypt TS AES-128 wall vs Node floor', 'segcrypt AES-128 / Node floor'),
+    floor('Node floor AES-128-CTR wall vs openssl', 'fMP4: Node floor / openssl enc'), floor('segcrypt cenc wall vs Node floor', 'segcrypt cenc / Node floor'), floor('segcrypt cbcs wall vs Node floor', 'segcrypt cbcs / Node floor')].filter(Boolean);
+  if (floors.length) out.push(`The Node floor (\`bench/node-floor.mjs\`, the least any Node program does for the whole-file job; its output is openssl enc's byte for byte), median wall ratios: ${floors.join('; ')}.`, '');
   out.push('Targets (issue 15), each a ratio measured in the same run (met or missed on the medians; the fastest runs\' ratio beside it):', '',
     '| target | threshold | measured (median) | fastest runs | |', '|---|---|---|---|---|',
     ...res.targets.map((t) => `| ${t.target} | ${t.threshold} | ${t.shown} | ${t.fastest ?? ''} | ${t.met === null ? 'not measured' : t.met ? 'met' : '**missed**'} |`), '');
