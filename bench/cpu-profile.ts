@@ -88,6 +88,7 @@ function main(): void {
   const profDir = join(repo, 'bench', '.cache', 'cpu-profiles');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
+  spawnSync('sync'); // the last run's writes flushed first, as before a timed bench run (bench/profiles.ts)
   const jobs = buildJobs(inputs, { repo, shaka: shakaBinary(repo), segcryptCommands: new Set(['encrypt', 'package']), hasOpenssl: true, hasFfmpeg: true }, outDir);
   const job = jobs.find((j) => j.id === id);
   if (!job || job.kind !== 'command' || job.cmd !== process.execPath) {
