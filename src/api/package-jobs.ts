@@ -11,7 +11,7 @@ import type { KeyPeriod, KeyRequest, KeySet, TrackType } from '../keys/content-k
 import { mergeKeySets } from '../keys/key-period.js';
 import type { CencScheme } from '../cenc/index.js';
 import { parseInit } from '../isobmff/index.js';
-import { FragmentPool } from '../pool/index.js';
+import type { FragmentPool } from '../pool/index.js';
 import { BufferRecycler } from './buffer-recycler.js';
 import { ByteBudget } from './byte-budget.js';
 import { encryptFile } from './encrypt-file.js';
@@ -86,15 +86,7 @@ interface CachedEncryptor { enc: Promise<SegmentEncryptor>; users: number; lastU
  */
 export class PackageJobRunner {
   private readonly encryptors = new Map<string, CachedEncryptor>();
-  /**
-   * One pool for every stream and TS segment of the runner: a pool per stream made each stream
-   * wait ~0.1 s for its threads (the DASH bench package: the audio stream's first segment 94 ms,
-   * of which 85 ms waiting for its new worker). The caller's when given (booted before the jobs
-   * were planned; a queue worker's one for its life), else the runner's own.
-   */
-  private readonly pool: FragmentPool;
-  private readonly ownPool: boolean;
-  /** Worker threads of each encryptor (0 = in this thread). */
+  /** Worker threads of the pool (0 = in this thread). */
   readonly poolSize: number;
   private uses = 0;
   /** Bumped by addKeys: encryptors made before it get the new keys when next used. */
@@ -103,8 +95,13 @@ export class PackageJobRunner {
   constructor(
     readonly storage: PackageStorage,
     public keys: KeySet,
-    /** Worker threads (0 = in this thread), or a pool the caller owns and closes. */
-    pool: number | FragmentPool,
+    /**
+     * The pool for every stream and TS segment, owned and closed by the caller: a local package's,
+     * booted before its jobs were planned, or a queue worker's, for its life. A pool per stream
+     * made each stream wait ~0.1 s for its threads (the DASH bench package: the audio stream's
+     * first segment 94 ms, 85 of them waiting for its new worker).
+     */
+    private readonly pool: FragmentPool,
     /** Encryptors kept idle at most (a worker serving many packages). */
     private readonly keepIdle = 8,
     /** One free segment buffer kept: with the budget's one large segment in flight, a second was measured at +10-20 MB peak RSS. */
@@ -112,9 +109,7 @@ export class PackageJobRunner {
     /** Segment bytes held in memory at once across all lanes (each fMP4 segment is read whole). */
     readonly budget = new ByteBudget(SEGMENT_BYTES_IN_FLIGHT),
   ) {
-    this.ownPool = typeof pool === 'number';
-    this.pool = typeof pool === 'number' ? new FragmentPool(pool) : pool;
-    this.poolSize = this.pool.size;
+    this.poolSize = pool.size;
   }
 
   /** Key rotation: another key period's keys (a queue worker gets them as jobs ask for them). */
@@ -254,7 +249,6 @@ export class PackageJobRunner {
     const all = [...this.encryptors.values()];
     this.encryptors.clear();
     await Promise.all(all.map((c) => c.enc.then((e) => e.close(), () => undefined)));
-    if (this.ownPool) await this.pool.close();
   }
 }
 
