@@ -25,6 +25,14 @@ const MAX_FRAGMENT = 1 << 30;
  * written in order to a temp file that is renamed into place at the end.
  */
 export async function encryptFile(input: string, output: string, options: EncryptOptions): Promise<EncryptResult> {
+  return encryptFileOn(input, output, options, undefined);
+}
+
+/**
+ * encryptFile on a pool the caller owns and closes (a package's, shared by its renditions), in
+ * place of one made for the file from `poolSize`.
+ */
+export async function encryptFileOn(input: string, output: string, options: EncryptOptions, shared: FragmentPool | undefined): Promise<EncryptResult> {
   checkEncryptOptions(options);
   await refuseOutputOverInput(input, output);
   const fh = await openInput(input);
@@ -48,13 +56,13 @@ export async function encryptFile(input: string, output: string, options: Encryp
     throw new MediaError('ERR_UNSUPPORTED_CONTAINER', `${input} is neither an MP4 file nor an MPEG-TS stream (first bytes ${first})`, { where: 'byte 0' });
   }
   try {
-    return await encryptFmp4(fh, size, input, output, options);
+    return await encryptFmp4(fh, size, input, output, options, shared);
   } finally {
     await fh.close();
   }
 }
 
-async function encryptFmp4(fh: FileHandle, size: number, input: string, output: string, options: EncryptOptions): Promise<EncryptResult> {
+async function encryptFmp4(fh: FileHandle, size: number, input: string, output: string, options: EncryptOptions, shared: FragmentPool | undefined): Promise<EncryptResult> {
   const scheme = checkScheme(options.scheme);
   const boxes = await scanTopLevelBoxes(fh, size);
   const moovIndex = boxes.findIndex((b) => b.type === 'moov');
@@ -72,7 +80,7 @@ async function encryptFmp4(fh: FileHandle, size: number, input: string, output: 
   const addSidx = options.sidx ? await planAddedSidx(fh, boxes, splitPieces(boxes), moovBuf, moov, prepared.info.tracks) : undefined;
 
   const out = await AtomicOutput.create(output);
-  const pool = new FragmentPool(defaultPoolSize(size, options.poolSize));
+  const pool = shared ?? new FragmentPool(defaultPoolSize(size, options.poolSize));
   try {
     const fragments = await writeAll(fh, out, pool, boxes, moovBuf, prepared, size, options, addSidx);
     await out.commit();
@@ -85,7 +93,7 @@ async function encryptFmp4(fh: FileHandle, size: number, input: string, output: 
     await out.abort();
     throw e;
   } finally {
-    await pool.close();
+    if (!shared) await pool.close();
   }
 }
 

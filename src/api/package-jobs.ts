@@ -14,7 +14,7 @@ import { parseInit } from '../isobmff/index.js';
 import type { FragmentPool } from '../pool/index.js';
 import { BufferRecycler } from './buffer-recycler.js';
 import { ByteBudget } from './byte-budget.js';
-import { encryptFile } from './encrypt-file.js';
+import { encryptFileOn } from './encrypt-file.js';
 import { topLevelBoxesOf } from './encrypt-package-files.js';
 import type { PackageStorage } from './package-storage.js';
 import { createSegmentEncryptorOnPool, type SegmentEncryptor } from './segment-encryptor.js';
@@ -86,8 +86,6 @@ interface CachedEncryptor { enc: Promise<SegmentEncryptor>; users: number; lastU
  */
 export class PackageJobRunner {
   private readonly encryptors = new Map<string, CachedEncryptor>();
-  /** Worker threads of the pool (0 = in this thread). */
-  readonly poolSize: number;
   private uses = 0;
   /** Bumped by addKeys: encryptors made before it get the new keys when next used. */
   private keysVersion = 0;
@@ -108,9 +106,7 @@ export class PackageJobRunner {
     readonly buffers = new BufferRecycler(1),
     /** Segment bytes held in memory at once across all lanes (each fMP4 segment is read whole). */
     readonly budget = new ByteBudget(SEGMENT_BYTES_IN_FLIGHT),
-  ) {
-    this.poolSize = pool.size;
-  }
+  ) {}
 
   /** Key rotation: another key period's keys (a queue worker gets them as jobs ask for them). */
   addKeys(more: KeySet): void {
@@ -174,7 +170,7 @@ export class PackageJobRunner {
   private async runFile(job: Extract<SegmentJob, { kind: 'fmp4-file' }>, input: string, place: JobPlace): Promise<SegmentJobResult> {
     // encryptFile streams file to file (its own temp + rename).
     const out = await this.storage.fileTarget(place.out, job.path);
-    const result = await encryptFile(input, out, { scheme: job.enc.scheme, keys: this.keys, ...streamOptions(job.enc), ...(this.poolSize ? { poolSize: this.poolSize } : {}) });
+    const result = await encryptFileOn(input, out, { scheme: job.enc.scheme, keys: this.keys, ...streamOptions(job.enc) }, this.pool);
     const [before, after] = await Promise.all([topLevelBoxesOf(input), topLevelBoxesOf(out)]);
     // The init grew (sinf, pssh): SegmentBase ranges in the MPD must follow (ISO/IEC 23009-1 5.3.9.2).
     const sidx = after.boxes.find((b) => b.type === 'sidx');

@@ -21,7 +21,7 @@ function files(dir: string, base = ''): string[] {
     e.isDirectory() ? files(dir, path.posix.join(base, e.name)) : [path.posix.join(base, e.name)]).sort();
 }
 
-for (const [sample, scheme] of [['dash-shaka', 'cbcs'], ['hls-fmp4', 'cenc'], ['hls-ts', 'sample-aes'], ['hls-ts', 'aes-128']] as const) {
+for (const [sample, scheme] of [['dash-shaka', 'cbcs'], ['dash-shaka-single', 'cenc'], ['hls-fmp4', 'cenc'], ['hls-ts', 'sample-aes'], ['hls-ts', 'aes-128']] as const) {
   t.test(`${sample} ${scheme}: poolSize 2 == poolSize 0, byte for byte`, async (t) => {
     const dir = scratchDir(t, 'segcrypt-pool-');
     const opts = { scheme, keys, iv, ...(sample.startsWith('hls') ? { keyUri: 'k' } : {}) };
@@ -34,19 +34,22 @@ for (const [sample, scheme] of [['dash-shaka', 'cbcs'], ['hls-fmp4', 'cenc'], ['
   });
 }
 
-t.test('a package\'s streams share one pool: poolSize 2 starts 2 worker threads for a 2-stream package, not 2 per stream', async (t) => {
-  const dir = scratchDir(t, 'segcrypt-pool-');
-  let started = 0;
-  const onWorker = () => { started++; };
-  subscribe('worker_threads', onWorker); // published by node:worker_threads for every Worker constructed
-  try {
-    const r = await encryptPackage(path.join(SAMPLES, 'dash-shaka'), path.join(dir, 'p'), { scheme: 'cenc', keys, iv, poolSize: 2 });
-    t.ok(r.renditions.length >= 2, `the package has more than one stream (${r.renditions.map((x) => x.path).join(', ')})`);
-  } finally {
-    unsubscribe('worker_threads', onWorker);
-  }
-  t.equal(started, 2, 'worker threads started');
-});
+// dash-shaka: an init and segments per stream; dash-shaka-single: one file per rendition (SegmentBase).
+for (const sample of ['dash-shaka', 'dash-shaka-single']) {
+  t.test(`a package's streams share one pool: poolSize 2 starts 2 worker threads for ${sample}'s 2 streams, not 2 per stream`, async (t) => {
+    const dir = scratchDir(t, 'segcrypt-pool-');
+    let started = 0;
+    const onWorker = () => { started++; };
+    subscribe('worker_threads', onWorker); // published by node:worker_threads for every Worker constructed
+    try {
+      const r = await encryptPackage(path.join(SAMPLES, sample), path.join(dir, 'p'), { scheme: 'cenc', keys, iv, poolSize: 2 });
+      t.ok(r.renditions.length >= 2, `the package has more than one stream (${r.renditions.map((x) => x.path).join(', ')})`);
+    } finally {
+      unsubscribe('worker_threads', onWorker);
+    }
+    t.equal(started, 2, 'worker threads started');
+  });
+}
 
 t.test('the pool boots before the keys are fetched, and a key failure still stops its threads', async (t) => {
   const dir = scratchDir(t, 'segcrypt-pool-');
