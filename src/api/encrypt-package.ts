@@ -24,7 +24,7 @@ import { checkEncryptOptions, defaultPoolSize } from './encrypt-options.js';
 import { firstMoofOf, listFiles, refuseNonEmpty, writeOut } from './encrypt-package-files.js';
 import { planSegmentJobs, type JobPlan, type PlanInputs } from './package-job-plan.js';
 import { FragmentPool } from '../pool/index.js';
-import { namingFile, PackageJobRunner, type KeyReference, type SegmentJob, type SegmentJobResult } from './package-jobs.js';
+import { namingFile, PackageJobRunner, packageLanes, type KeyReference, type SegmentJob, type SegmentJobResult } from './package-jobs.js';
 import { FileStorage, type PackageStorage } from './package-storage.js';
 import { openStaging, saveChoices, stagedFiles, stagingPath } from './package-staging.js';
 import type { EncryptOptions } from './types.js';
@@ -159,7 +159,6 @@ async function encryptJobs(p: PackageFiles, options: PackageOptions, pool: Fragm
         .catch(async (e: unknown) => { throw await resumable(e, tmp, new Set(jobs.map((j) => j.path))); });
       work.absorbResults(plan, results);
     } else {
-      work.poolSize = pool!.size;
       await work.runLocal(plan, storage, tick, pool!);
     }
     const manifests = [...mpds, ...playlists];
@@ -235,8 +234,6 @@ class PackageWork {
   readonly rangeEdits = new Map<string, { init: string; index: string }>();
   /** Per encrypted whole file: input box start -> output box start (and input size -> output size). */
   readonly boxStarts = new Map<string, Map<number, number>>();
-  /** Workers for the segment encryptors: as asked, else by the package's media bytes (small packages stay in-thread). */
-  poolSize = 0;
   sampleAesIv = randomBytes(16);
   /** Key rotation: the interval, and the provider to ask for each period (static sets hold their schedule). */
   rotation?: { keyPeriod: number; provider?: KeyProvider; request: Omit<KeyRequest, 'period'> };
@@ -373,13 +370,6 @@ class PackageWork {
     }
   }
 
-  /**
-   * Segments in flight at once: enough to keep every worker busy while the next file is read and
-   * the last written (at least two, so I/O overlaps the cipher in-thread too), and no more: each
-   * holds a whole segment in memory.
-   */
-  private get window(): number { return Math.max(2, this.poolSize + 1); }
-
   /** The plan in this process: group by group, each group's first job (an init) before the rest. */
   async runLocal(plan: JobPlan, storage: PackageStorage, tick: () => void, pool: FragmentPool): Promise<void> {
     const runner = new PackageJobRunner(storage, this.keys, pool);
@@ -390,7 +380,7 @@ class PackageWork {
       for (const g of plan.groups) {
         const [first, ...rest] = g.jobs;
         if (g.stream && first) await one(first);
-        await this.inFlight(g.stream ? rest : g.jobs, one);
+        await this.inFlight(g.stream ? rest : g.jobs, packageLanes(pool.size), one);
         if (g.stream) await runner.closeStream(this.src, g.stream.init, g.stream.enc);
       }
     } finally {
@@ -400,11 +390,11 @@ class PackageWork {
   }
 
   /**
-   * Run `each` over `items` with `window` of them in flight, in any order of completion. On the
+   * Run `each` over `items` with `lanes` of them in flight, in any order of completion. On the
    * first failure no new item starts and the ones in flight are waited for before it is thrown:
    * none may still be writing into the temp folder when the caller removes it.
    */
-  private async inFlight<T>(items: T[], each: (item: T) => Promise<void>): Promise<void> {
+  private async inFlight<T>(items: T[], lanes: number, each: (item: T) => Promise<void>): Promise<void> {
     let next = 0;
     let failure: { error: unknown } | undefined;
     const lane = async () => {
@@ -412,7 +402,7 @@ class PackageWork {
         try { await each(items[next++]!); } catch (error) { failure ??= { error }; }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.window, items.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
     if (failure) throw failure.error;
   }
 

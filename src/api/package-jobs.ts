@@ -78,6 +78,15 @@ export function namingFile(file: string, e: unknown): unknown {
  */
 export const SEGMENT_BYTES_IN_FLIGHT = 40 << 20;
 
+/**
+ * Segments a package runs at once on a pool of `poolSize` workers: enough to keep every worker busy
+ * while the next file is read and the last written (at least two, so I/O overlaps the cipher
+ * in-thread too), and no more: each holds a whole segment in memory.
+ */
+export function packageLanes(poolSize: number): number {
+  return Math.max(2, poolSize + 1);
+}
+
 interface CachedEncryptor { enc: Promise<SegmentEncryptor>; users: number; lastUse: number; keysVersion: number }
 
 /**
@@ -103,12 +112,11 @@ export class PackageJobRunner {
     /** Encryptors kept idle at most (a worker serving many packages). */
     private readonly keepIdle = 8,
     /**
-     * Free segment buffers kept: one per lane (the package's lanes: pool size + 1, at least 2), so
-     * segments in flight reuse them. Keeping one, the others became garbage held until a GC: a package
+     * Free segment buffers kept: one per lane (packageLanes), so segments in flight reuse them. Keeping one, the others became garbage held until a GC: a package
      * of 9.5 MB segments at pool 2 peaked at 157-164 MB RSS, 131-139 MB keeping 3; the bench's 28 MB
      * segments (one in flight) 118-122 MB either way.
      */
-    readonly buffers = new BufferRecycler(Math.max(2, pool.size + 1)),
+    readonly buffers = new BufferRecycler(packageLanes(pool.size)),
     /** Segment bytes held in memory at once across all lanes (each fMP4 segment is read whole). */
     readonly budget = new ByteBudget(SEGMENT_BYTES_IN_FLIGHT),
   ) {}
